@@ -1,0 +1,307 @@
+"""Run configuration: frozen, keyword-only, validated on load.
+
+A configuration comes from a TOML file, a dict of the same shape, or is built directly::
+
+    [data]                      # inputs: a Parquet file, glob or hive folder, a .csv, a .sql query
+    prices = "prices.parquet"   #   over `prices`, or {database = "x.duckdb", table = "t"}
+    signals = "signals.parquet" # optional; signal columns may also sit in `prices`
+    [data.columns]              # input column names, when they differ from ours
+    asset = "symbol"
+    [data.quality]              # what to do with dirty rows: "fail" (default), "drop", ...
+    [strategy]                  # built-in top-N strategy, or `sql` for your own targets
+    [execution]                 # money, costs and the fill rule
+    [output]                    # where tables go
+
+Relative paths in a TOML file are relative to that file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+Source = Any
+"""An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
+``{database = ..., table = ...}``, or an in-memory Arrow table / Polars / pandas frame."""
+
+SCHEDULES = ("daily", "weekly", "monthly", "month_end", "quarterly")
+WEIGHTINGS = ("equal", "signal")
+SIZINGS = ("decision_close", "fill_price")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Columns:
+    """Names of the standard columns in the inputs (applied to `prices` and `signals`)."""
+
+    date: str = "date"
+    asset: str = "asset"
+    open: str = "open"
+    high: str = "high"
+    low: str = "low"
+    close: str = "close"
+    volume: str = "volume"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quality:
+    """Policies for dirty price rows; each is checked before anything runs.
+
+    missing_open: a bar with a NULL open. ``fail``; ``drop`` the row; or ``no_fill``: keep the bar
+        (its close values positions and feeds signals) but no order can fill at that open.
+    bad_price: a NULL, NaN, infinite, zero or negative close, or a NaN/infinite/non-positive
+        open, high or low. ``fail`` or ``drop`` the row.
+    inconsistent_ohlc: ``high < max(open, close)``, ``low > min(open, close)`` or ``high < low``
+        (NULL high/low are not checked). ``fail``; ``drop`` the row (one of its prices is wrong and
+        we cannot tell which); or ``keep`` it (the engine trades at the open and values at the
+        close; high and low are not used).
+    """
+
+    missing_open: Literal["fail", "drop", "no_fill"] = "fail"
+    bad_price: Literal["fail", "drop"] = "fail"
+    inconsistent_ohlc: Literal["fail", "drop", "keep"] = "fail"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Data:
+    """The inputs. `prices` is required; `tables` adds named relations for custom SQL."""
+
+    prices: Source
+    signals: Source | None = None
+    tables: Mapping[str, Source] = field(default_factory=dict)
+    columns: Columns = field(default_factory=Columns)
+    quality: Quality = field(default_factory=Quality)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Strategy:
+    """What to hold. Built in: rank by `signal` (descending, ties by asset), hold the `top_n`.
+
+    signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
+    top_n: number of assets to hold (>= 1); fewer when fewer are eligible.
+    weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
+    rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
+        with `sql`, default is the distinct dates of the returned targets.
+    min_signal: when set, an asset is eligible only if ``signal > min_signal``.
+    sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
+    """
+
+    signal: str = "signal"
+    top_n: int = 25
+    weighting: Literal["equal", "signal"] = "equal"
+    rebalance: str | None = None
+    min_signal: float | None = None
+    sql: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Execution:
+    """How orders fill and what they cost.
+
+    initial_cash: starting cash, in the prices' currency.
+    sizing: ``decision_close`` (targets sized with NAV and closes of the decision date) or
+        ``fill_price`` (sized with NAV and prices at the fill open; peeks, for peer parity).
+    fractional: fractional shares (True) or whole shares rounded toward zero (False).
+    commission_bps: commission in basis points of traded notional.
+    slippage_bps: fill price moved against the trade by this many basis points of the open.
+    min_trade_value: orders with notional (at the decision close) below this are skipped.
+    delist_after: close a held asset at its last close after this many consecutive trading
+        dates without a bar (0 turns it off).
+    start, end: the backtest window (inclusive dates); data before `start` still feeds signals.
+    """
+
+    initial_cash: float = 1_000_000.0
+    sizing: Literal["decision_close", "fill_price"] = "decision_close"
+    fractional: bool = True
+    commission_bps: float = 0.0
+    slippage_bps: float = 0.0
+    min_trade_value: float = 0.0
+    delist_after: int = 5
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    """Where the run's tables go: `<warehouse>/runs/<run_id>/` and `<warehouse>/ml4t.duckdb`."""
+
+    warehouse: str = "warehouse"
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    data: Data
+    strategy: Strategy = field(default_factory=Strategy)
+    execution: Execution = field(default_factory=Execution)
+    output: Output = field(default_factory=Output)
+    base_dir: Path = field(default_factory=Path.cwd)
+    """Folder that relative paths are resolved against (the TOML file's folder)."""
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def to_json(self) -> str:
+        """The configuration as JSON (in-memory inputs appear as ``<in-memory ...>``)."""
+        return json.dumps(_plain(self), sort_keys=True, default=str)
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
+    """A `Config` from a TOML path, a dict of the same shape, or a `Config` (returned as is)."""
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, (str, Path)):
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        return _from_mapping(raw, base_dir=path.resolve().parent, where=str(path))
+    if isinstance(config, Mapping):
+        return _from_mapping(config, base_dir=Path.cwd(), where="config")
+    raise ConfigError(f"config must be a TOML path, a dict or a Config, not {type(config).__name__}")
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def _from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
+    _check_keys(raw, ("data", "strategy", "execution", "output"), where)
+    if "data" not in raw:
+        raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
+    data_raw = _section(raw, "data", where)
+    _check_keys(data_raw, ("prices", "signals", "tables", "columns", "quality"), f"{where} [data]")
+    if "prices" not in data_raw:
+        raise ConfigError(f"{where} [data]: missing key `prices`")
+    tables = data_raw.get("tables", {})
+    if not isinstance(tables, Mapping):
+        raise ConfigError(f"{where} [data.tables]: expected a table of name = source")
+    data = Data(
+        prices=data_raw["prices"],
+        signals=data_raw.get("signals"),
+        tables=dict(tables),
+        columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
+        quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
+    )
+    cfg = Config(
+        data=data,
+        strategy=_build(Strategy, _section(raw, "strategy", where), f"{where} [strategy]"),
+        execution=_build(Execution, _section(raw, "execution", where), f"{where} [execution]"),
+        output=_build(Output, _section(raw, "output", where), f"{where} [output]"),
+        base_dir=base_dir,
+    )
+    _check_values(cfg, where)
+    return cfg
+
+
+def _section(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: `{key}` must be a table ([{key}]), not {type(value).__name__}")
+    return value
+
+
+def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean `{near[0]}`?" if near else f"; known keys: {', '.join(allowed)}"
+            raise ConfigError(f"{where}: unknown key `{key}`{hint}")
+
+
+def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _check_keys(raw, tuple(fields), where)
+    values = {key: _coerce(value, fields[key].type, f"{where} `{key}`") for key, value in raw.items()}
+    return cls(**values)
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Check one value against its annotation (given as a string under postponed evaluation)."""
+    kind = str(annotation)
+    optional = "None" in kind
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"{where}: a value is required")
+    if kind.startswith("Literal"):
+        choices = tuple(c.strip().strip("'\"") for c in kind[len("Literal[") : -1].split(","))
+        if value not in choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+        return value
+    if kind.startswith("bool"):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if kind.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if kind.startswith("dt.date"):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{where}: expected a date like 2015-01-02, got {value!r}")
+    if kind.startswith("str"):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _check_values(cfg: Config, where: str) -> None:
+    s, x = cfg.strategy, cfg.execution
+    if s.top_n < 1:
+        raise ConfigError(f"{where} [strategy] `top_n`: must be at least 1, got {s.top_n}")
+    if s.rebalance is not None and s.rebalance not in SCHEDULES:
+        near = difflib.get_close_matches(s.rebalance, SCHEDULES, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ConfigError(
+            f"{where} [strategy] `rebalance`: {s.rebalance!r} is not one of {', '.join(SCHEDULES)}{hint}"
+        )
+    if x.initial_cash <= 0:
+        raise ConfigError(f"{where} [execution] `initial_cash`: must be positive, got {x.initial_cash}")
+    for name in ("commission_bps", "slippage_bps", "min_trade_value"):
+        if getattr(x, name) < 0:
+            raise ConfigError(f"{where} [execution] `{name}`: must be >= 0, got {getattr(x, name)}")
+    if x.delist_after < 0:
+        raise ConfigError(f"{where} [execution] `delist_after`: must be >= 0, got {x.delist_after}")
+    if x.start and x.end and x.start > x.end:
+        raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "base_dir"}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    return f"<in-memory {type(value).__name__}>"

@@ -1,0 +1,324 @@
+"""run(config) -> Run: one backtest, from inputs to published tables.
+
+The steps, in order, and where each lives:
+
+1. load and check the configuration                      config.load_config
+2. register the inputs as views                           inputs.register
+3. type the prices, flag dirty rows, refuse or apply      sql/sources/typed_prices.sql, validate.check_prices,
+   the [data.quality] policies; snapshot the result       sql/sources/prices.sql
+4. the signals, checked                                   sql/sources/signals.sql, validate.check_signals
+5. the window's calendar and assets                       sql/sources/calendar.sql
+6. targets: built-in top-N SQL or the user's query        strategy.build_targets (sql/strategy/*.sql)
+7. dense arrays of the window's bars and targets          panel.load_panel, panel.load_targets
+8. the fold over dates                                    fold.run_fold
+9. tables and metrics                                     ledger_tables below, stats.compute_metrics
+10. publish atomically to the warehouse                   warehouse.publish
+
+Nothing is written before step 10, so bad input never leaves a partial run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .config import Config, load_config
+from .errors import InputError
+from .fold import ORDER_STATUSES, TRADE_REASONS, Ledger, Rules, run_fold
+from .inputs import register
+from .panel import load_panel, load_targets
+from .schema import RUN_TABLES, TABLES, conform
+from .stats import compute_metrics
+from .strategy import build_targets
+from .templates import render
+from .validate import (
+    QualityReport,
+    check_intraday,
+    check_prices,
+    check_prices_used,
+    check_signals,
+    price_columns,
+)
+from .warehouse import publish
+
+
+@dataclass
+class Run:
+    """A finished backtest: its id, its tables as Polars frames, and where they were written."""
+
+    run_id: str
+    tables: dict[str, pl.DataFrame]
+    config: Config
+    quality: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def equity(self) -> pl.DataFrame:
+        return self.tables["equity"]
+
+    @property
+    def positions(self) -> pl.DataFrame:
+        return self.tables["positions"]
+
+    @property
+    def trades(self) -> pl.DataFrame:
+        return self.tables["trades"]
+
+    @property
+    def orders(self) -> pl.DataFrame:
+        return self.tables["orders"]
+
+    @property
+    def targets(self) -> pl.DataFrame:
+        return self.tables["targets"]
+
+    @property
+    def metrics(self) -> pl.DataFrame:
+        return self.tables["metrics"]
+
+    def stats(self) -> dict[str, float]:
+        """The metrics as a dict (see ml4t_sql.stats for each definition)."""
+        return dict(zip(self.metrics["metric"].to_list(), self.metrics["value"].to_list(), strict=True))
+
+
+def run(
+    config: Config | Mapping[str, Any] | str | Path,
+    *,
+    warehouse: str | Path | None = None,
+    write: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Run one backtest. `config` is a TOML path, a dict of the same shape, or a `Config`.
+
+    warehouse: overrides `[output] warehouse`. write: False keeps the run in memory only.
+    progress: called as progress(dates_done, dates_total) during the fold.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    cfg = load_config(config)
+    con = duckdb.connect()
+    try:
+        report = QualityReport()
+        tick = time.perf_counter()
+        _load_inputs(con, cfg, report)
+        timings["load_validate"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        build_targets(con, cfg)
+        timings["targets"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        panel, dates, assets = load_panel(con, cfg.execution.delist_after)
+        targets = load_targets(con, panel.n_dates)
+        x = cfg.execution
+        rules = Rules(
+            initial_cash=x.initial_cash,
+            fill_price_sizing=x.sizing == "fill_price",
+            fractional=x.fractional,
+            commission_rate=x.commission_bps / 1e4,
+            slippage_rate=x.slippage_bps / 1e4,
+            min_trade_value=x.min_trade_value,
+        )
+        timings["panel"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        ledger = run_fold(panel, targets, rules, progress)
+        timings["fold"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        run_id = _new_run_id()
+        target_rows = con.sql("select date, asset, weight from final_targets order by date, asset").to_arrow_table()
+        tables = ledger_tables(run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows)
+        equity = tables["equity"]
+        metrics = compute_metrics(
+            nav=equity["nav"].to_numpy(),
+            returns=equity["return"].to_numpy(),
+            turnover=equity["turnover"].to_numpy(),
+            costs=equity["costs"].to_numpy(),
+            gross=equity["gross_exposure"].to_numpy(),
+            holdings=np.bincount(ledger.positions["date"], minlength=panel.n_dates),
+            n_trades=tables["trades"].num_rows,
+            initial_cash=x.initial_cash,
+        )
+        tables["metrics"] = _with_run_id(
+            run_id, pa.table({"metric": list(metrics), "value": pa.array(list(metrics.values()), pa.float64())})
+        )
+        timings["tables"] = time.perf_counter() - tick
+        tables["runs"] = _runs_row(con, cfg, run_id, report, dates, len(assets), time.perf_counter() - started)
+    finally:
+        con.close()
+
+    path = None
+    if write:
+        tick = time.perf_counter()
+        root = Path(warehouse) if warehouse is not None else cfg.resolve(cfg.output.warehouse)
+        path = publish(root, run_id, tables)
+        timings["write"] = time.perf_counter() - tick
+    timings["total"] = time.perf_counter() - started
+    frames = {name: pl.from_arrow(tables[name]) for name in RUN_TABLES}
+    return Run(run_id, frames, cfg, report.as_dict(), path, timings)  # type: ignore[arg-type]
+
+
+def _load_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
+    d = cfg.data
+    deferred = {}
+    for name, source in d.tables.items():
+        if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
+            deferred[name] = source  # SQL tables may read prices and signals: register them last
+        else:
+            register(con, name, source, cfg)
+
+    columns = register(con, "input_prices", d.prices, cfg)
+    plan = price_columns(columns, d.columns)
+    if plan.date_type != "DATE":
+        check_intraday(con, "prices", "input_prices", plan.date)
+    con.execute(f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}")
+    check_prices(con, d.quality, report)
+    con.execute(f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}")
+    check_prices_used(con, report)
+
+    if d.signals is not None:
+        raw = register(con, "input_signals", d.signals, cfg)
+        date_col = d.columns.date if d.columns.date in raw else "date"
+        asset_col = d.columns.asset if d.columns.asset in raw else "asset"
+        for std, name in (("date", date_col), ("asset", asset_col)):
+            if name not in raw:
+                raise InputError("signals", f"missing required column {name!r} ({std})", hint=f"columns: {', '.join(raw)}")
+        sql = render("sources/signals", from_prices=False, date=date_col, asset=asset_col)
+    else:
+        sql = render("sources/signals", from_prices=True)
+    con.execute(f"create or replace temp view signals as {sql}")
+    sig_columns = {str(r[0]): str(r[1]) for r in con.sql("describe signals").fetchall()}
+    if cfg.strategy.sql is None:
+        check_signals(con, sig_columns, cfg.strategy.signal, report, separate=d.signals is not None)
+
+    x = cfg.execution
+    con.execute(f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end})
+    if not con.sql("select count(*) from calendar").fetchall()[0][0]:
+        raise InputError("prices", f"no trading dates in the window {x.start or '...'} to {x.end or '...'}")
+    con.execute(
+        """
+        create or replace temp table assets as
+        select asset, row_number() over (order by asset) - 1 as asset_idx
+        from (select distinct asset from prices semi join calendar using (date))
+        """
+    )
+    for name, source in deferred.items():
+        register(con, name, source, cfg)
+
+
+def ledger_tables(
+    run_id: str, ledger: Ledger, dates: pa.Array, assets: pa.Array, target_rows: pa.Table
+) -> dict[str, pa.Table]:
+    """The fold's index-keyed arrays as the output tables of schema.TABLES."""
+
+    def date_of(idx: np.ndarray) -> pa.Array:
+        valid = idx >= 0
+        taken = pc.take(dates, pa.array(np.where(valid, idx, 0)))
+        return taken if valid.all() else pc.if_else(pa.array(valid), taken, pa.scalar(None, pa.date32()))
+
+    def asset_of(idx: np.ndarray) -> pa.Array:
+        return pc.take(assets, pa.array(idx))
+
+    e = ledger.equity
+    equity = pa.table({"date": date_of(e["date"]), **{k: e[k] for k in TABLES["equity"].names[2:]}})
+
+    p = ledger.positions
+    nav = e["nav"][p["date"]]
+    positions = pa.table(
+        {
+            "date": date_of(p["date"]),
+            "asset": asset_of(p["asset"]),
+            "shares": p["shares"],
+            "close": p["close"],
+            "market_value": p["shares"] * p["close"],
+            "weight": p["shares"] * p["close"] / nav,
+        }
+    )
+
+    t = ledger.trades
+    trades = pa.table(
+        {
+            "date": date_of(t["date"]),
+            "asset": asset_of(t["asset"]),
+            "side": pa.array(np.where(t["shares"] < 0, "sell", "buy")),
+            "shares": np.abs(t["shares"]),
+            "price": t["price"],
+            "notional": t["notional"],
+            "commission": t["commission"],
+            "slippage_cost": t["slippage_cost"],
+            "reason": pa.array(np.asarray(TRADE_REASONS)[t["reason"]]),
+            "decision_date": date_of(t["decision"]),
+        }
+    )
+
+    o = ledger.orders
+    orders = pa.table(
+        {
+            "decision_date": date_of(o["decision"]),
+            "fill_date": date_of(o["fill"]),
+            "asset": asset_of(o["asset"]),
+            "target_weight": o["weight"],
+            "decision_price": o["price"],
+            "target_shares": o["target"],
+            "order_shares": o["order"],
+            "filled_shares": o["filled"],
+            "status": pa.array(np.asarray(ORDER_STATUSES)[o["status"]]),
+        }
+    )
+    out = {"equity": equity, "positions": positions, "trades": trades, "orders": orders, "targets": target_rows}
+    return {name: conform(name, _with_run_id(run_id, table)) for name, table in out.items()}
+
+
+def _with_run_id(run_id: str, table: pa.Table) -> pa.Table:
+    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, pa.string()))
+
+
+def _runs_row(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    run_id: str,
+    report: QualityReport,
+    dates: np.ndarray,
+    n_assets: int,
+    elapsed: float,
+) -> pa.Table:
+    fingerprint = con.sql(
+        "select (select sum(hash(p))::varchar from prices p) || '-' || (select sum(hash(s))::varchar from signals s)"
+    ).fetchall()[0][0]
+    row = {
+        "run_id": run_id,
+        "created_at": dt.datetime.now(dt.timezone.utc),
+        "name": cfg.output.name,
+        "status": "complete",
+        "config": cfg.to_json(),
+        "config_hash": cfg.digest(),
+        "input_fingerprint": str(fingerprint),
+        "package_version": __version__,
+        "start_date": dates[0].item(),
+        "end_date": dates[-1].item(),
+        "n_assets": n_assets,
+        "n_dates": len(dates),
+        "quality": json.dumps(report.as_dict(), sort_keys=True, default=str),
+        "elapsed_s": elapsed,
+    }
+    return conform("runs", pa.Table.from_pylist([row], schema=TABLES["runs"].schema))
+
+
+def _new_run_id() -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
