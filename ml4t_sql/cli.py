@@ -1,0 +1,111 @@
+"""The `ml4t-sql` command: argument parsing only; the work is in the library.
+
+    ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
+    ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
+
+User errors (bad config, bad input) print a short message and exit with status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import duckdb
+import polars as pl
+
+from . import __version__
+from .errors import Ml4tError
+from .pipeline import run
+from .warehouse import connect
+
+HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except Ml4tError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"error: {str(exc).strip()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ml4t-sql", description="Relational backtests: Parquet in, SQL targets, tables out.")
+    parser.add_argument("--version", action="version", version=f"ml4t-sql {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a backtest from a TOML config; prints the run id last")
+    p.add_argument("config", help="path to the run's TOML configuration")
+    p.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    p.set_defaults(func=_run)
+
+    q = sub.add_parser("query", help="run SQL over the warehouse's tables and print the result")
+    q.add_argument("sql", help="a SQL query, e.g. \"select date, nav from equity order by date\"")
+    q.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--max-rows", type=int, default=50, help="rows to show in table output (default 50; -1 = all)")
+    q.set_defaults(func=_query)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    show = not args.quiet and sys.stderr.isatty()
+    result = run(args.config, warehouse=args.warehouse, progress=_progress() if show else None)
+    for warning in result.quality.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        stats = result.stats()
+        for key in HEADLINE:
+            print(f"{key:>16}  {stats.get(key, float('nan')):,.4f}")
+        print(f"{'tables':>16}  {result.path}")
+        print(f"{'time':>16}  {result.timings['total']:.2f} s")
+    print(result.run_id)
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    con = connect(args.warehouse)
+    try:
+        frame = con.sql(args.sql).pl()
+    finally:
+        con.close()
+    if args.csv:
+        sys.stdout.write(frame.write_csv())
+        return 0
+    rows = frame.height if args.max_rows < 0 else args.max_rows
+    with pl.Config(tbl_rows=rows, tbl_cols=-1, fmt_str_lengths=60, fmt_float="full"):
+        print(frame)
+    return 0
+
+
+def _progress() -> Callable[[int, int], None]:
+    started = time.perf_counter()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.2 and done < total:
+            return
+        last[0] = now
+        rate = done / max(now - started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        end = "\n" if done == total else ""
+        print(f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
