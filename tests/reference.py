@@ -1,0 +1,244 @@
+"""An independent, plain-Python reference of docs/SEMANTICS.md.
+
+Written for clarity, not speed: dicts, floats and loops, one date at a time, in the order
+SEMANTICS.md gives (delisting, fills, close, decision). The engine (``ml4t_sql``) is held to this
+reference by ``tests/test_engine_vs_reference.py``; the reference itself is checked on hand-computed
+ledgers in ``tests/test_reference.py``.
+
+Readings taken where SEMANTICS.md leaves room (see the module's tests for examples):
+
+- On the last window date every (non-dust) order is ``pending``, including one whose notional is
+  below ``min_trade_value``: "the orders are reported as pending".
+- ``skipped`` and ``cancelled`` orders carry ``fill_date`` = the next window date (the bar on which
+  the decision is resolved); only pending orders have ``fill_date`` None.
+- ``decision_price`` is ``last_close`` at the decision date, in both sizing modes.
+- ``sizing = "fill_price"``: an order whose asset cannot trade at the fill open is re-sized as
+  ``weight * nav_open / last_close[t, a]`` (the same formula, with the price that ``nav_open`` uses
+  for that asset). Skipped orders keep their decision-close sizing (they are never sent).
+- A fill of zero shares (a whole-share buy scaled down to 0, or a fill_price order that re-sizes to
+  exactly 0) keeps its status but produces no trade row (trades have ``shares > 0``).
+"""
+
+from __future__ import annotations
+
+import math
+
+DUST = 1e-9
+
+
+def simulate(
+    bars,
+    targets,
+    rebalance_dates,
+    *,
+    initial_cash=1_000_000.0,
+    sizing="decision_close",
+    fractional=True,
+    commission_bps=0.0,
+    slippage_bps=0.0,
+    min_trade_value=0.0,
+    delist_after=5,
+):
+    """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
+
+    bars: list of {date, asset, open (float or None), close}.
+    targets: {date: {asset: weight}}.  rebalance_dates: set of dates (missing from targets = cash).
+    Returns {"equity": [...], "trades": [...], "orders": [...], "positions": [...]}.
+    """
+    if sizing not in ("decision_close", "fill_price"):
+        raise ValueError(f"unknown sizing {sizing!r}")
+
+    # --- the bars, by (date, asset) -------------------------------------------------------------
+    open_of = {}  # (date, asset) -> open or None
+    close_of = {}  # (date, asset) -> close
+    assets_on = {}  # date -> assets with a bar that date
+    for b in bars:
+        key = (b["date"], b["asset"])
+        if key in close_of:
+            raise ValueError(f"duplicate bar {key}")
+        open_of[key] = b["open"]
+        close_of[key] = b["close"]
+        assets_on.setdefault(b["date"], []).append(b["asset"])
+    calendar = sorted(assets_on)
+
+    def has_bar(t, a):
+        return (t, a) in close_of
+
+    def can_trade(t, a):
+        return has_bar(t, a) and open_of[(t, a)] is not None
+
+    def whole(x):
+        return x if fractional else float(math.trunc(x))
+
+    commission = commission_bps / 1e4
+    slippage = slippage_bps / 1e4
+
+    # --- state ------------------------------------------------------------------------------------
+    cash = float(initial_cash)
+    shares = {}  # asset -> shares; only nonzero holdings are kept
+    last_close = {}  # asset -> close of its most recent bar so far
+    last_bar_index = {}  # asset -> calendar index of its most recent bar so far
+    nav_prev = float(initial_cash)
+    decision = None  # the decision of the previous date, waiting for this date's open
+
+    equity, trades, orders, positions = [], [], [], []
+
+    for i, t in enumerate(calendar):
+        traded_notional = 0.0
+        costs = 0.0
+
+        # 1. Delisting: a held asset whose last bar was exactly `delist_after` dates ago, with no
+        #    bar since (and none today), is sold at its last close. No commission, no slippage.
+        if delist_after > 0:
+            for a in sorted(shares):
+                if not has_bar(t, a) and last_bar_index[a] == i - delist_after:
+                    q = shares.pop(a)
+                    price = last_close[a]
+                    notional = q * price
+                    cash += notional
+                    traded_notional += notional
+                    trades.append(
+                        dict(date=t, asset=a, side="sell", shares=q, price=price, notional=notional,
+                             commission=0.0, slippage_cost=0.0, reason="delisted", decision_date=None)
+                    )
+
+        # 2. Fills of the previous date's decision, all on this bar.
+        if decision is not None:
+            sent = [o for o in decision["orders"] if o["status"] is None]
+
+            # 2.1 fill_price sizing: re-size at this open (after today's delisting credits).
+            #     last_close still holds the decision date's closes here (updated at step 3).
+            if sizing == "fill_price":
+                nav_open = cash
+                for a, q in shares.items():
+                    p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
+                    nav_open += q * p
+                for o in sent:
+                    a = o["asset"]
+                    p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
+                    o["target_shares"] = whole(o["target_weight"] * nav_open / p)
+                    o["order_shares"] = o["target_shares"] - shares.get(a, 0.0)
+
+            # 2.2 cancel what cannot trade at this open.
+            for o in sent:
+                if not can_trade(t, o["asset"]):
+                    o["status"] = "cancelled"
+                    o["filled_shares"] = 0.0
+            live = [o for o in sent if o["status"] is None]
+
+            def fill(o, q, side, price):
+                """Book a fill of q > 0 shares (q = 0 books nothing). Returns the notional."""
+                nonlocal traded_notional, costs
+                a = o["asset"]
+                signed = q if side == "buy" else -q
+                o["filled_shares"] = signed
+                if q == 0:
+                    return 0.0
+                notional = q * price
+                comm = commission * notional
+                slip = q * open_of[(t, a)] * slippage
+                new = shares.get(a, 0.0) + signed
+                if new == 0:
+                    shares.pop(a, None)
+                else:
+                    shares[a] = new
+                traded_notional += notional
+                costs += comm + slip
+                trades.append(
+                    dict(date=t, asset=a, side=side, shares=q, price=price, notional=notional,
+                         commission=comm, slippage_cost=slip, reason="rebalance",
+                         decision_date=decision["date"])
+                )
+                return notional
+
+            # 2.3 sells first.
+            for o in live:
+                if o["order_shares"] < 0:
+                    price = open_of[(t, o["asset"])] * (1 - slippage)
+                    notional = fill(o, -o["order_shares"], "sell", price)
+                    cash += notional - commission * notional
+                    o["status"] = "filled"
+
+            # 2.4 then buys, scaled by one common factor when cash is short.
+            buys = [o for o in live if o["order_shares"] > 0]
+            buy_price = {o["asset"]: open_of[(t, o["asset"])] * (1 + slippage) for o in buys}
+            B = sum(o["order_shares"] * buy_price[o["asset"]] for o in buys) * (1 + commission)
+            if buys and B > cash:
+                s = cash / B
+                spent = 0.0
+                for o in buys:
+                    q = whole(o["order_shares"] * s)
+                    spent += fill(o, q, "buy", buy_price[o["asset"]]) * (1 + commission)
+                    o["status"] = "scaled"
+                if fractional:
+                    cash = 0.0
+                else:
+                    cash -= spent
+                    if cash < 0:
+                        assert cash > -DUST * max(nav_prev, 1.0), f"cash {cash} far below 0 on {t}"
+                        cash = 0.0
+            else:
+                for o in buys:
+                    fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
+                    o["status"] = "filled"
+                cash -= B
+
+            # 2.2 bis: an order that re-sized to exactly 0 under fill_price is filled with nothing.
+            for o in live:
+                if o["status"] is None:
+                    o["status"] = "filled"
+                    o["filled_shares"] = 0.0
+
+            for o in decision["orders"]:
+                o["fill_date"] = t
+            decision = None
+
+        # 3. Close.
+        for a in assets_on[t]:
+            last_close[a] = close_of[(t, a)]
+            last_bar_index[a] = i
+        market_value = sum(q * last_close[a] for a, q in shares.items())
+        gross = sum(abs(q * last_close[a]) for a, q in shares.items())
+        nav = cash + market_value
+        equity.append(
+            dict(date=t, cash=cash, market_value=market_value, nav=nav, **{"return": nav / nav_prev - 1},
+                 gross_exposure=gross / nav, net_exposure=market_value / nav,
+                 turnover=traded_notional / nav_prev, costs=costs)
+        )
+        for a in sorted(shares):
+            mv = shares[a] * last_close[a]
+            positions.append(dict(date=t, asset=a, shares=shares[a], close=last_close[a],
+                                  market_value=mv, weight=mv / nav))
+        nav_prev = nav
+
+        # 4. Decision.
+        if t in rebalance_dates:
+            weights = targets.get(t, {})
+            last = i == len(calendar) - 1
+            new_orders = []
+            for a in sorted(set(weights) | set(shares)):
+                if a not in last_close:
+                    raise ValueError(f"target for {a} on {t} before its first bar")
+                w = float(weights.get(a, 0.0))
+                price = last_close[a]
+                target = whole(w * nav / price)
+                order = target - shares.get(a, 0.0)
+                if abs(order) * price <= DUST * nav:
+                    continue  # dust: no order at all
+                if last:
+                    status = "pending"
+                elif abs(order) * price < min_trade_value:
+                    status = "skipped"
+                else:
+                    status = None  # sent; resolved at the next open
+                new_orders.append(
+                    dict(decision_date=t, fill_date=None, asset=a, target_weight=w, decision_price=price,
+                         target_shares=target, order_shares=order, filled_shares=0.0, status=status)
+                )
+            orders.extend(new_orders)
+            if not last:
+                decision = dict(date=t, orders=new_orders)
+
+    trades.sort(key=lambda r: (r["date"], r["asset"]))
+    orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
+    return dict(equity=equity, trades=trades, orders=orders, positions=positions)
