@@ -12,9 +12,11 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
 - ``skipped`` and ``cancelled`` orders carry ``fill_date`` = the next window date (the bar on which
   the decision is resolved); only pending orders have ``fill_date`` None.
 - ``decision_price`` is ``last_close`` at the decision date, in both sizing modes.
-- ``sizing = "fill_price"``: an order whose asset cannot trade at the fill open is re-sized as
-  ``weight * nav_open / last_close[t, a]`` (the same formula, with the price that ``nav_open`` uses
-  for that asset). Skipped orders keep their decision-close sizing (they are never sent).
+- ``sizing = "fill_price"``: every asset with a target or a position at the decision is re-sized
+  at the fill open; dust and ``min_trade_value`` then apply to the re-sized order, its notional
+  valued at ``last_close[t, a]`` and compared with ``nav_t`` ("Dust and min_trade_value use the
+  notional at last_close[t, a] and nav_t"). An asset that cannot trade at the fill open is re-sized
+  as ``weight * nav_open / last_close[t, a]`` (the price that ``nav_open`` uses for it).
 - A fill of zero shares (a whole-share buy scaled down to 0, or a fill_price order that re-sizes to
   exactly 0) keeps its status but produces no trade row (trades have ``shares > 0``).
 """
@@ -106,7 +108,8 @@ def simulate(
         if decision is not None:
             sent = [o for o in decision["orders"] if o["status"] is None]
 
-            # 2.1 fill_price sizing: re-size at this open (after today's delisting credits).
+            # 2.1 fill_price sizing: re-size at this open (after today's delisting credits), then
+            #     drop dust and skip small orders, valued at the decision close against nav_t.
             #     last_close still holds the decision date's closes here (updated at step 3).
             if sizing == "fill_price":
                 nav_open = cash
@@ -118,6 +121,13 @@ def simulate(
                     p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
                     o["target_shares"] = whole(o["target_weight"] * nav_open / p)
                     o["order_shares"] = o["target_shares"] - shares.get(a, 0.0)
+                    notional = abs(o["order_shares"]) * o["decision_price"]
+                    if notional <= DUST * decision["nav"]:
+                        o["status"] = "dust"
+                    elif notional < min_trade_value:
+                        o["status"] = "skipped"
+                decision["orders"] = [o for o in decision["orders"] if o["status"] != "dust"]
+                sent = [o for o in sent if o["status"] is None]
 
             # 2.2 cancel what cannot trade at this open.
             for o in sent:
@@ -191,6 +201,7 @@ def simulate(
 
             for o in decision["orders"]:
                 o["fill_date"] = t
+            orders.extend(decision["orders"])
             decision = None
 
         # 3. Close.
@@ -223,11 +234,14 @@ def simulate(
                 price = last_close[a]
                 target = whole(w * nav / price)
                 order = target - shares.get(a, 0.0)
-                if abs(order) * price <= DUST * nav:
+                notional = abs(order) * price
+                if sizing == "fill_price" and not last:
+                    status = None  # re-sized at the next open; dust and skip are decided there (2.1)
+                elif notional <= DUST * nav:
                     continue  # dust: no order at all
-                if last:
-                    status = "pending"
-                elif abs(order) * price < min_trade_value:
+                elif last:
+                    status = "pending"  # no next bar: what a desk would send (even if small)
+                elif notional < min_trade_value:
                     status = "skipped"
                 else:
                     status = None  # sent; resolved at the next open
@@ -235,9 +249,10 @@ def simulate(
                     dict(decision_date=t, fill_date=None, asset=a, target_weight=w, decision_price=price,
                          target_shares=target, order_shares=order, filled_shares=0.0, status=status)
                 )
-            orders.extend(new_orders)
-            if not last:
-                decision = dict(date=t, orders=new_orders)
+            if last:
+                orders.extend(new_orders)
+            else:
+                decision = dict(date=t, nav=nav, orders=new_orders)
 
     trades.sort(key=lambda r: (r["date"], r["asset"]))
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))

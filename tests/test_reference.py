@@ -369,6 +369,38 @@ def test_fill_price_sizing():
     assert eq[D3]["nav"] == approx(204.0 + 54.4 * 15)
 
 
+@pytest.mark.parametrize("min_trade_value, status", [(40.0, "filled"), (50.0, "skipped")])
+def test_fill_price_dust_and_skip_apply_to_the_resized_order(min_trade_value, status):
+    # D1: A 0.5 -> at the D2 open 10, nav_open 1000: 50 shares, cash 500. D2 close 10: nav 1000.
+    # D2: A 0.5 again; B 0 and not held. At the decision close A's order is 0 (dust with
+    #   decision_close sizing), B's is 0 too.
+    # D3 open A 12: nav_open = 500 + 50*12 = 1100, A target 0.5*1100/12 = 45.833, order -4.1667,
+    #   notional at the decision close 10: 41.667 > 1e-9 * 1000, so an order; 41.667 < 50 skips it,
+    #   >= 40 fills it (sell @ 12: cash 550). B re-sizes to 0: dust, no row.
+    out = run(
+        [(D1, "A", 10.0, 10.0), (D1, "B", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D2, "B", 10.0, 10.0),
+         (D3, "A", 12.0, 12.0), (D3, "B", 10.0, 10.0)],
+        {D1: {"A": 0.5}, D2: {"A": 0.5, "B": 0.0}},
+        sizing="fill_price",
+        min_trade_value=min_trade_value,
+    )
+    (o,) = [o for o in out["orders"] if o["decision_date"] == D2]
+    assert (o["asset"], o["fill_date"], o["status"]) == ("A", D3, status)
+    assert o["target_shares"] == approx(1100 / 24)
+    assert o["order_shares"] == approx(1100 / 24 - 50)
+    cash = by_date(out, "equity")[D3]["cash"]
+    assert cash == (approx(500.0 + (50 - 1100 / 24) * 12) if status == "filled" else approx(500.0))
+
+
+def test_decision_close_dust_for_the_same_ledger():
+    # Same as above with decision_close sizing: A's order at the D2 close is 0 -> dust, no row at all.
+    out = run(
+        [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D3, "A", 12.0, 12.0)],
+        {D1: {"A": 0.5}, D2: {"A": 0.5}},
+    )
+    assert [o["decision_date"] for o in out["orders"]] == [D1]
+
+
 def test_fill_price_pending_is_sized_at_the_decision_close():
     # Last-date decision: 0.5*1000/10 = 50 shares at the D1 close (there is no next open).
     out = run([(D1, "A", 10.0, 10.0)], {D1: {"A": 0.5}}, sizing="fill_price")
