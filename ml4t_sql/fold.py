@@ -118,7 +118,9 @@ class _Columns:
         self._parts: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
 
     def add(self, **columns: np.ndarray | float | int) -> None:
-        n = max(np.size(v) for v in columns.values())
+        n = max(np.size(v) for v in columns.values() if np.ndim(v) > 0)
+        if n == 0:
+            return
         for name, value in columns.items():
             self._parts[name].append(np.broadcast_to(np.asarray(value, dtype=self._dtypes[name]), (n,)))
 
