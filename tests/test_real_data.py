@@ -1,0 +1,101 @@
+"""The S&P 500 sample's real quirks, each handled by a documented [data.quality] policy.
+
+The rows are the ones listed in ../shared/data/SOURCES.md: 11 NULL opens, 12 OHLC-inconsistent
+bars (LNT 2016-05-19 has its close halved), and a 10-day gap of DHR, ES and O in March 2015.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import ml4t_sql
+from ml4t_sql.errors import InputError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "warehouse" / "sample" / "sp500_5yr.parquet"
+d = dt.date
+
+
+def sample(*assets: str) -> pl.DataFrame:
+    frame = pl.read_parquet(SAMPLE)
+    return frame.filter(pl.col("asset").is_in(assets)) if assets else frame
+
+
+def hold(prices: pl.DataFrame, targets: list[tuple[dt.date, str, float]], quality: dict[str, str], **execution: Any) -> ml4t_sql.Run:
+    frame = pl.DataFrame([{"date": t, "asset": a, "weight": w} for t, a, w in targets])
+    return ml4t_sql.run(
+        {
+            "data": {"prices": prices, "tables": {"t": frame}, "quality": quality},
+            "strategy": {"sql": "select * from t"},
+            "execution": execution,
+        },
+        write=False,
+    )
+
+
+def test_default_policy_refuses_null_opens_and_names_the_rows():
+    with pytest.raises(InputError) as err:
+        ml4t_sql.run({"data": {"prices": str(SAMPLE)}, "strategy": {"sql": "select null::date as date, '' as asset, 0.0 as weight where false"}}, write=False)
+    message = str(err.value)
+    assert message.startswith("prices: NULL open (11 rows)")
+    assert "BHF" in message and "2017-07-26" in message  # first example, ordered by asset and date
+    assert 'missing_open = "drop" or "no_fill"' in message
+
+
+def test_default_policy_refuses_inconsistent_bars_and_names_them():
+    with pytest.raises(InputError) as err:
+        ml4t_sql.run({"data": {"prices": str(SAMPLE), "quality": {"missing_open": "no_fill"}}}, write=False)
+    message = str(err.value)
+    assert "high below max(open, close) or low above min(open, close) (12 rows)" in message
+    for asset in ("AOS", "BBY", "CHD", "CHK", "DHR"):
+        assert asset in message
+
+
+def test_lnt_half_price_bar_is_dropped_or_kept_by_policy():
+    prices = sample("LNT").filter(pl.col("date").is_between(d(2016, 5, 10), d(2016, 5, 31)))
+    targets = [(d(2016, 5, 10), "LNT", 1.0)]
+    dropped = hold(prices, targets, {"inconsistent_ohlc": "drop"})
+    assert d(2016, 5, 19) not in dropped.equity["date"].to_list()  # the bar is gone from the calendar
+    assert dropped.equity["return"].abs().max() < 0.05
+    assert dropped.quality["findings"]["inconsistent_ohlc"]["count"] == 1
+
+    kept = hold(prices, targets, {"inconsistent_ohlc": "keep"})
+    returns = dict(zip(kept.equity["date"], kept.equity["return"], strict=True))
+    assert returns[d(2016, 5, 19)] == pytest.approx(17.87 / 35.35 - 1)  # the glitch, kept on request
+    assert returns[d(2016, 5, 20)] == pytest.approx(35.91 / 17.87 - 1)
+
+
+def test_null_open_with_no_fill_values_the_close_and_cancels_fills():
+    # DHR 2016-01-12 has only a close (88.55). A decision on 2016-01-11 cannot fill at that open.
+    prices = sample("DHR", "AAPL").filter(pl.col("date").is_between(d(2016, 1, 6), d(2016, 1, 15)))
+    targets = [(d(2016, 1, 7), "DHR", 0.5), (d(2016, 1, 11), "DHR", 0.2), (d(2016, 1, 11), "AAPL", 0.2)]
+    run = hold(prices, targets, {"missing_open": "no_fill"})
+    orders = {a: s for a, s in run.orders.filter(pl.col("decision_date") == d(2016, 1, 11)).select("asset", "status").iter_rows()}
+    assert orders == {"DHR": "cancelled", "AAPL": "filled"}
+    close = run.positions.filter((pl.col("date") == d(2016, 1, 12)) & (pl.col("asset") == "DHR"))["close"].item()
+    assert close == 88.55
+
+    dropped = hold(prices, targets, {"missing_open": "drop"})
+    dhr = dropped.positions.filter((pl.col("date") == d(2016, 1, 12)) & (pl.col("asset") == "DHR"))
+    prior = prices.filter((pl.col("asset") == "DHR") & (pl.col("date") == d(2016, 1, 11)))["close"].item()
+    assert dhr["close"].item() == prior  # no bar that day: valued at the last close
+
+
+@pytest.mark.parametrize(("delist_after", "delisted"), [(5, True), (15, False), (0, False)])
+def test_interior_gap_of_dhr_in_march_2015(delist_after: int, delisted: bool):
+    # DHR has no bars from 2015-03-09 to 2015-03-20 (10 dates); its last close before is 2015-03-06.
+    prices = sample("DHR", "AAPL").filter(pl.col("date").is_between(d(2015, 2, 20), d(2015, 4, 10)))
+    last_close = prices.filter((pl.col("asset") == "DHR") & (pl.col("date") == d(2015, 3, 6)))["close"].item()
+    run = hold(prices, [(d(2015, 2, 23), "DHR", 0.5), (d(2015, 2, 23), "AAPL", 0.5)], {}, delist_after=delist_after)
+    gone = run.trades.filter(pl.col("reason") == "delisted")
+    if delisted:
+        # the 5th missing date is 2015-03-13: sold there at the last close, and not bought back
+        assert gone.select("date", "asset", "price").rows() == [(d(2015, 3, 13), "DHR", last_close)]
+    else:
+        assert gone.height == 0
+        held = run.positions.filter((pl.col("asset") == "DHR") & pl.col("date").is_between(d(2015, 3, 9), d(2015, 3, 20)))
+        assert held.height == 10 and set(held["close"]) == {last_close}  # valued at the stale close
