@@ -1,0 +1,90 @@
+"""Run tables land atomically, as Parquet plus views in <warehouse>/ml4t.duckdb."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+import ml4t_sql
+from ml4t_sql.errors import Ml4tError
+from ml4t_sql.schema import RUN_TABLES, TABLES
+from ml4t_sql.warehouse import check_run_id, connect
+
+from .test_inputs import PANEL
+
+CONFIG = {"data": {"prices": PANEL}, "strategy": {"signal": "score", "top_n": 2}}
+
+
+def test_a_run_writes_every_table_with_run_id_first_and_the_declared_columns(tmp_path: Path):
+    run = ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    assert run.path == (tmp_path / "runs" / run.run_id).resolve()
+    for name in RUN_TABLES:
+        table = pq.read_table(run.path / f"{name}.parquet")
+        assert table.schema.equals(TABLES[name].schema), name
+        assert set(table.column("run_id").to_pylist()) <= {run.run_id}
+    assert not any((tmp_path / ".staging").iterdir())
+
+
+def test_views_answer_sql_from_any_working_directory(tmp_path: Path):
+    first = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
+    second = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
+    db = tmp_path / "wh" / "ml4t.duckdb"
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(con.sql('select count(distinct run_id) from equity').fetchall()[0][0])"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(db)], cwd="/", capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2"
+    con = connect(tmp_path / "wh")
+    navs = con.sql("select run_id, last(nav order by date) from equity group by run_id").fetchall()
+    assert dict(navs) == {first.run_id: first.equity["nav"][-1], second.run_id: second.equity["nav"][-1]}
+
+
+def test_a_failed_write_leaves_nothing_and_keeps_earlier_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    earlier = ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    calls = {"n": 0}
+    real = pq.write_table
+
+    def failing(table, where, **kw):  # the fourth table fails to write
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError("disk full")
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", failing)
+    with pytest.raises(OSError):
+        ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]
+    assert not any((tmp_path / ".staging").iterdir())
+    assert connect(tmp_path).sql("select count(distinct run_id) from trades").fetchall()[0][0] == 1
+
+
+def test_bad_input_writes_nothing(tmp_path: Path):
+    with pytest.raises(ml4t_sql.InputError):
+        ml4t_sql.run({**CONFIG, "data": {"prices": pl.concat([PANEL, PANEL.head(1)])}}, warehouse=tmp_path)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_moved_warehouse_is_repointed(tmp_path: Path):
+    ml4t_sql.run(CONFIG, warehouse=tmp_path / "a")
+    (tmp_path / "a").rename(tmp_path / "b")
+    ml4t_sql.run(CONFIG, warehouse=tmp_path / "b")
+    con = duckdb.connect(str(tmp_path / "b" / "ml4t.duckdb"), read_only=True)
+    assert con.sql("select count(distinct run_id) from runs").fetchall()[0][0] == 2
+
+
+def test_connect_explains_an_empty_warehouse(tmp_path: Path):
+    with pytest.raises(Ml4tError, match="no runs in warehouse"):
+        connect(tmp_path)
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/b", "", ".", "x;drop"])
+def test_run_ids_cannot_escape_the_warehouse(bad: str):
+    with pytest.raises(Ml4tError):
+        check_run_id(bad)
