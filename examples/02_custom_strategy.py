@@ -48,6 +48,8 @@ run = ml4t_sql.run(
     write=False,
 )
 stats = run.stats()
-print(f"low volatility, monthly: total return {stats['total_return']:.1%}, Sharpe {stats['sharpe']:.2f}, "
-      f"max drawdown {stats['max_drawdown']:.1%}, {run.trades.height} trades")
+print(
+    f"low volatility, monthly: total return {stats['total_return']:.1%}, Sharpe {stats['sharpe']:.2f}, "
+    f"max drawdown {stats['max_drawdown']:.1%}, {run.trades.height} trades"
+)
 print(run.targets.filter(run.targets["date"] == run.targets["date"].max()).sort("weight", descending=True).head(5))

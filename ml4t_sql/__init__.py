@@ -1,8 +1,8 @@
 """ml4t-sql: a DataFrame-native, relational backtest pipeline for multi-asset portfolios.
 
-    import ml4t_sql
-    run = ml4t_sql.run("examples/top25_momentum.toml")   # -> Run(.run_id, .equity, .trades, ...)
-    con = ml4t_sql.connect("warehouse")                  # DuckDB connection with the run tables
+import ml4t_sql
+run = ml4t_sql.run("examples/top25_momentum.toml")   # -> Run(.run_id, .equity, .trades, ...)
+con = ml4t_sql.connect("warehouse")                  # DuckDB connection with the run tables
 """
 
 __version__ = "0.1.0"

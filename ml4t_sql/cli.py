@@ -41,7 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ml4t-sql", description="Relational backtests: Parquet in, SQL targets, tables out.")
+    parser = argparse.ArgumentParser(
+        prog="ml4t-sql", description="Relational backtests: Parquet in, SQL targets, tables out."
+    )
     parser.add_argument("--version", action="version", version=f"ml4t-sql {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -52,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_run)
 
     q = sub.add_parser("query", help="run SQL over the warehouse's tables and print the result")
-    q.add_argument("sql", help="a SQL query, e.g. \"select date, nav from equity order by date\"")
+    q.add_argument("sql", help='a SQL query, e.g. "select date, nav from equity order by date"')
     q.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--max-rows", type=int, default=50, help="rows to show in table output (default 50; -1 = all)")
@@ -102,7 +104,12 @@ def _progress() -> Callable[[int, int], None]:
         rate = done / max(now - started, 1e-9)
         left = (total - done) / rate if rate > 0 else 0.0
         end = "\n" if done == total else ""
-        print(f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left", end=end, file=sys.stderr, flush=True)
+        print(
+            f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
     return report
 

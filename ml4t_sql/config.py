@@ -281,9 +281,7 @@ def _check_values(cfg: Config, where: str) -> None:
     if s.rebalance is not None and s.rebalance not in SCHEDULES:
         near = difflib.get_close_matches(s.rebalance, SCHEDULES, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise ConfigError(
-            f"{where} [strategy] `rebalance`: {s.rebalance!r} is not one of {', '.join(SCHEDULES)}{hint}"
-        )
+        raise ConfigError(f"{where} [strategy] `rebalance`: {s.rebalance!r} is not one of {', '.join(SCHEDULES)}{hint}")
     if x.initial_cash <= 0:
         raise ConfigError(f"{where} [execution] `initial_cash`: must be positive, got {x.initial_cash}")
     for name in ("commission_bps", "slippage_bps", "min_trade_value"):

@@ -20,7 +20,9 @@ def load_panel(con: duckdb.DuckDBPyConnection, delist_after: int) -> tuple[Panel
     Needs tables `calendar(date, date_idx)` and `assets(asset, asset_idx)` on `con`.
     """
     dates = con.sql("select date from calendar order by date_idx").to_arrow_table().column(0).to_numpy()
-    assets = con.sql("select asset from assets order by asset_idx").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
+    assets = (
+        con.sql("select asset from assets order by asset_idx").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
+    )
     bars = con.sql(
         """
         select c.date_idx, a.asset_idx, p.open, p.close

@@ -186,9 +186,13 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     plan = price_columns(columns, d.columns)
     if plan.date_type != "DATE":
         check_intraday(con, "prices", "input_prices", plan.date)
-    con.execute(f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}")
+    con.execute(
+        f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
+    )
     check_prices(con, d.quality, report)
-    con.execute(f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}")
+    con.execute(
+        f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
+    )
     check_prices_used(con, report)
 
     if d.signals is not None:
@@ -197,7 +201,9 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         asset_col = d.columns.asset if d.columns.asset in raw else "asset"
         for std, name in (("date", date_col), ("asset", asset_col)):
             if name not in raw:
-                raise InputError("signals", f"missing required column {name!r} ({std})", hint=f"columns: {', '.join(raw)}")
+                raise InputError(
+                    "signals", f"missing required column {name!r} ({std})", hint=f"columns: {', '.join(raw)}"
+                )
         sql = render("sources/signals", from_prices=False, date=date_col, asset=asset_col)
     else:
         sql = render("sources/signals", from_prices=True)
@@ -207,7 +213,9 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         check_signals(con, sig_columns, cfg.strategy.signal, report, separate=d.signals is not None)
 
     x = cfg.execution
-    con.execute(f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end})
+    con.execute(
+        f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end}
+    )
     if not con.sql("select count(*) from calendar").fetchall()[0][0]:
         raise InputError("prices", f"no trading dates in the window {x.start or '...'} to {x.end or '...'}")
     con.execute(
@@ -302,7 +310,7 @@ def _runs_row(
     ).fetchall()[0][0]
     row = {
         "run_id": run_id,
-        "created_at": dt.datetime.now(dt.timezone.utc),
+        "created_at": dt.datetime.now(dt.UTC),
         "name": cfg.output.name,
         "status": "complete",
         "config": cfg.to_json(),
@@ -320,5 +328,5 @@ def _runs_row(
 
 
 def _new_run_id() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{stamp}-{secrets.token_hex(3)}"

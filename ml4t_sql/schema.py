@@ -148,9 +148,7 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     """Check `table` against the contract of `name`; cast only where types are equivalent."""
     contract = TABLES[name]
     if table.column_names != contract.names:
-        raise Ml4tError(
-            f"internal: table {name} has columns {table.column_names}, contract says {contract.names}"
-        )
+        raise Ml4tError(f"internal: table {name} has columns {table.column_names}, contract says {contract.names}")
     if table.schema.equals(contract.schema):
         return table
     return table.cast(contract.schema, safe=True)

@@ -36,7 +36,9 @@ def build_targets(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     s = cfg.strategy
     schedule = s.rebalance or ("daily" if s.sql is None else None)
     if schedule is not None:
-        con.execute(f"create or replace temp table rebalance_dates as {render('strategy/rebalance_dates', schedule=schedule)}")
+        con.execute(
+            f"create or replace temp table rebalance_dates as {render('strategy/rebalance_dates', schedule=schedule)}"
+        )
     if s.sql is None:
         sql = compose(STEPS, signal=s.signal, weighting=s.weighting, has_min_signal=s.min_signal is not None)
         values = {"top_n": s.top_n, "min_signal": s.min_signal}

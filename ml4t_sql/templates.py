@@ -8,6 +8,7 @@ pattern and double-quotes it. User-supplied SQL renders in a sandboxed environme
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def render_user(sql: str, **structure: object) -> str:
         raise ConfigError(f"strategy sql: template error: {exc}") from None
 
 
-def params_for(sql: str, values: dict[str, object]) -> dict[str, object]:
+def params_for(sql: str, values: Mapping[str, object]) -> dict[str, object]:
     """The subset of `values` that `sql` references as `$name` (DuckDB rejects unused ones)."""
     code = re.sub(r"--[^\n]*", "", sql)  # parameters named in comments are not parameters
     used = set(_PARAM.findall(code))

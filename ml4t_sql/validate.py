@@ -221,13 +221,16 @@ def check_signals(
         order="asset, date",
     )
     unknown = int(
-        con.sql("select count(distinct asset) from signals anti join (select distinct asset from prices) using (asset)")
-        .fetchall()[0][0]
+        con.sql(
+            "select count(distinct asset) from signals anti join (select distinct asset from prices) using (asset)"
+        ).fetchall()[0][0]
     )
     if unknown:
         report.warnings.append(f"signals: {unknown} assets have signals but no prices; they are never eligible")
     off_calendar = int(
-        con.sql("select count(*) from signals anti join (select distinct date from prices) using (date)").fetchall()[0][0]
+        con.sql("select count(*) from signals anti join (select distinct date from prices) using (date)").fetchall()[0][
+            0
+        ]
     )
     if off_calendar:
         report.warnings.append(

@@ -99,7 +99,8 @@ def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:
 
 
 def _view_sql(warehouse: Path, name: str) -> str:
-    return f"create or replace view {name} as select * from read_parquet('{_pattern(warehouse, name)}', union_by_name = true)"
+    source = f"read_parquet('{_pattern(warehouse, name)}', union_by_name = true)"
+    return f"create or replace view {name} as select * from {source}"
 
 
 def _views_current(db: Path, warehouse: Path) -> bool:

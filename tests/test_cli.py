@@ -21,7 +21,9 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def config(tmp_path: Path) -> Path:
     PANEL.write_parquet(tmp_path / "prices.parquet")
     path = tmp_path / "run.toml"
-    path.write_text('[data]\nprices = "prices.parquet"\n[strategy]\nsignal = "score"\ntop_n = 2\n[output]\nwarehouse = "wh"\n')
+    path.write_text(
+        '[data]\nprices = "prices.parquet"\n[strategy]\nsignal = "score"\ntop_n = 2\n[output]\nwarehouse = "wh"\n'
+    )
     return path
 
 

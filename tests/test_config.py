@@ -18,9 +18,8 @@ def base(**sections: Any) -> dict[str, Any]:
 def test_defaults_follow_the_documented_values():
     cfg = load_config(base())
     x = cfg.execution
-    assert (x.initial_cash, x.sizing, x.fractional, x.commission_bps, x.slippage_bps, x.min_trade_value, x.delist_after) == (
-        1_000_000.0, "decision_close", True, 0.0, 0.0, 0.0, 5,
-    )  # fmt: skip
+    got = (x.initial_cash, x.sizing, x.fractional, x.commission_bps, x.slippage_bps, x.min_trade_value, x.delist_after)
+    assert got == (1_000_000.0, "decision_close", True, 0.0, 0.0, 0.0, 5)
     assert cfg.output.warehouse == "warehouse" and cfg.strategy.top_n == 25 and cfg.strategy.weighting == "equal"
 
 

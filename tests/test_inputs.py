@@ -91,7 +91,9 @@ def test_in_memory_frames(expected: list[float]):
 
 def test_column_mapping_and_separate_signals(expected: list[float]):
     # the ml4t data layout: timestamp and symbol; prices without the signal; signals apart
-    renamed = PANEL.rename({"date": "timestamp", "asset": "symbol"}).with_columns(pl.col("timestamp").cast(pl.Datetime("us")))
+    renamed = PANEL.rename({"date": "timestamp", "asset": "symbol"}).with_columns(
+        pl.col("timestamp").cast(pl.Datetime("us"))
+    )
     prices = renamed.drop("score")
     signals = renamed.select("timestamp", "symbol", "score")
     nav = equity_of(prices, signals=signals, columns={"date": "timestamp", "asset": "symbol"})

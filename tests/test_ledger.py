@@ -104,7 +104,9 @@ def test_sells_fill_first_then_buys_scale_by_one_factor_to_exactly_zero_cash():
 def test_scaling_is_common_to_all_buys():
     # d0 nav 1000: A 0.5 -> 50 sh, B 0.5 -> 25 sh. d1 opens 11 and 22: cost 550 + 550 = 1100 > 1000.
     # s = 1000/1100: A 45.4545 sh, B 22.7273 sh; both cut by the same factor; cash exactly 0.
-    run = backtest({"A": [(10, 10), (11, 11)], "B": [(20, 20), (22, 22)]}, [(0, "A", 0.5), (0, "B", 0.5)], initial_cash=1000.0)
+    run = backtest(
+        {"A": [(10, 10), (11, 11)], "B": [(20, 20), (22, 22)]}, [(0, "A", 0.5), (0, "B", 0.5)], initial_cash=1000.0
+    )
     s = 1000 / 1100
     assert col(run.trades, "shares") == pytest.approx([50 * s, 25 * s])
     assert col(run.orders, "status") == ["scaled", "scaled"]

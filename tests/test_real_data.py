@@ -25,7 +25,9 @@ def sample(*assets: str) -> pl.DataFrame:
     return frame.filter(pl.col("asset").is_in(assets)) if assets else frame
 
 
-def hold(prices: pl.DataFrame, targets: list[tuple[dt.date, str, float]], quality: dict[str, str], **execution: Any) -> ml4t_sql.Run:
+def hold(
+    prices: pl.DataFrame, targets: list[tuple[dt.date, str, float]], quality: dict[str, str], **execution: Any
+) -> ml4t_sql.Run:
     frame = pl.DataFrame([{"date": t, "asset": a, "weight": w} for t, a, w in targets])
     return ml4t_sql.run(
         {
@@ -39,7 +41,13 @@ def hold(prices: pl.DataFrame, targets: list[tuple[dt.date, str, float]], qualit
 
 def test_default_policy_refuses_null_opens_and_names_the_rows():
     with pytest.raises(InputError) as err:
-        ml4t_sql.run({"data": {"prices": str(SAMPLE)}, "strategy": {"sql": "select null::date as date, '' as asset, 0.0 as weight where false"}}, write=False)
+        ml4t_sql.run(
+            {
+                "data": {"prices": str(SAMPLE)},
+                "strategy": {"sql": "select null::date as date, '' as asset, 0.0 as weight where false"},
+            },
+            write=False,
+        )
     message = str(err.value)
     assert message.startswith("prices: NULL open (11 rows)")
     assert "BHF" in message and "2017-07-26" in message  # first example, ordered by asset and date
@@ -74,7 +82,10 @@ def test_null_open_with_no_fill_values_the_close_and_cancels_fills():
     prices = sample("DHR", "AAPL").filter(pl.col("date").is_between(d(2016, 1, 6), d(2016, 1, 15)))
     targets = [(d(2016, 1, 7), "DHR", 0.5), (d(2016, 1, 11), "DHR", 0.2), (d(2016, 1, 11), "AAPL", 0.2)]
     run = hold(prices, targets, {"missing_open": "no_fill"})
-    orders = {a: s for a, s in run.orders.filter(pl.col("decision_date") == d(2016, 1, 11)).select("asset", "status").iter_rows()}
+    orders = {
+        a: s
+        for a, s in run.orders.filter(pl.col("decision_date") == d(2016, 1, 11)).select("asset", "status").iter_rows()
+    }
     assert orders == {"DHR": "cancelled", "AAPL": "filled"}
     close = run.positions.filter((pl.col("date") == d(2016, 1, 12)) & (pl.col("asset") == "DHR"))["close"].item()
     assert close == 88.55
@@ -97,5 +108,7 @@ def test_interior_gap_of_dhr_in_march_2015(delist_after: int, delisted: bool):
         assert gone.select("date", "asset", "price").rows() == [(d(2015, 3, 13), "DHR", last_close)]
     else:
         assert gone.height == 0
-        held = run.positions.filter((pl.col("asset") == "DHR") & pl.col("date").is_between(d(2015, 3, 9), d(2015, 3, 20)))
+        held = run.positions.filter(
+            (pl.col("asset") == "DHR") & pl.col("date").is_between(d(2015, 3, 9), d(2015, 3, 20))
+        )
         assert held.height == 10 and set(held["close"]) == {last_close}  # valued at the stale close

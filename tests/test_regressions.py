@@ -57,7 +57,9 @@ def test_all_orders_of_one_decision_fill_on_one_bar(daily: ml4t_sql.Run):
     calendar = daily.equity["date"].to_list()
     next_date = dict(zip(calendar[:-1], calendar[1:], strict=True))
     orders = daily.orders.filter(pl.col("status") != "pending")
-    per_decision = orders.group_by("decision_date").agg(pl.col("fill_date").n_unique().alias("n"), pl.col("fill_date").first())
+    per_decision = orders.group_by("decision_date").agg(
+        pl.col("fill_date").n_unique().alias("n"), pl.col("fill_date").first()
+    )
     assert per_decision["n"].to_list() == [1] * per_decision.height
     assert all(next_date[d] == f for d, f in per_decision.select("decision_date", "fill_date").iter_rows())
     fills = daily.trades.filter(pl.col("reason") == "rebalance")

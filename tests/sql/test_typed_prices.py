@@ -33,7 +33,9 @@ def test_each_rule_flags_its_rows_and_only_them(sql):
         bar("LOWHIGH", low=10.2),  # low above open 10.0
         bar("NOHL", high=None, low=None),  # nothing to check
     ]
-    frame = pl.DataFrame(rows, schema_overrides={"open": pl.Float64, "high": pl.Float64, "low": pl.Float64, "close": pl.Float64})
+    frame = pl.DataFrame(
+        rows, schema_overrides={"open": pl.Float64, "high": pl.Float64, "low": pl.Float64, "close": pl.Float64}
+    )
     got = flags(sql("sources/typed_prices", {"input_prices": frame}, columns=PLAN, extra=()))
     assert got == {
         "OK": (False, False, False),
