@@ -52,7 +52,7 @@ from .validate import (
     check_signals,
     price_columns,
 )
-from .warehouse import publish
+from .warehouse import ensure_catalog, publish
 
 
 @dataclass
@@ -167,6 +167,11 @@ def run(
         tick = time.perf_counter()
         root = Path(warehouse) if warehouse is not None else cfg.resolve(cfg.output.warehouse)
         path = publish(root, run_id, tables)
+        if not ensure_catalog(root):
+            report.warnings.append(
+                f"{root / 'ml4t.duckdb'} is held open by another process: the run is saved in {path}, "
+                "and its views will be created by the next run (ml4t_sql.connect reads it now)"
+            )
         timings["write"] = time.perf_counter() - tick
     timings["total"] = time.perf_counter() - started
     frames = {name: pl.from_arrow(tables[name]) for name in RUN_TABLES}

@@ -35,7 +35,10 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
-    """Write a run's tables and make them visible all at once. Returns the run's folder."""
+    """Write a run's tables and make them visible all at once. Returns the run's folder.
+
+    Call `ensure_catalog` afterwards so that `ml4t.duckdb` has the views.
+    """
     check_run_id(run_id)
     warehouse = warehouse.resolve()
     final = warehouse / "runs" / run_id
@@ -55,7 +58,6 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    ensure_catalog(warehouse)
     return final
 
 
@@ -65,26 +67,32 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def ensure_catalog(warehouse: Path) -> None:
-    """Create the views in `<warehouse>/ml4t.duckdb` if they are missing or point elsewhere."""
+def ensure_catalog(warehouse: Path, *, wait_s: float = 5.0) -> bool:
+    """Create the views in `<warehouse>/ml4t.duckdb` if they are missing or point elsewhere.
+
+    Returns False if another process kept the file locked for `wait_s` seconds (the runs are
+    safe in `runs/` either way; the next run or `connect` creates the views).
+    """
     warehouse = warehouse.resolve()
     db = warehouse / DB_NAME
     if db.exists() and _views_current(db, warehouse):
-        return
+        return True
+    deadline = time.monotonic() + wait_s
     with _locked(warehouse):
-        for attempt in range(50):
+        while True:
             try:
                 con = duckdb.connect(str(db))
             except duckdb.IOException:
-                time.sleep(min(0.05 * (attempt + 1), 0.5))  # another process holds the file
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)  # another process holds the file
                 continue
             try:
                 for name in RUN_TABLES:
                     con.execute(_view_sql(warehouse, name))
             finally:
                 con.close()
-            return
-    raise Ml4tError(f"{db} is locked by another process; the run is saved, views will be created next time")
+            return True
 
 
 def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:

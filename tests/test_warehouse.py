@@ -14,7 +14,7 @@ import pytest
 import ml4t_sql
 from ml4t_sql.errors import Ml4tError
 from ml4t_sql.schema import RUN_TABLES, TABLES
-from ml4t_sql.warehouse import check_run_id, connect
+from ml4t_sql.warehouse import check_run_id, connect, ensure_catalog
 
 from .test_inputs import PANEL
 
@@ -88,3 +88,23 @@ def test_connect_explains_an_empty_warehouse(tmp_path: Path):
 def test_run_ids_cannot_escape_the_warehouse(bad: str):
     with pytest.raises(Ml4tError):
         check_run_id(bad)
+
+
+def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_path: Path):
+    ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    (tmp_path / "ml4t.duckdb").unlink()  # views must be recreated, but another process holds the file
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(60)",
+         str(tmp_path / "ml4t.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        assert ensure_catalog(tmp_path, wait_s=0.3) is False
+        assert connect(tmp_path).sql("select count(*) from runs").fetchall()[0][0] == 1  # readable meanwhile
+    finally:
+        holder.kill()
+        holder.wait()
+    assert ensure_catalog(tmp_path) is True
+    con = duckdb.connect(str(tmp_path / "ml4t.duckdb"), read_only=True)
+    assert con.sql("select count(*) from runs").fetchall()[0][0] == 1
