@@ -93,11 +93,8 @@ def test_run_ids_cannot_escape_the_warehouse(bad: str):
 def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_path: Path):
     ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / "ml4t.duckdb").unlink()  # views must be recreated, but another process holds the file
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(60)",
-         str(tmp_path / "ml4t.duckdb")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path / "ml4t.duckdb")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         assert ensure_catalog(tmp_path, wait_s=0.3) is False
