@@ -94,7 +94,9 @@ def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_pa
     ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / "ml4t.duckdb").unlink()  # views must be recreated, but another process holds the file
     hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(60)"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path / "ml4t.duckdb")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(tmp_path / "ml4t.duckdb")], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         assert ensure_catalog(tmp_path, wait_s=0.3) is False
