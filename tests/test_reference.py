@@ -458,3 +458,32 @@ def test_random_panel_keeps_the_ledger_consistent():
         assert r["cash"] >= 0 and r["gross_exposure"] <= 1 + 1e-9
     assert any(t["reason"] == "delisted" for t in out["trades"])
     assert {o["status"] for o in out["orders"]} >= {"filled", "cancelled"}
+
+
+def test_factories_make_valid_seeded_inputs():
+    """The inputs every property test builds on: valid OHLC, unique keys, targets on bars only."""
+    import polars as pl
+
+    from tests.factories import PRICE_SCHEMA, make_prices, make_targets
+
+    for seed in range(5):
+        kw = dict(gap_prob=0.1, delist_prob=0.5, null_open_prob=0.2, jump_prob=0.05)
+        prices = make_prices(6, 50, seed, **kw)
+        assert prices.equals(make_prices(6, 50, seed, **kw))
+        assert dict(prices.schema) == PRICE_SCHEMA
+        assert prices.equals(prices.sort("date", "asset"))
+        assert prices.select("date", "asset").is_duplicated().sum() == 0
+        assert prices.filter(pl.col("date").dt.weekday() > 5).height == 0
+        assert prices.get_column("open").null_count() > 0
+        checks = prices.select(
+            (pl.col("close") > 0).all().alias("close"),
+            (pl.col("low") > 0).all().alias("low"),
+            (pl.col("high") >= pl.max_horizontal("open", "close")).all().alias("high_ok"),
+            (pl.col("low") <= pl.min_horizontal("open", "close")).all().alias("low_ok"),
+            (pl.col("volume") >= 0).all().alias("volume"),
+        )
+        assert all(checks.row(0))
+        targets = make_targets(prices, seed, top_n=3, weight_mode="random", schedule_prob=0.7, cash_prob=0.1)
+        assert targets.join(prices, on=["date", "asset"], how="anti").height == 0
+        sums = targets.group_by("date").agg(pl.col("weight").sum()).get_column("weight")
+        assert (targets.get_column("weight") >= 0).all() and sums.max() <= 1 + 1e-12
