@@ -7,10 +7,9 @@ ledgers in ``tests/test_reference.py``.
 
 Readings taken where SEMANTICS.md leaves room (see the module's tests for examples):
 
-- On the last window date every (non-dust) order is ``pending``, including one whose notional is
-  below ``min_trade_value``: "the orders are reported as pending".
 - ``skipped`` and ``cancelled`` orders carry ``fill_date`` = the next window date (the bar on which
-  the decision is resolved); only pending orders have ``fill_date`` None.
+  the decision is resolved); orders of a decision on the last window date (``pending``, or
+  ``skipped`` when below ``min_trade_value``) have ``fill_date`` None.
 - ``decision_price`` is ``last_close`` at the decision date, in both sizing modes.
 - ``sizing = "fill_price"``: every asset with a target or a position at the decision is re-sized
   at the fill open; dust and ``min_trade_value`` then apply to the re-sized order, its notional
@@ -25,7 +24,8 @@ from __future__ import annotations
 
 import math
 
-DUST = 1e-9
+DUST = 1e-9  # orders worth at most DUST * nav_t are no orders
+SCALE_NOISE = 1e-12  # a buy scale factor s >= 1 - SCALE_NOISE reports as filled (still applied)
 
 
 def simulate(
@@ -179,7 +179,7 @@ def simulate(
                 for o in buys:
                     q = whole(o["order_shares"] * s)
                     spent += fill(o, q, "buy", buy_price[o["asset"]]) * (1 + commission)
-                    o["status"] = "scaled"
+                    o["status"] = "scaled" if s < 1 - SCALE_NOISE else "filled"  # float noise: filled
                 if fractional:
                     cash = 0.0
                 else:
@@ -239,10 +239,10 @@ def simulate(
                     status = None  # re-sized at the next open; dust and skip are decided there (2.1)
                 elif notional <= DUST * nav:
                     continue  # dust: no order at all
-                elif last:
-                    status = "pending"  # no next bar: what a desk would send (even if small)
                 elif notional < min_trade_value:
-                    status = "skipped"
+                    status = "skipped"  # never sent (on the last date too)
+                elif last:
+                    status = "pending"  # no next bar: what a desk would send
                 else:
                     status = None  # sent; resolved at the next open
                 new_orders.append(

@@ -119,6 +119,19 @@ def test_common_buy_scaling_leaves_cash_exactly_zero():
     assert sum(t["notional"] for t in out["trades"]) == approx(1000.0)
 
 
+@pytest.mark.parametrize("excess, status", [(1e-10, "scaled"), (1e-14, "filled")])
+def test_scale_factor_within_1e_12_of_one_reports_filled(excess, status):
+    # D1: A 1.0 -> 100 shares at close 10. D2 open 10*(1+excess): B = 1000*(1+excess) > 1000,
+    # s = 1/(1+excess): the buy is cut and cash ends at exactly 0 either way, but s >= 1 - 1e-12
+    # is float noise and reports as filled.
+    out = run([(D1, "A", 10.0, 10.0), (D2, "A", 10.0 * (1 + excess), 10.0)], {D1: {"A": 1.0}})
+    (o,) = out["orders"]
+    assert o["status"] == status
+    assert o["filled_shares"] == approx(100 / (1 + excess))
+    assert o["filled_shares"] < 100.0
+    assert by_date(out, "equity")[D2]["cash"] == 0.0
+
+
 def test_scaling_includes_commission():
     # 100 bps commission. D1: A 1.0 -> 100 shares. D2 open 10: B = 1000 * 1.01 = 1010 > 1000,
     # s = 1000/1010: 99.0099... shares, notional 990.099..., commission 9.90099...; cash 0.0.
@@ -298,17 +311,19 @@ def test_delist_after_zero_keeps_the_position():
 
 
 def test_pending_orders_on_the_last_date():
-    # D1: A 0.5 -> 50, filled D2. D2 (last date): A 0.25 -> order -25, B 0.3 -> 0.3*1000/10 = 30 shares;
-    # both pending with no fill date, even B whose notional 300 is below min_trade_value 400.
+    # D1: A 0.5 -> 50, filled D2. D2 (last date): A 0.25 -> order -25 (notional 250),
+    # B 0.45 -> 0.45*1000/10 = 45 shares (notional 450), C 0.1 -> 10 shares (notional 100).
+    # min_trade_value 200: A and B pending, C skipped (it stays skipped); none has a fill date.
     out = run(
-        [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D2, "B", 10.0, 10.0)],
-        {D1: {"A": 0.5}, D2: {"A": 0.25, "B": 0.3}},
-        min_trade_value=400.0,
+        [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D2, "B", 10.0, 10.0), (D2, "C", 10.0, 10.0)],
+        {D1: {"A": 0.5}, D2: {"A": 0.25, "B": 0.45, "C": 0.1}},
+        min_trade_value=200.0,
     )
-    pend = [o for o in out["orders"] if o["decision_date"] == D2]
-    assert [(o["asset"], o["order_shares"], o["filled_shares"], o["fill_date"], o["status"]) for o in pend] == [
+    last = [o for o in out["orders"] if o["decision_date"] == D2]
+    assert [(o["asset"], o["order_shares"], o["filled_shares"], o["fill_date"], o["status"]) for o in last] == [
         ("A", -25.0, 0.0, None, "pending"),
-        ("B", approx(30.0), 0.0, None, "pending"),
+        ("B", approx(45.0), 0.0, None, "pending"),
+        ("C", approx(10.0), 0.0, None, "skipped"),
     ]
     assert [t["date"] for t in out["trades"]] == [D2]
     assert by_date(out, "equity")[D2]["cash"] == 500.0
