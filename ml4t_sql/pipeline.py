@@ -3,7 +3,7 @@
 The steps, in order, and where each lives:
 
 1. load and check the configuration                      config.load_config
-2. register the inputs as views                           inputs.register
+2. register the inputs as views                           sources.load_sources, inputs.register
 3. type the prices, flag dirty rows, refuse or apply      sql/sources/typed_prices.sql, validate.check_prices,
    the [data.quality] policies; snapshot the result       sql/sources/prices.sql
 4. the signals, checked                                   sql/sources/signals.sql, validate.check_signals
@@ -36,22 +36,13 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .config import Config, load_config
-from .errors import InputError
 from .fold import ORDER_STATUSES, TRADE_REASONS, Ledger, Rules, run_fold
-from .inputs import register
 from .panel import load_panel, load_targets
 from .schema import RUN_TABLES, TABLES, conform
+from .sources import load_sources
 from .stats import compute_metrics
 from .strategy import build_targets
-from .templates import render
-from .validate import (
-    QualityReport,
-    check_intraday,
-    check_prices,
-    check_prices_used,
-    check_signals,
-    price_columns,
-)
+from .validate import QualityReport
 from .warehouse import ensure_catalog, publish
 
 
@@ -114,7 +105,7 @@ def run(
     try:
         report = QualityReport()
         tick = time.perf_counter()
-        _load_inputs(con, cfg, report)
+        load_sources(con, cfg, report)
         timings["load_validate"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
@@ -176,62 +167,6 @@ def run(
     timings["total"] = time.perf_counter() - started
     frames = {name: pl.from_arrow(tables[name]) for name in RUN_TABLES}
     return Run(run_id, frames, cfg, report.as_dict(), path, timings)  # type: ignore[arg-type]
-
-
-def _load_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
-    d = cfg.data
-    deferred = {}
-    for name, source in d.tables.items():
-        if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
-            deferred[name] = source  # SQL tables may read prices and signals: register them last
-        else:
-            register(con, name, source, cfg)
-
-    columns = register(con, "input_prices", d.prices, cfg)
-    plan = price_columns(columns, d.columns)
-    if plan.date_type != "DATE":
-        check_intraday(con, "prices", "input_prices", plan.date)
-    con.execute(
-        f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
-    )
-    check_prices(con, d.quality, report)
-    con.execute(
-        f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
-    )
-    check_prices_used(con, report)
-
-    if d.signals is not None:
-        raw = register(con, "input_signals", d.signals, cfg)
-        date_col = d.columns.date if d.columns.date in raw else "date"
-        asset_col = d.columns.asset if d.columns.asset in raw else "asset"
-        for std, name in (("date", date_col), ("asset", asset_col)):
-            if name not in raw:
-                raise InputError(
-                    "signals", f"missing required column {name!r} ({std})", hint=f"columns: {', '.join(raw)}"
-                )
-        sql = render("sources/signals", from_prices=False, date=date_col, asset=asset_col)
-    else:
-        sql = render("sources/signals", from_prices=True)
-    con.execute(f"create or replace temp view signals as {sql}")
-    sig_columns = {str(r[0]): str(r[1]) for r in con.sql("describe signals").fetchall()}
-    if cfg.strategy.sql is None:
-        check_signals(con, sig_columns, cfg.strategy.signal, report, separate=d.signals is not None)
-
-    x = cfg.execution
-    con.execute(
-        f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end}
-    )
-    if not con.sql("select count(*) from calendar").fetchall()[0][0]:
-        raise InputError("prices", f"no trading dates in the window {x.start or '...'} to {x.end or '...'}")
-    con.execute(
-        """
-        create or replace temp table assets as
-        select asset, row_number() over (order by asset) - 1 as asset_idx
-        from (select distinct asset from prices semi join calendar using (date))
-        """
-    )
-    for name, source in deferred.items():
-        register(con, name, source, cfg)
 
 
 def ledger_tables(
