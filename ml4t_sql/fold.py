@@ -98,7 +98,7 @@ class Ledger:
 
 @dataclass
 class _Decision:
-    """Orders decided at a close, waiting for the next open."""
+    """Orders decided at a close, waiting for the next open (arrays aligned on `asset`)."""
 
     date: int
     asset: I64
@@ -107,30 +107,35 @@ class _Decision:
     nav: float
     target: F64
     order: F64
-    skipped: NDArray[np.bool_]
+    skipped: NDArray[np.bool_] | None  # None: nothing skipped
 
 
-class _Columns:
-    """Appends per-date arrays; concatenates once at the end."""
+class _Log:
+    """Rows of one output table, appended per date as (scalars..., arrays...); built once at the end.
 
-    def __init__(self, **dtypes: type) -> None:
-        self._dtypes = dtypes
-        self._parts: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
+    Appending a tuple costs one list append; scalars (dates, codes) are repeated and arrays
+    concatenated only in `build`.
+    """
 
-    def add(self, **columns: np.ndarray | float | int) -> None:
-        n = max(np.size(v) for v in columns.values() if np.ndim(v) > 0)
-        if n == 0:
-            return
-        for name, value in columns.items():
-            self._parts[name].append(np.broadcast_to(np.asarray(value, dtype=self._dtypes[name]), (n,)))
+    def __init__(self, scalars: tuple[tuple[str, type], ...], arrays: tuple[tuple[str, type], ...]) -> None:
+        self.scalars, self.arrays = scalars, arrays
+        self.rows: list[tuple[object, ...]] = []
 
-    def build(self, order: tuple[str, ...]) -> dict[str, np.ndarray]:
-        out = {
-            name: (np.concatenate(parts) if parts else np.empty(0, dtype=self._dtypes[name]))
-            for name, parts in self._parts.items()
-        }
-        if order and out[order[0]].size:
-            perm = np.lexsort(tuple(out[k] for k in reversed(order)))
+    def build(self, order: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+        k = len(self.scalars)
+        if not self.rows:
+            return {name: np.empty(0, dtype=dtype) for name, dtype in self.scalars + self.arrays}
+        columns = list(zip(*self.rows, strict=True))
+        sizes = np.fromiter((len(a) for a in columns[k]), dtype=np.int64, count=len(self.rows))  # type: ignore[arg-type]
+        out: dict[str, np.ndarray] = {}
+        for (name, dtype), values in zip(self.scalars, columns[:k], strict=True):
+            out[name] = np.repeat(np.asarray(values, dtype=dtype), sizes)
+        for (name, dtype), values in zip(self.arrays, columns[k:], strict=True):
+            out[name] = np.concatenate([np.broadcast_to(v, (n,)) for v, n in zip(values, sizes, strict=True)]).astype(
+                dtype, copy=False
+            )
+        if order:
+            perm = np.lexsort(tuple(out[key] for key in reversed(order)))
             out = {name: col[perm] for name, col in out.items()}
         return out
 
@@ -138,179 +143,224 @@ class _Columns:
 def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = None) -> Ledger:
     """Fold the window's dates into the ledger (see the module docstring for the steps)."""
     T, N = panel.n_dates, panel.n_assets
+    open_, last_close = panel.open, panel.last_close
+    delist_ptr = panel.delist_ptr.tolist()
+    target_ptr = targets.ptr.tolist()
+    is_rebalance = targets.is_rebalance.tolist()
+    commission, slippage = rules.commission_rate, rules.slippage_rate
+    fractional = rules.fractional
+
     cash = float(rules.initial_cash)
     shares = np.zeros(N)
-    nav_prev = cash
+    weight_buf = np.zeros(N)  # scratch: dense target weights of one decision, reset after use
+    eq_cash, eq_mv, eq_gross = np.zeros(T), np.zeros(T), np.zeros(T)
+    eq_traded, eq_costs = np.zeros(T), np.zeros(T)
 
-    eq_cash, eq_mv, eq_nav = np.zeros(T), np.zeros(T), np.zeros(T)
-    eq_gross, eq_traded, eq_costs = np.zeros(T), np.zeros(T), np.zeros(T)
-    eq_nav_prev = np.zeros(T)
-
-    # trades.shares is signed here (< 0 sells); the table splits it into side and shares
-    trades = _Columns(
-        date=np.int64, asset=np.int64, shares=np.float64, price=np.float64, notional=np.float64,
-        commission=np.float64, slippage_cost=np.float64, reason=np.int8, decision=np.int64,
+    # trades: shares are signed here (< 0 sells); the table splits them into side and shares
+    trades = _Log(
+        (("date", np.int64), ("reason", np.int8), ("decision", np.int64)),
+        (("asset", np.int64), ("shares", np.float64), ("price", np.float64), ("notional", np.float64),
+         ("commission", np.float64), ("slippage_cost", np.float64)),
     )  # fmt: skip
-    orders = _Columns(
-        decision=np.int64, fill=np.int64, asset=np.int64, weight=np.float64, price=np.float64,
-        target=np.float64, order=np.float64, filled=np.float64, status=np.int8,
+    orders = _Log(
+        (("decision", np.int64), ("fill", np.int64)),
+        (("asset", np.int64), ("weight", np.float64), ("price", np.float64), ("target", np.float64),
+         ("order", np.float64), ("filled", np.float64), ("status", np.int8)),
     )  # fmt: skip
-    positions = _Columns(date=np.int64, asset=np.int64, shares=np.float64, close=np.float64)
+    positions = _Log((("date", np.int64),), (("asset", np.int64), ("shares", np.float64), ("close", np.float64)))
 
     pending: _Decision | None = None
     for t in range(T):
         traded = costs = 0.0
 
         # 1. delisting: sell at the last close, before fills
-        gone = panel.delist_asset[panel.delist_ptr[t] : panel.delist_ptr[t + 1]]
-        if gone.size:
+        if delist_ptr[t] != delist_ptr[t + 1]:
+            gone = panel.delist_asset[delist_ptr[t] : delist_ptr[t + 1]]
             gone = gone[shares[gone] != 0]
             if gone.size:
                 q = shares[gone]
-                px = panel.last_close[t, gone]
-                cash += float((q * px).sum())
+                px = last_close[t, gone]
+                cash += float(q @ px)
                 notional = np.abs(q) * px
                 traded += float(notional.sum())
-                trades.add(date=t, asset=gone, shares=-q, price=px, notional=notional,
-                           commission=0.0, slippage_cost=0.0, reason=DELISTED, decision=-1)  # fmt: skip
+                trades.rows.append((t, DELISTED, -1, gone, -q, px, notional, 0.0, 0.0))
                 shares[gone] = 0.0
 
         # 2. fills of yesterday's decision, all on this bar
         if pending is not None:
-            d = pending
-            idx = d.asset
-            opens = panel.open[t, idx]
+            d, pending = pending, None
+            opens_row = open_[t]
             if rules.fill_price_sizing:
-                held = np.flatnonzero(shares)
-                p_held = panel.open[t, held]
-                p_held = np.where(np.isnan(p_held), panel.last_close[d.date, held], p_held)
-                nav_open = cash + float(shares[held] @ p_held)
-                size_px = np.where(np.isnan(opens), d.price, opens)
-                target = _round(d.weight * nav_open / size_px, rules.fractional)
-                order = target - shares[idx]
-                keep = np.abs(order) * d.price > DUST * d.nav
-                idx, opens, target, order = idx[keep], opens[keep], target[keep], order[keep]
-                weight, price = d.weight[keep], d.price[keep]
-                skipped = np.abs(order) * price < rules.min_trade_value
+                d = _resize_at_open(d, cash, shares, opens_row, last_close[d.date], rules)
+            idx, order = d.asset, d.order
+            opens = opens_row[idx]
+            status = np.zeros(idx.size, dtype=np.int8)  # FILLED
+            tradable = ~np.isnan(opens)
+            if d.skipped is not None:
+                status[d.skipped] = SKIPPED
+                tradable &= ~d.skipped
+                status[~tradable & ~d.skipped] = CANCELLED
             else:
-                target, order, weight, price, skipped = d.target, d.order, d.weight, d.price, d.skipped
-
-            status = np.full(idx.size, FILLED, dtype=np.int8)
-            status[skipped] = SKIPPED
-            cancel = ~skipped & np.isnan(opens)
-            status[cancel] = CANCELLED
+                status[~tradable] = CANCELLED
             filled = np.zeros(idx.size)
-            live = ~skipped & ~cancel
 
-            sell = np.flatnonzero(live & (order < 0))
+            sell = np.flatnonzero(tradable & (order < 0))
             if sell.size:
                 q = -order[sell]
-                px = opens[sell] * (1.0 - rules.slippage_rate)
+                raw = opens[sell]
+                px = raw * (1.0 - slippage)
                 notional = q * px
-                commission = notional * rules.commission_rate
-                slip = q * opens[sell] * rules.slippage_rate
-                cash += float(notional.sum() - commission.sum())
-                traded += float(notional.sum())
-                costs += float(commission.sum() + slip.sum())
+                paid = notional * commission
+                slip = q * raw * slippage
+                gross = float(notional.sum())
+                fee = float(paid.sum())
+                cash += gross - fee
+                traded += gross
+                costs += fee + float(slip.sum())
                 filled[sell] = -q
                 shares[idx[sell]] -= q
-                trades.add(date=t, asset=idx[sell], shares=-q, price=px, notional=notional,
-                           commission=commission, slippage_cost=slip, reason=REBALANCE, decision=d.date)  # fmt: skip
+                trades.rows.append((t, REBALANCE, d.date, idx[sell], -q, px, notional, paid, slip))
 
-            buy = np.flatnonzero(live & (order > 0))
+            buy = np.flatnonzero(tradable & (order > 0))
             if buy.size:
                 q = order[buy]
-                px = opens[buy] * (1.0 + rules.slippage_rate)
-                need = float((q * px).sum()) * (1.0 + rules.commission_rate)
+                raw = opens[buy]
+                px = raw * (1.0 + slippage)
+                need = float(q @ px) * (1.0 + commission)
                 scaled = need > cash
                 if scaled:
                     scale = cash / need
-                    q = _round(q * scale, rules.fractional)
+                    q = q * scale if fractional else np.trunc(q * scale)
                     if scale < 1.0 - SCALE_EPS:
                         status[buy] = SCALED
                 notional = q * px
-                commission = notional * rules.commission_rate
-                slip = q * opens[buy] * rules.slippage_rate
-                cash -= float(notional.sum() + commission.sum())
-                if cash < 0.0 or (scaled and rules.fractional):
+                paid = notional * commission
+                slip = q * raw * slippage
+                gross = float(notional.sum())
+                fee = float(paid.sum())
+                cash -= gross + fee
+                if cash < 0.0 or (scaled and fractional):
                     cash = 0.0  # exactly 0 after a common cut; never float dust below 0
-                traded += float(notional.sum())
-                costs += float(commission.sum() + slip.sum())
+                traded += gross
+                costs += fee + float(slip.sum())
                 filled[buy] = q
                 shares[idx[buy]] += q
-                nz = q != 0
-                trades.add(date=t, asset=idx[buy][nz], shares=q[nz], price=px[nz], notional=notional[nz],
-                           commission=commission[nz], slippage_cost=slip[nz], reason=REBALANCE,
-                           decision=d.date)  # fmt: skip
+                if scaled and not q.all():  # a cut to 0 shares (cash 0, or whole shares) is no trade
+                    nz = q != 0
+                    buy, q, px, notional, paid, slip = buy[nz], q[nz], px[nz], notional[nz], paid[nz], slip[nz]
+                trades.rows.append((t, REBALANCE, d.date, idx[buy], q, px, notional, paid, slip))
 
-            orders.add(decision=d.date, fill=t, asset=idx, weight=weight, price=price, target=target,
-                       order=order, filled=filled, status=status)  # fmt: skip
-            pending = None
+            orders.rows.append((d.date, t, idx, d.weight, d.price, d.target, order, filled, status))
 
         # 3. the close
-        held = np.flatnonzero(shares)
-        close = panel.last_close[t, held]
-        values = shares[held] * close
+        held = shares.nonzero()[0]
+        close = last_close[t, held]
+        held_shares = shares[held]
+        values = held_shares * close
         market_value = float(values.sum())
         nav = cash + market_value
-        eq_cash[t], eq_mv[t], eq_nav[t] = cash, market_value, nav
+        eq_cash[t], eq_mv[t] = cash, market_value
         eq_gross[t] = float(np.abs(values).sum())
-        eq_traded[t], eq_costs[t], eq_nav_prev[t] = traded, costs, nav_prev
+        eq_traded[t], eq_costs[t] = traded, costs
         if held.size:
-            positions.add(date=t, asset=held, shares=shares[held], close=close)
-        nav_prev = nav
+            positions.rows.append((t, held, held_shares, close))
 
         # 4. the decision
-        if targets.is_rebalance[t]:
-            pending = _decide(t, nav, shares, panel, targets, rules)
-            if t == T - 1 and pending is not None:
-                d = pending
-                status = np.where(d.skipped, SKIPPED, PENDING).astype(np.int8)
-                orders.add(decision=t, fill=-1, asset=d.asset, weight=d.weight, price=d.price,
-                           target=d.target, order=d.order, filled=0.0, status=status)  # fmt: skip
-                pending = None
+        if is_rebalance[t]:
+            chosen = targets.asset[target_ptr[t] : target_ptr[t + 1]]
+            wanted = targets.weight[target_ptr[t] : target_ptr[t + 1]]
+            resize_later = rules.fill_price_sizing and t < T - 1
+            decision = _decide(t, nav, shares, chosen, wanted, weight_buf, last_close[t], rules, resize_later)
+            if decision is not None and t == T - 1:
+                status = np.full(decision.asset.size, PENDING, dtype=np.int8)
+                if decision.skipped is not None:
+                    status[decision.skipped] = SKIPPED
+                d = decision
+                orders.rows.append(
+                    (t, -1, d.asset, d.weight, d.price, d.target, d.order, np.zeros(d.asset.size), status)
+                )
+            elif decision is not None:
+                pending = decision
         if progress is not None:
             progress(t + 1, T)  # type: ignore[operator]
 
+    nav_all = eq_cash + eq_mv
+    nav_prev = np.concatenate(([rules.initial_cash], nav_all[:-1]))
     equity = {
         "date": np.arange(T, dtype=np.int64),
         "cash": eq_cash,
         "market_value": eq_mv,
-        "nav": eq_nav,
-        "return": eq_nav / eq_nav_prev - 1.0,
-        "gross_exposure": eq_gross / eq_nav,
-        "net_exposure": eq_mv / eq_nav,
-        "turnover": eq_traded / eq_nav_prev,
+        "nav": nav_all,
+        "return": nav_all / nav_prev - 1.0,
+        "gross_exposure": eq_gross / nav_all,
+        "net_exposure": eq_mv / nav_all,
+        "turnover": eq_traded / nav_prev,
         "costs": eq_costs,
     }
     return Ledger(
         equity=equity,
         trades=trades.build(("date", "asset")),
         orders=orders.build(("decision", "asset")),
-        positions=positions.build(()),
+        positions=positions.build(),
     )
 
 
-def _decide(t: int, nav: float, shares: F64, panel: Panel, targets: Targets, rules: Rules) -> _Decision | None:
+def _decide(
+    t: int,
+    nav: float,
+    shares: F64,
+    chosen: I64,
+    wanted: F64,
+    weight_buf: F64,
+    close_row: F64,
+    rules: Rules,
+    resize_later: bool,
+) -> _Decision | None:
     """Orders of the decision at the close of t: target - current over targeted and held assets."""
-    t_asset = targets.asset[targets.ptr[t] : targets.ptr[t + 1]]
-    t_weight = targets.weight[targets.ptr[t] : targets.ptr[t + 1]]
-    idx = np.union1d(t_asset, np.flatnonzero(shares))
+    candidates = shares != 0
+    candidates[chosen] = True
+    idx = candidates.nonzero()[0]
     if idx.size == 0:
         return None
-    weight = np.zeros(idx.size)
-    weight[np.searchsorted(idx, t_asset)] = t_weight
-    price = panel.last_close[t, idx]
-    target = _round(weight * nav / price, rules.fractional)
+    weight_buf[chosen] = wanted
+    weight = weight_buf[idx]
+    weight_buf[chosen] = 0.0
+    price = close_row[idx]
+    target = weight * nav / price
+    if not rules.fractional:
+        target = np.trunc(target)
     order = target - shares[idx]
-    keep = np.abs(order) * price > DUST * nav
-    if rules.fill_price_sizing and t < panel.n_dates - 1:
-        # sized at the next open; keep every asset with a target or a position for re-sizing there
-        keep = np.ones(idx.size, dtype=bool)
-    idx, weight, price, target, order = idx[keep], weight[keep], price[keep], target[keep], order[keep]
-    skipped = np.abs(order) * price < rules.min_trade_value
-    return _Decision(t, idx, weight, price, nav, target, order, skipped)
+    notional = np.abs(order) * price
+    if resize_later:  # sized at the next open; dust and small orders are decided there
+        return _Decision(t, idx, weight, price, nav, target, order, None)
+    return _screen(_Decision(t, idx, weight, price, nav, target, order, None), notional, rules.min_trade_value)
 
 
-def _round(x: F64, fractional: bool) -> F64:
-    return x if fractional else np.trunc(x)
+def _resize_at_open(
+    d: _Decision, cash: float, shares: F64, opens_row: F64, decision_close: F64, rules: Rules
+) -> _Decision:
+    """`sizing = "fill_price"`: targets re-sized with NAV and prices at this open (SEMANTICS: Sizing)."""
+    held = shares.nonzero()[0]
+    p_held = opens_row[held]
+    p_held = np.where(np.isnan(p_held), decision_close[held], p_held)
+    nav_open = cash + float(shares[held] @ p_held)
+    opens = opens_row[d.asset]
+    target = d.weight * nav_open / np.where(np.isnan(opens), d.price, opens)
+    if not rules.fractional:
+        target = np.trunc(target)
+    order = target - shares[d.asset]
+    resized = _Decision(d.date, d.asset, d.weight, d.price, d.nav, target, order, None)
+    return _screen(resized, np.abs(order) * d.price, rules.min_trade_value)
+
+
+def _screen(d: _Decision, notional: F64, min_trade_value: float) -> _Decision:
+    """Drop dust orders (notional <= DUST * nav); mark orders below `min_trade_value` skipped."""
+    keep = notional > DUST * d.nav
+    if not keep.all():
+        d = _Decision(d.date, d.asset[keep], d.weight[keep], d.price[keep], d.nav, d.target[keep], d.order[keep], None)
+        notional = notional[keep]
+    if min_trade_value > 0:
+        small = notional < min_trade_value
+        if small.any():
+            d.skipped = small
+    return d
