@@ -73,10 +73,15 @@ class Quality:
 
 @dataclass(frozen=True, kw_only=True)
 class Data:
-    """The inputs. `prices` is required; `tables` adds named relations for custom SQL."""
+    """The inputs. `prices` is required; `tables` adds named relations for custom SQL.
+
+    benchmark: optional `(date, return)` or `(date, price)` relation, same source forms as prices
+        (see ml4t_sql.benchmark); without it, metrics compare with the equal-weight universe.
+    """
 
     prices: Source
     signals: Source | None = None
+    benchmark: Source | None = None
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -131,6 +136,19 @@ class Execution:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Metrics:
+    """How metrics are computed (definitions in ml4t_sql.stats and docs/METRICS.md).
+
+    risk_free_rate: annual risk-free rate as a decimal (0.02 = 2%), for Sharpe, Sortino and alpha;
+        a trading date's rate is ``(1 + risk_free_rate) ** (1 / periods_per_year) - 1``.
+    periods_per_year: trading dates per year, for annualization.
+    """
+
+    risk_free_rate: float = 0.0
+    periods_per_year: int = 252
+
+
+@dataclass(frozen=True, kw_only=True)
 class Output:
     """Where the run's tables go: `<warehouse>/runs/<run_id>/` and `<warehouse>/ml4t.duckdb`."""
 
@@ -143,6 +161,7 @@ class Config:
     data: Data
     strategy: Strategy = field(default_factory=Strategy)
     execution: Execution = field(default_factory=Execution)
+    metrics: Metrics = field(default_factory=Metrics)
     output: Output = field(default_factory=Output)
     base_dir: Path = field(default_factory=Path.cwd)
     """Folder that relative paths are resolved against (the TOML file's folder)."""
@@ -181,11 +200,11 @@ def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
 
 
 def _from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
-    _check_keys(raw, ("data", "strategy", "execution", "output"), where)
+    _check_keys(raw, ("data", "strategy", "execution", "metrics", "output"), where)
     if "data" not in raw:
         raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
     data_raw = _section(raw, "data", where)
-    _check_keys(data_raw, ("prices", "signals", "tables", "columns", "quality"), f"{where} [data]")
+    _check_keys(data_raw, ("prices", "signals", "benchmark", "tables", "columns", "quality"), f"{where} [data]")
     if "prices" not in data_raw:
         raise ConfigError(f"{where} [data]: missing key `prices`")
     tables = data_raw.get("tables", {})
@@ -194,6 +213,7 @@ def _from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Conf
     data = Data(
         prices=data_raw["prices"],
         signals=data_raw.get("signals"),
+        benchmark=data_raw.get("benchmark"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
@@ -202,6 +222,7 @@ def _from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Conf
         data=data,
         strategy=_build(Strategy, _section(raw, "strategy", where), f"{where} [strategy]"),
         execution=_build(Execution, _section(raw, "execution", where), f"{where} [execution]"),
+        metrics=_build(Metrics, _section(raw, "metrics", where), f"{where} [metrics]"),
         output=_build(Output, _section(raw, "output", where), f"{where} [output]"),
         base_dir=base_dir,
     )
@@ -291,6 +312,11 @@ def _check_values(cfg: Config, where: str) -> None:
         raise ConfigError(f"{where} [execution] `delist_after`: must be >= 0, got {x.delist_after}")
     if x.start and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
+    m = cfg.metrics
+    if m.periods_per_year < 1:
+        raise ConfigError(f"{where} [metrics] `periods_per_year`: must be at least 1, got {m.periods_per_year}")
+    if not -1.0 < m.risk_free_rate < 10.0:
+        raise ConfigError(f"{where} [metrics] `risk_free_rate`: an annual decimal (0.02 = 2%), got {m.risk_free_rate}")
 
 
 def _plain(value: Any) -> Any:
