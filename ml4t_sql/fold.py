@@ -131,9 +131,8 @@ class _Log:
         for (name, dtype), values in zip(self.scalars, columns[:k], strict=True):
             out[name] = np.repeat(np.asarray(values, dtype=dtype), sizes)
         for (name, dtype), values in zip(self.arrays, columns[k:], strict=True):
-            out[name] = np.concatenate([np.broadcast_to(v, (n,)) for v, n in zip(values, sizes, strict=True)]).astype(
-                dtype, copy=False
-            )
+            parts = [v if type(v) is np.ndarray else np.full(n, v) for v, n in zip(values, sizes, strict=True)]
+            out[name] = np.concatenate(parts).astype(dtype, copy=False)
         if order:
             perm = np.lexsort(tuple(out[key] for key in reversed(order)))
             out = {name: col[perm] for name, col in out.items()}
