@@ -3,7 +3,7 @@
 Built in, the files of `sql/strategy/` compose into one query, each file one CTE named after the
 relation it produces, in this order:
 
-    rebalance_dates -> universe -> ranks -> selection -> targets
+    rebalance_dates -> universe -> cutoffs -> ranks -> selection -> targets
 
 `rebalance_dates` is materialized first (it is small and both paths use it); the rest runs as one
 statement so DuckDB plans it whole, with `$top_n` and `$min_signal` bound as parameters.
@@ -23,7 +23,7 @@ from .errors import ConfigError, InputError
 from .templates import params_for, render, render_user
 from .validate import check_targets
 
-STEPS = ("universe", "ranks", "selection", "targets")
+STEPS = ("universe", "cutoffs", "ranks", "selection", "targets")
 
 
 def compose(steps: tuple[str, ...], **structure: object) -> str:
@@ -40,7 +40,13 @@ def build_targets(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             f"create or replace temp table rebalance_dates as {render('strategy/rebalance_dates', schedule=schedule)}"
         )
     if s.sql is None:
-        sql = compose(STEPS, signal=s.signal, weighting=s.weighting, has_min_signal=s.min_signal is not None)
+        sql = compose(
+            STEPS,
+            signal=s.signal,
+            weighting=s.weighting,
+            has_min_signal=s.min_signal is not None,
+            signals_in_prices=cfg.data.signals is None,
+        )
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
         con.execute(f"create or replace temp table final_targets as {sql}", params_for(sql, values))
         con.execute("create or replace temp table rebalance as select date from rebalance_dates")

@@ -28,8 +28,21 @@ def test_eligibility(sql):
         {"signals": SIGNALS, "prices": PRICES, "rebalance_dates": [{"date": D1}]},
         signal="score",
         has_min_signal=False,
+        signals_in_prices=False,
     )
     assert rows == [{"date": D1, "asset": "A", "signal": 0.5}, {"date": D1, "asset": "E", "signal": -0.2}]
+
+
+def test_signals_inside_prices_need_no_join(sql):
+    """When the signal is a column of prices, every signal row is a bar: no join with prices."""
+    rows = sql(
+        "strategy/universe",
+        {"signals": SIGNALS, "rebalance_dates": [{"date": D1}]},
+        signal="score",
+        has_min_signal=False,
+        signals_in_prices=True,
+    )
+    assert [r["asset"] for r in rows] == ["A", "E", "F"]
 
 
 def test_min_signal_is_strict(sql):
@@ -39,5 +52,6 @@ def test_min_signal_is_strict(sql):
         {"min_signal": -0.2},
         signal="score",
         has_min_signal=True,
+        signals_in_prices=False,
     )
     assert [r["asset"] for r in rows] == ["A"]
