@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .templates import is_ident
 
 Source = Any
 """An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
@@ -64,11 +65,21 @@ class Quality:
         (NULL high/low are not checked). ``fail``; ``drop`` the row (one of its prices is wrong and
         we cannot tell which); or ``keep`` it (the engine trades at the open and values at the
         close; high and low are not used).
+    unknown_signal_asset: signal rows of assets that never appear in prices. ``warn`` (default:
+        they are never eligible, and the run's report says so) or ``fail``.
+    off_calendar_signal: signal rows dated on a day with no price bar at all (a weekend, a
+        holiday). ``warn`` (default: never used) or ``fail``.
+    no_signal_date: a rebalance date of the window on which no asset with a bar has a finite
+        signal (built-in strategy). ``fail`` (default) or ``cash``: hold cash that date.
+    Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
     missing_open: Literal["fail", "drop", "no_fill"] = "fail"
     bad_price: Literal["fail", "drop"] = "fail"
     inconsistent_ohlc: Literal["fail", "drop", "keep"] = "fail"
+    unknown_signal_asset: Literal["warn", "fail"] = "warn"
+    off_calendar_signal: Literal["warn", "fail"] = "warn"
+    no_signal_date: Literal["fail", "cash"] = "fail"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,7 +306,21 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     return value
 
 
+def _check_names(cfg: Config, where: str) -> None:
+    """Names that become SQL identifiers must be plain names before they reach any SQL."""
+    names = [(f"[data.columns] `{f.name}`", getattr(cfg.data.columns, f.name)) for f in dataclasses.fields(Columns)]
+    names.append(("[strategy] `signal`", cfg.strategy.signal))
+    names += [(f"[data.tables] `{key}`", key) for key in cfg.data.tables]
+    for what, name in names:
+        if not is_ident(name):
+            raise ConfigError(
+                f"{where} {what}: {name!r} is not a plain name "
+                "(letters, digits, '_', ' ', '.', '-', starting with a letter or '_')"
+            )
+
+
 def _check_values(cfg: Config, where: str) -> None:
+    _check_names(cfg, where)
     s, x = cfg.strategy, cfg.execution
     if s.top_n < 1:
         raise ConfigError(f"{where} [strategy] `top_n`: must be at least 1, got {s.top_n}")

@@ -8,6 +8,8 @@ Leaves on the connection, in this order (later ones may read earlier ones):
 - `signals`: a view (sql/sources/signals.sql), over the signals input or over `prices`;
 - `calendar(date, date_idx)` and `assets(asset, asset_idx)`: the window's dates and assets;
 - `[data.tables]` given as .sql files (they may read everything above).
+
+Every rule of validate.py runs here, in that order; docs/DATA_QUALITY.md lists them.
 """
 
 from __future__ import annotations
@@ -17,10 +19,27 @@ from pathlib import Path
 import duckdb
 
 from .config import Config
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .inputs import register
 from .templates import render
-from .validate import QualityReport, check_intraday, check_prices, check_prices_used, check_signals, price_columns
+from .validate import (
+    QualityReport,
+    check_date_column,
+    check_intraday,
+    check_prices,
+    check_prices_used,
+    check_signal_column,
+    check_signal_dates,
+    check_signals,
+    note_gaps,
+    price_columns,
+)
+
+RESERVED = frozenset(
+    {"prices", "signals", "calendar", "assets", "rebalance", "rebalance_dates", "raw_targets", "final_targets"}
+    | {"input_prices", "input_signals", "typed_prices", "universe", "ranks", "selection", "targets"}
+)
+"""Relation names the run itself creates; `[data.tables]` cannot take them."""
 
 
 def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
@@ -28,6 +47,11 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     d = cfg.data
     deferred = {}
     for name, source in d.tables.items():
+        if name.lower() in RESERVED:
+            raise ConfigError(
+                f"[data.tables] `{name}`: the run creates a relation of that name; choose another name "
+                f"(taken: {', '.join(sorted(RESERVED))})"
+            )
         if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
             deferred[name] = source  # SQL tables may read prices and signals: register them last
         else:
@@ -36,7 +60,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     columns = register(con, "input_prices", d.prices, cfg)
     plan = price_columns(columns, d.columns)
     if plan.date_type != "DATE":
-        check_intraday(con, "prices", "input_prices", plan.date)
+        check_intraday(con, "prices", "input_prices", plan.date, report)
     con.execute(
         f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
     )
@@ -45,6 +69,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
     )
     check_prices_used(con, report)
+    note_gaps(con, report, cfg.execution.delist_after)
 
     if d.signals is not None:
         raw = register(con, "input_signals", d.signals, cfg)
@@ -53,22 +78,34 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         for std, name in (("date", date_col), ("asset", asset_col)):
             if name not in raw:
                 raise InputError(
-                    "signals", f"missing required column {name!r} ({std})", hint=f"columns: {', '.join(raw)}"
+                    "signals",
+                    f"missing required column {name!r} ({std})",
+                    hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
                 )
+        if check_date_column("signals", date_col, raw[date_col]) != "DATE":
+            check_intraday(con, "signals", "input_signals", date_col, report)
         sql = render("sources/signals", from_prices=False, date=date_col, asset=asset_col)
     else:
         sql = render("sources/signals", from_prices=True)
     con.execute(f"create or replace temp view signals as {sql}")
     sig_columns = {str(r[0]): str(r[1]) for r in con.sql("describe signals").fetchall()}
-    if cfg.strategy.sql is None:
-        check_signals(con, sig_columns, cfg.strategy.signal, report, separate=d.signals is not None)
+    builtin = cfg.strategy.sql is None
+    if builtin:
+        check_signal_column(sig_columns, cfg.strategy.signal, relation="signals" if d.signals is not None else "prices")
+    if d.signals is not None:
+        check_signals(con, d.quality, report)
 
     x = cfg.execution
     con.execute(
         f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end}
     )
     if not con.sql("select count(*) from calendar").fetchall()[0][0]:
-        raise InputError("prices", f"no trading dates in the window {x.start or '...'} to {x.end or '...'}")
+        span = con.sql("select min(date), max(date) from prices").fetchall()[0]
+        raise InputError(
+            "prices",
+            f"no trading dates in the window {x.start or '...'} to {x.end or '...'}",
+            hint=f"the prices run from {span[0]} to {span[1]}; change [execution] start or end",
+        )
     con.execute(
         """
         create or replace temp table assets as
@@ -76,5 +113,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         from (select distinct asset from prices semi join calendar using (date))
         """
     )
+    if builtin:
+        schedule = render("strategy/rebalance_dates", schedule=cfg.strategy.rebalance or "daily")
+        check_signal_dates(con, d.quality, report, cfg.strategy.signal, schedule)
     for name, source in deferred.items():
         register(con, name, source, cfg)

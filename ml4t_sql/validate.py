@@ -1,8 +1,11 @@
 """Input rules (SPEC section 2), checked before anything runs or is written.
 
-Each check either raises `InputError` naming the relation, the rule and up to five offending rows,
-or, where `[data.quality]` chose a policy other than `fail`, records what the policy did in the
-run's quality report.
+Each rule either refuses the input with an `InputError` naming the relation, the rule and up to
+five offending rows, or, where `[data.quality]` chose a policy other than ``fail``, records what
+the policy did in the quality report saved with the run. docs/DATA_QUALITY.md lists every rule.
+
+A run's report is strict: the first refusal raises. `ml4t-sql check` uses a lenient report
+(``strict=False``) that collects every refusal and goes on wherever the data still allows it.
 """
 
 from __future__ import annotations
@@ -18,20 +21,40 @@ from .errors import InputError
 from .templates import ident, is_ident
 
 EXAMPLES = 5
-_NUMERIC = re.compile(
+NUMERIC = re.compile(
     r"^(DOUBLE|FLOAT|REAL|DECIMAL.*|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$"
 )
-_NAIVE_TS = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+NAIVE_TS = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 
 
 @dataclass
 class QualityReport:
-    """What the data-quality rules found and what each policy did (saved with the run)."""
+    """What the data-quality rules found and what each policy did (saved with the run).
+
+    findings: rule key -> {relation, rule, count, policy, examples}.
+    strict: True (a run) raises the first refusal; False (`check`) collects them in `errors`.
+    """
 
     rows_in: int = 0
     rows_used: int = 0
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    strict: bool = True
+    errors: list[InputError] = field(default_factory=list)
+
+    def refuse(self, error: InputError) -> None:
+        if self.strict:
+            raise error
+        self.errors.append(error)
+
+    def note(self, key: str, relation: str, rule: str, count: int, policy: str, rows: list[dict[str, Any]]) -> None:
+        self.findings[key] = {
+            "relation": relation,
+            "rule": rule,
+            "count": count,
+            "policy": policy,
+            "examples": _jsonable(rows),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +80,9 @@ class PriceColumns:
     date_type: str
 
 
+# --- structure: columns and types (these stop the run and the check) ---------------------------
+
+
 def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
     """Check the prices input's columns and types against the mapping; decide what is extra."""
     default = Columns()
@@ -75,12 +101,10 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
                 hint=f"the input's columns are: {', '.join(columns)}; map yours in [data.columns]",
             )
     used = {v for v in found.values() if v}
-    for std in ("date", "asset"):
-        assert found[std] is not None
-    date_type = _check_date_type("prices", found["date"] or "", columns[found["date"] or ""])
+    date_type = check_date_column("prices", found["date"] or "", columns[found["date"] or ""])
     for std in ("open", "high", "low", "close", "volume"):
         name = found[std]
-        if name is not None and not _NUMERIC.match(columns[name]):
+        if name is not None and not NUMERIC.match(columns[name]):
             raise InputError(
                 "prices",
                 f"column {name!r} ({std}) must be numeric, but it is {columns[name]}",
@@ -103,8 +127,9 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
     )
 
 
-def _check_date_type(relation: str, name: str, dtype: str) -> str:
-    if dtype == "DATE" or dtype in _NAIVE_TS:
+def check_date_column(relation: str, name: str, dtype: str) -> str:
+    """A date column is a DATE or a naive TIMESTAMP (midnights only; see `check_intraday`)."""
+    if dtype == "DATE" or dtype in NAIVE_TS:
         return dtype
     if dtype.startswith("TIMESTAMP WITH TIME ZONE") or dtype == "TIMESTAMPTZ":
         raise InputError(
@@ -121,10 +146,32 @@ def _check_date_type(relation: str, name: str, dtype: str) -> str:
     raise InputError(relation, f"column {name!r} must be a DATE, but it is {dtype}")
 
 
-def check_intraday(con: duckdb.DuckDBPyConnection, relation: str, view: str, column: str) -> None:
+def check_intraday(
+    con: duckdb.DuckDBPyConnection, relation: str, view: str, column: str, report: QualityReport
+) -> None:
     """Naive timestamps must all be midnights: ml4t-sql works on daily bars."""
     sql = f"select {ident(column)} as ts from {ident(view)} where cast({ident(column)} as time) <> time '00:00:00'"
-    _refuse_if_any(con, relation, "timestamps with a time of day; daily bars need one row per date", sql)
+    _refuse_if_any(con, report, relation, "timestamps with a time of day; daily bars need one row per date", sql)
+
+
+def check_signal_column(columns: dict[str, str], signal: str, *, relation: str) -> None:
+    """The built-in strategy's signal column exists and is numeric."""
+    if signal not in columns:
+        numeric = [c for c, t in columns.items() if NUMERIC.match(t) and c not in ("date", "asset")]
+        raise InputError(
+            relation,
+            f"no signal column {signal!r}",
+            hint=f"set [strategy] signal to one of: {', '.join(numeric) or '(no numeric columns)'}",
+        )
+    if not NUMERIC.match(columns[signal]):
+        raise InputError(
+            relation,
+            f"signal column {signal!r} must be numeric, but it is {columns[signal]}",
+            hint="cast it to DOUBLE in your data (string signals are not parsed silently)",
+        )
+
+
+# --- prices -------------------------------------------------------------------------------------
 
 
 def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport) -> None:
@@ -143,103 +190,146 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
     total, null_keys, bad, missing_open, inconsistent = (int(x) for x in counts)
     report.rows_in = total
     if total == 0:
-        raise InputError("prices", "the input has no rows")
+        report.refuse(InputError("prices", "the input has no rows"))
+        return
     cols = "date, asset, open, high, low, close"
     if null_keys:
-        raise InputError(
-            "prices",
-            "NULL date or asset",
-            count=null_keys,
-            rows=_examples(con, f"select {cols} from typed_prices where date is null or asset is null"),
-        )
+        sql = f"select {cols} from typed_prices where date is null or asset is null"
+        report.refuse(InputError("prices", "NULL date or asset", count=null_keys, rows=_examples(con, sql)))
     _refuse_if_any(
         con,
+        report,
         "prices",
         "duplicate (date, asset) keys",
         "select date, asset, count(*) as copies from typed_prices group by date, asset having count(*) > 1",
         order="asset, date",
+        hint="keep one row per date and asset",
     )
     rules = (
-        ("bad_price", bad, "is_bad_price", "NULL, NaN, infinite, zero or negative prices", ("fail", "drop")),
-        ("missing_open", missing_open, "is_missing_open", "NULL open", ("fail", "drop", "no_fill")),
+        ("bad_price", bad, "is_bad_price", "NULL, NaN, infinite, zero or negative prices"),
+        ("missing_open", missing_open, "is_missing_open", "NULL open"),
         (
             "inconsistent_ohlc",
             inconsistent,
             "is_inconsistent",
             "high below max(open, close) or low above min(open, close)",
-            ("fail", "drop", "keep"),
         ),
     )
-    for key, count, flag, rule, choices in rules:
-        if not count:
-            continue
-        rows = _examples(con, f"select {cols} from typed_prices where {flag}", order="asset, date")
-        policy = getattr(quality, key)
-        if policy == "fail":
-            alternatives = " or ".join(f'"{c}"' for c in choices if c != "fail")
-            raise InputError(
-                "prices",
-                rule,
-                count=count,
-                rows=rows,
-                hint=f"fix the data, or choose a policy: [data.quality] {key} = {alternatives} (see README)",
-            )
-        report.findings[key] = {"rule": rule, "count": count, "policy": policy, "examples": _jsonable(rows)}
+    for key, count, flag, rule in rules:
+        if count:
+            rows = _examples(con, f"select {cols} from typed_prices where {flag}", order="asset, date")
+            _apply_policy(report, quality, key, "prices", rule, count, rows)
 
 
 def check_prices_used(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
     report.rows_used = int(con.sql("select count(*) from prices").fetchall()[0][0])
-    if report.rows_used == 0:
-        raise InputError("prices", "no rows are left after the data-quality policies", hint=str(report.findings))
+    if report.rows_used == 0 and report.rows_in > 0:
+        policies = ", ".join(f"{k} = {v['policy']!r}" for k, v in report.findings.items())
+        report.refuse(InputError("prices", "no rows are left after the data-quality policies", hint=policies))
 
 
-def check_signals(
-    con: duckdb.DuckDBPyConnection, columns: dict[str, str], signal: str, report: QualityReport, *, separate: bool
-) -> None:
-    """The signal column exists and is numeric; keys are unique; unknown assets and dates are noted."""
-    relation = "signals" if separate else "prices"
-    if signal not in columns:
-        numeric = [c for c, t in columns.items() if _NUMERIC.match(t) and c not in ("date", "asset")]
-        raise InputError(
-            relation,
-            f"no signal column {signal!r}",
-            hint=f"set [strategy] signal to one of: {', '.join(numeric) or '(no numeric columns)'}",
+def note_gaps(con: duckdb.DuckDBPyConnection, report: QualityReport, delist_after: int) -> None:
+    """Interior gaps: calendar dates between an asset's first and last bar without a bar (no policy:
+    no bar means no fill, valuation at the last close, and delisting after `delist_after` dates)."""
+    sql = """
+        with cal as (select date, row_number() over (order by date) as i from (select distinct date from prices)),
+        bars as (
+            select p.asset, p.date, c.i, c.i - lag(c.i) over (partition by p.asset order by c.i) - 1 as missing
+            from prices as p inner join cal as c using (date)
         )
-    if not _NUMERIC.match(columns[signal]):
-        raise InputError(relation, f"signal column {signal!r} must be numeric, but it is {columns[signal]}")
-    if not separate:
+        select asset, (select min(date) from cal where cal.i = bars.i - missing) as first_missing,
+               missing as missing_dates
+        from bars where missing > 0
+    """
+    found = con.sql(f"select count(*), coalesce(sum(missing_dates), 0), max(missing_dates) from ({sql})").fetchall()[0]
+    if not found[0]:
         return
-    count = int(con.sql("select count(*) from signals").fetchall()[0][0])
-    if count == 0:
-        raise InputError("signals", "the input has no rows")
-    _refuse_if_any(con, "signals", "NULL date or asset", "select * from signals where date is null or asset is null")
+    longest = int(found[2])
+    policy = f"delist_after = {delist_after}"
+    if 0 < delist_after <= longest:
+        policy += f": a holding is sold on the {delist_after}th missing date of the longer gaps"
+    rule = f"interior gaps: {int(found[0])} gaps, the longest {longest} dates"
+    report.note("gaps", "prices", rule, int(found[1]), policy, _examples(con, sql, order="asset, first_missing"))
+
+
+# --- signals ------------------------------------------------------------------------------------
+
+
+def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport) -> None:
+    """A separate `signals` relation: rows, unique keys; unknown assets and off-calendar dates by policy."""
+    if not int(con.sql("select count(*) from signals").fetchall()[0][0]):
+        report.refuse(InputError("signals", "the input has no rows"))
+        return
+    _refuse_if_any(
+        con, report, "signals", "NULL date or asset", "select * from signals where date is null or asset is null"
+    )
     _refuse_if_any(
         con,
+        report,
         "signals",
         "duplicate (date, asset) keys",
         "select date, asset, count(*) as copies from signals group by date, asset having count(*) > 1",
         order="asset, date",
+        hint="keep one row per date and asset",
     )
-    unknown = int(
-        con.sql(
-            "select count(distinct asset) from signals anti join (select distinct asset from prices) using (asset)"
-        ).fetchall()[0][0]
-    )
-    if unknown:
-        report.warnings.append(f"signals: {unknown} assets have signals but no prices; they are never eligible")
-    off_calendar = int(
-        con.sql("select count(*) from signals anti join (select distinct date from prices) using (date)").fetchall()[0][
-            0
-        ]
-    )
-    if off_calendar:
-        report.warnings.append(
-            f"signals: {off_calendar} rows are dated on days with no price bar at all; they are never used"
-        )
+    unknown = """
+        select asset, count(*) as signal_rows, min(date) as first_date
+        from signals anti join (select distinct asset from prices) using (asset)
+        group by asset
+    """
+    off_calendar = """
+        select date, count(*) as signal_rows
+        from signals anti join (select distinct date from prices) using (date)
+        group by date
+    """
+    for key, rule, sql, order in (
+        ("unknown_signal_asset", "signals for assets that have no prices", unknown, "asset"),
+        ("off_calendar_signal", "signals dated on days with no price bar at all", off_calendar, "date"),
+    ):
+        count = _count(con, sql)
+        if count:
+            _apply_policy(report, quality, key, "signals", rule, count, _examples(con, sql, order=order))
 
 
-def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> None:
+def check_signal_dates(
+    con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport, signal: str, rebalance_sql: str
+) -> None:
+    """Rebalance dates of the window on which no asset with a bar has a finite signal.
+
+    The built-in strategy would hold cash there. Dates before [execution] start do not count:
+    a signal that needs history (12-1 momentum) is NULL there by construction.
+    """
+    column = f"cast(s.{ident(signal)} as double)"
+    finite = f"""
+        select distinct s.date from signals as s inner join prices as p using (date, asset)
+        where isfinite({column})
+    """
+    sql = f"""
+        with rebalance_dates as ({rebalance_sql}),
+        finite as ({finite})
+        select r.date,
+            (select count(*) from signals as s where s.date = r.date) as signal_rows,
+            (select count(*) from signals as s where s.date = r.date and {column} is not null) as non_null
+        from rebalance_dates as r anti join finite using (date)
+    """
+    count = _count(con, sql)
+    if not count:
+        return
+    first = con.sql(f"select min(date) from ({finite}) semi join calendar using (date)").fetchall()[0][0]
+    last_flagged = con.sql(f"select max(date) from ({sql})").fetchall()[0][0]
+    hint = ""
+    if first is not None and last_flagged < first:  # only the start of the window lacks signals
+        hint = f"the first window date with a finite signal is {first}: set [execution] start = {first}, or "
+    rule = f"rebalance dates on which no asset has a finite {signal!r} signal"
+    _apply_policy(report, quality, "no_signal_date", "signals", rule, count, _examples(con, sql, order="date"), hint)
+
+
+# --- a custom strategy's targets ------------------------------------------------------------------
+
+
+def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], report: QualityReport | None = None) -> None:
     """A custom strategy's output: (date, asset, weight), unique keys, calendar dates, sane weights."""
+    report = report or QualityReport()
     rel = "strategy sql"
     missing = [c for c in ("date", "asset", "weight") if c not in columns]
     if missing:
@@ -248,10 +338,16 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> No
             f"must return columns (date, asset, weight); missing {', '.join(missing)}",
             hint=f"it returns: {', '.join(columns) or '(nothing)'}",
         )
-    if columns["date"] not in ("DATE", *_NAIVE_TS):
-        raise InputError(rel, f"column date must be a DATE, but it is {columns['date']}")
-    if not _NUMERIC.match(columns["weight"]):
-        raise InputError(rel, f"column weight must be numeric, but it is {columns['weight']}")
+    if columns["date"] not in ("DATE", *NAIVE_TS):
+        raise InputError(rel, f"column date must be a DATE, but it is {columns['date']}", hint="cast(... as date)")
+    if columns["asset"] != "VARCHAR":
+        raise InputError(
+            rel, f"column asset must be VARCHAR, but it is {columns['asset']}", hint="cast(... as varchar)"
+        )
+    if not NUMERIC.match(columns["weight"]):
+        raise InputError(
+            rel, f"column weight must be numeric, but it is {columns['weight']}", hint="cast(... as double)"
+        )
     checks = (
         ("NULL date or asset", "select * from raw_targets where date is null or asset is null", "asset"),
         (
@@ -290,13 +386,65 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> No
         ),
     )
     for rule, sql, order in checks:
-        _refuse_if_any(con, rel, rule, sql, order=order)
+        _refuse_if_any(con, report, rel, rule, sql, order=order)
 
 
-def _refuse_if_any(con: duckdb.DuckDBPyConnection, relation: str, rule: str, sql: str, *, order: str = "") -> None:
-    count = int(con.sql(f"select count(*) from ({sql})").fetchall()[0][0])
+# --- helpers ------------------------------------------------------------------------------------
+
+_CHOICES = {
+    "bad_price": ("fail", "drop"),
+    "missing_open": ("fail", "drop", "no_fill"),
+    "inconsistent_ohlc": ("fail", "drop", "keep"),
+    "unknown_signal_asset": ("warn", "fail"),
+    "off_calendar_signal": ("warn", "fail"),
+    "no_signal_date": ("fail", "cash"),
+}
+
+_UNITS = {"unknown_signal_asset": "assets", "off_calendar_signal": "dates"}
+
+
+def _apply_policy(
+    report: QualityReport,
+    quality: Quality,
+    key: str,
+    relation: str,
+    rule: str,
+    count: int,
+    rows: list[dict[str, Any]],
+    hint: str = "",
+) -> None:
+    """Record a finding; refuse it under ``fail``, warn under ``warn``."""
+    policy = getattr(quality, key)
+    report.note(key, relation, rule, count, policy, rows)
+    if policy == "fail":
+        alternatives = " or ".join(f'"{c}"' for c in _CHOICES[key] if c != "fail")
+        how = f"choose a policy: [data.quality] {key} = {alternatives} (see docs/DATA_QUALITY.md)"
+        text = hint + how if hint else f"fix the data, or {how}"
+        report.refuse(InputError(relation, rule, count=count, rows=rows, hint=text))
+    elif policy == "warn":
+        unit = _UNITS.get(key, "rows")
+        example = f", e.g. {next(iter(rows[0].values()))}" if rows else ""
+        report.warnings.append(f"{relation}: {rule} ({count} {unit}{example}); never used ({key} = {policy!r})")
+
+
+def _refuse_if_any(
+    con: duckdb.DuckDBPyConnection,
+    report: QualityReport,
+    relation: str,
+    rule: str,
+    sql: str,
+    *,
+    order: str = "",
+    hint: str = "",
+) -> int:
+    count = _count(con, sql)
     if count:
-        raise InputError(relation, rule, count=count, rows=_examples(con, sql, order=order))
+        report.refuse(InputError(relation, rule, count=count, rows=_examples(con, sql, order=order), hint=hint))
+    return count
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.sql(f"select count(*) from ({sql})").fetchall()[0][0])
 
 
 def _examples(con: duckdb.DuckDBPyConnection, sql: str, *, order: str = "") -> list[dict[str, Any]]:
