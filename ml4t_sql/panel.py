@@ -64,10 +64,11 @@ def _delistings(latest: np.ndarray, delist_after: int) -> tuple[np.ndarray, np.n
 
 
 def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int) -> Targets:
-    """Targets as CSR by date index. Needs `final_targets(date, asset, weight)` and `rebalance`."""
+    """One variant's targets as CSR by date index. Needs `final_targets(date, asset, weight)`,
+    `rebalance(date)`, `calendar` and `assets` on `con`."""
     rebal = con.sql("select c.date_idx from rebalance as r inner join calendar as c using (date)").to_arrow_table()
-    is_rebalance = np.zeros(n_dates, dtype=bool)
-    is_rebalance[_ints(rebal.column(0))] = True
+    is_rebalance = np.zeros((1, n_dates), dtype=bool)
+    is_rebalance[0, _ints(rebal.column(0))] = True
     rows = con.sql(
         """
         select c.date_idx, a.asset_idx, t.weight
@@ -78,14 +79,20 @@ def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int) -> Targets:
         """
     ).to_arrow_table()
     d = _ints(rows.column(0))
-    ptr = np.zeros(n_dates + 1, dtype=np.int64)
-    np.add.at(ptr, d + 1, 1)
     return Targets(
         is_rebalance=is_rebalance,
-        ptr=np.cumsum(ptr),
+        ptr=date_pointers(d, n_dates),
+        variant=np.zeros(d.size, dtype=np.int64),
         asset=_ints(rows.column(1)),
         weight=_floats(rows.column(2)),
     )
+
+
+def date_pointers(date_idx: np.ndarray, n_dates: int) -> np.ndarray:
+    """CSR row pointers of rows sorted by date index."""
+    ptr = np.zeros(n_dates + 1, dtype=np.int64)
+    np.add.at(ptr, date_idx + 1, 1)
+    return np.cumsum(ptr)
 
 
 def _ints(col: pa.ChunkedArray) -> np.ndarray:

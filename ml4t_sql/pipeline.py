@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, Execution, load_config
 from .fold import ORDER_STATUSES, TRADE_REASONS, Ledger, Rules, run_fold
 from .panel import load_panel, load_targets
 from .schema import RUN_TABLES, TABLES, conform
@@ -116,14 +116,7 @@ def run(
         panel, dates, assets = load_panel(con, cfg.execution.delist_after)
         targets = load_targets(con, panel.n_dates)
         x = cfg.execution
-        rules = Rules(
-            initial_cash=x.initial_cash,
-            fill_price_sizing=x.sizing == "fill_price",
-            fractional=x.fractional,
-            commission_rate=x.commission_bps / 1e4,
-            slippage_rate=x.slippage_bps / 1e4,
-            min_trade_value=x.min_trade_value,
-        )
+        rules = rules_for([x])
         timings["panel"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
@@ -183,10 +176,11 @@ def ledger_tables(
         return pc.take(assets, pa.array(idx))
 
     e = ledger.equity
+    n_variants = int(e["variant"].max()) + 1 if e["variant"].size else 1
     equity = pa.table({"date": date_of(e["date"]), **{k: e[k] for k in TABLES["equity"].names[2:]}})
 
     p = ledger.positions
-    nav = e["nav"][p["date"]]
+    nav = e["nav"][p["date"] * n_variants + p["variant"]]
     positions = pa.table(
         {
             "date": date_of(p["date"]),
@@ -230,6 +224,18 @@ def ledger_tables(
     )
     out = {"equity": equity, "positions": positions, "trades": trades, "orders": orders, "targets": target_rows}
     return {name: conform(name, _with_run_id(run_id, table)) for name, table in out.items()}
+
+
+def rules_for(executions: Sequence[Execution]) -> Rules:
+    """The fold's per-variant execution arrays from one `[execution]` section per variant."""
+    return Rules(
+        initial_cash=np.array([x.initial_cash for x in executions], dtype=np.float64),
+        fill_price_sizing=np.array([x.sizing == "fill_price" for x in executions]),
+        fractional=np.array([x.fractional for x in executions]),
+        commission_rate=np.array([x.commission_bps / 1e4 for x in executions]),
+        slippage_rate=np.array([x.slippage_bps / 1e4 for x in executions]),
+        min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
+    )
 
 
 def _with_run_id(run_id: str, table: pa.Table) -> pa.Table:
