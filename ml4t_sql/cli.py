@@ -2,6 +2,7 @@
 
     ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
     ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
+    ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
 
 User errors (bad config, bad input) print a short message and exit with status 2, no traceback.
 """
@@ -17,6 +18,7 @@ import duckdb
 import polars as pl
 
 from . import __version__
+from .check import check, format_check
 from .errors import Ml4tError
 from .pipeline import run
 from .warehouse import connect
@@ -59,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--max-rows", type=int, default=50, help="rows to show in table output (default 50; -1 = all)")
     q.set_defaults(func=_query)
+
+    c = sub.add_parser("check", help="validate a config and its data without running; prints a data-quality report")
+    c.add_argument("config", help="path to the run's TOML configuration")
+    c.set_defaults(func=_check)
     return parser
 
 
@@ -90,6 +96,13 @@ def _query(args: argparse.Namespace) -> int:
     with pl.Config(tbl_rows=rows, tbl_cols=-1, fmt_str_lengths=60, fmt_float="full"):
         print(frame)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Exit 0: no errors; 1: errors found (each listed; a run would stop at the first)."""
+    result = check(args.config)
+    print(format_check(result))
+    return 0 if result.ok else 1
 
 
 def _progress() -> Callable[[int, int], None]:

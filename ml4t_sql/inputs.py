@@ -111,7 +111,7 @@ def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> No
 
 
 def _create_view_from_sql(con: duckdb.DuckDBPyConnection, name: str, sql: str, *, where: str) -> None:
-    query = render_user(sql).strip().rstrip(";")
+    query = render_user(sql, where=f"[data] {name} ({where})").strip().rstrip(";")
     try:
         con.execute(f"create or replace temp view {ident(name)} as {query}")
     except duckdb.Error as exc:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -60,14 +61,34 @@ def render(name: str, **structure: object) -> str:
     return _env().get_template(f"{name}.sql").render(**structure)
 
 
-def render_user(sql: str, **structure: object) -> str:
-    """Render user-supplied SQL in a sandbox (no attribute access to Python internals)."""
+def render_user(sql: str, *, where: str = "strategy sql", **structure: object) -> str:
+    """Render user-supplied SQL in a sandbox (no access to Python internals); it must be one query.
+
+    One query: a single SELECT (or WITH ... SELECT, or FROM ...) statement, so that the SQL can
+    only read: a `; drop ...` or `attach` after it is refused, not run.
+    """
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["ident"] = ident
     try:
-        return env.from_string(sql).render(**structure)
+        rendered = env.from_string(sql).render(**structure)
     except jinja2.TemplateError as exc:
-        raise ConfigError(f"strategy sql: template error: {exc}") from None
+        raise ConfigError(f"{where}: template error: {exc}") from None
+    _one_query(rendered, where)
+    return rendered
+
+
+def _one_query(sql: str, where: str) -> None:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return  # not parseable: running it gives DuckDB's own message, naming the input
+    kinds = [s.type.name.lower() for s in statements]
+    if not kinds:
+        raise ConfigError(f"{where}: the SQL is empty; give a query returning the relation's columns")
+    if kinds != ["select"]:
+        raise ConfigError(
+            f"{where}: must be exactly one query (select ...), found {len(kinds)} statement(s): {', '.join(kinds)}"
+        )
 
 
 def params_for(sql: str, values: Mapping[str, object]) -> dict[str, object]:

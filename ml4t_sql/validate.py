@@ -161,7 +161,10 @@ def check_signal_column(columns: dict[str, str], signal: str, *, relation: str) 
         raise InputError(
             relation,
             f"no signal column {signal!r}",
-            hint=f"set [strategy] signal to one of: {', '.join(numeric) or '(no numeric columns)'}",
+            hint=f"set [strategy] signal to one of: {', '.join(numeric)}"
+            if numeric
+            else f"{relation} has no numeric column besides date, asset and OHLCV: add one, give [data] signals, "
+            "or write your own strategy in [strategy] sql",
         )
     if not NUMERIC.match(columns[signal]):
         raise InputError(
@@ -245,10 +248,10 @@ def note_gaps(con: duckdb.DuckDBPyConnection, report: QualityReport, delist_afte
     if not found[0]:
         return
     longest = int(found[2])
-    policy = f"delist_after = {delist_after}"
+    rule = f"interior gaps (missing dates): {int(found[0])} gaps, the longest {longest} dates"
     if 0 < delist_after <= longest:
-        policy += f": a holding is sold on the {delist_after}th missing date of the longer gaps"
-    rule = f"interior gaps: {int(found[0])} gaps, the longest {longest} dates"
+        rule += f"; a gap of {delist_after}+ dates sells a holding (delisting)"
+    policy = f"delist_after = {delist_after}"
     report.note("gaps", "prices", rule, int(found[1]), policy, _examples(con, sql, order="asset, first_missing"))
 
 

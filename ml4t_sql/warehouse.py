@@ -4,21 +4,36 @@ Layout::
 
     <warehouse>/runs/<run_id>/<table>.parquet   one folder per run, all of its tables
     <warehouse>/ml4t.duckdb                     views: <table> = every run's <table>.parquet
-    <warehouse>/.staging/                       runs being written (never read)
+    <warehouse>/.staging/<run_id>.<host>.<pid>  runs being written (never read)
+    <warehouse>/.lock                           serializes catalog writes between processes
 
-A run is written into `.staging/`, flushed to disk, then moved into `runs/` with one directory
-rename: readers see all of its tables or none. The DuckDB file only holds views over
-`runs/*/<table>.parquet`, so a new run needs no catalog write once the views exist; the views are
-(re)created under a file lock, with retries, only when missing or when the warehouse has moved.
+Guarantees, and how:
+
+- **A run appears whole or not at all.** It is written into `.staging/`, every file flushed to
+  disk, then moved into `runs/` with one directory rename (the commit point). Readers only look
+  at `runs/*/`, so a killed writer leaves at most a staging folder nobody reads; the next
+  `publish` on the same host removes staging folders whose process is gone.
+- **Earlier runs are never touched.** A run folder is never written after its rename.
+- **The DuckDB file is never half-written.** It holds only views over `runs/*/<table>.parquet`,
+  so a new run needs no catalog write once the views exist. Views are (re)created under the
+  lock file, in one transaction; a new file is built under a temporary name and renamed into
+  place. A file that is not a DuckDB database any more is set aside and rebuilt.
+- **Readers see whole runs.** `connect()` lists the run folders once and builds its views over
+  that list: a consistent snapshot. The DuckDB file's views expand their globs per table when a
+  query binds them, so a run published in that instant can show in one table and not yet in
+  another within one statement; read `runs` first and other tables after, and every run listed
+  in `runs` has all of its rows in every table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +47,7 @@ from .schema import RUN_TABLES, conform
 
 DB_NAME = "ml4t.duckdb"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:64] or "host"
 
 
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
@@ -44,7 +60,8 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     final = warehouse / "runs" / run_id
     if final.exists():
         raise Ml4tError(f"run {run_id} already exists in {warehouse}")
-    staging = warehouse / ".staging" / f"{run_id}.{os.getpid()}"
+    sweep_staging(warehouse)
+    staging = warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=False)
     try:
         for name in RUN_TABLES:
@@ -62,57 +79,120 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
 
 
 def check_run_id(run_id: str) -> str:
-    if not _RUN_ID.match(run_id) or run_id in (".", ".."):
-        raise Ml4tError(f"invalid run id {run_id!r}: letters, digits, '_', '-', '.' only")
+    """A run id is one plain path component: it can never point outside `runs/`."""
+    if not isinstance(run_id, str) or not _RUN_ID.match(run_id) or ".." in run_id:
+        raise Ml4tError(f"invalid run id {run_id!r}: letters, digits, '_', '-', '.' only, no '..'")
     return run_id
+
+
+def run_folders(warehouse: str | Path) -> list[Path]:
+    """The published runs' folders, sorted by run id (a folder in `runs/` is always complete)."""
+    runs = Path(warehouse).resolve() / "runs"
+    return sorted(p.parent for p in runs.glob(f"*/{RUN_TABLES[0]}.parquet") if _RUN_ID.match(p.parent.name))
+
+
+def sweep_staging(warehouse: Path) -> list[Path]:
+    """Remove staging folders (and temporary catalogs) left by dead processes of this host."""
+    removed = []
+    candidates = list((warehouse / ".staging").glob(f"*.{_HOST}.*"))
+    candidates += list(warehouse.glob(f".{DB_NAME}.{_HOST}.*.tmp*"))
+    for path in candidates:
+        pid = path.name.removesuffix(".tmp").removesuffix(".tmp.wal").rsplit(".", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def ensure_catalog(warehouse: Path, *, wait_s: float = 5.0) -> bool:
     """Create the views in `<warehouse>/ml4t.duckdb` if they are missing or point elsewhere.
 
-    Returns False if another process kept the file locked for `wait_s` seconds (the runs are
+    Returns False if another process kept the file open for `wait_s` seconds (the runs are
     safe in `runs/` either way; the next run or `connect` creates the views).
     """
     warehouse = warehouse.resolve()
     db = warehouse / DB_NAME
-    if db.exists() and _views_current(db, warehouse):
+    if _views_current(db, warehouse):
         return True
     deadline = time.monotonic() + wait_s
     with _locked(warehouse):
+        if _views_current(db, warehouse):  # another process made them while we waited for the lock
+            return True
+        if not db.exists():
+            _build_catalog(warehouse, db)
+            return True
         while True:
             try:
                 con = duckdb.connect(str(db))
-            except duckdb.IOException:
+            except duckdb.IOException as exc:
+                if "not a valid DuckDB database" in str(exc):
+                    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+                    os.rename(db, db.with_name(f"{DB_NAME}.broken-{stamp}"))
+                    _build_catalog(warehouse, db)
+                    return True
                 if time.monotonic() > deadline:
                     return False
                 time.sleep(0.05)  # another process holds the file
                 continue
             try:
-                for name in RUN_TABLES:
-                    con.execute(_view_sql(warehouse, name))
+                _create_views(con, warehouse)
             finally:
                 con.close()
             return True
 
 
 def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the warehouse's tables as views (nothing is locked)."""
+    """An in-memory DuckDB connection whose views hold the runs published so far (a snapshot).
+
+    Runs published after this call are not seen: connect again to see them. Nothing is locked.
+    """
     root = Path(warehouse).resolve()
-    if not any((root / "runs").glob(f"*/{RUN_TABLES[0]}.parquet")):
+    folders = run_folders(root)
+    if not folders:
         raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
     con = duckdb.connect()
     for name in RUN_TABLES:
-        con.execute(_view_sql(root, name))
+        files = ", ".join(_literal(str(folder / f"{name}.parquet")) for folder in folders)
+        con.execute(f"create or replace view {name} as select * from read_parquet([{files}], union_by_name = true)")
     return con
 
 
+def _build_catalog(warehouse: Path, db: Path) -> None:
+    """A new catalog, built under a temporary name and renamed into place (never seen half-made)."""
+    sweep_staging(warehouse)
+    tmp = warehouse / f".{DB_NAME}.{_HOST}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        _create_views(con, warehouse)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    Path(f"{tmp}.wal").unlink(missing_ok=True)
+    _fsync(tmp)
+    os.rename(tmp, db)
+    _fsync(warehouse)
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    con.execute("begin transaction")
+    for name in RUN_TABLES:
+        con.execute(_view_sql(warehouse, name))
+    con.execute("commit")
+
+
 def _view_sql(warehouse: Path, name: str) -> str:
-    source = f"read_parquet('{_pattern(warehouse, name)}', union_by_name = true)"
+    source = f"read_parquet({_literal(_pattern(warehouse, name))}, union_by_name = true)"
     return f"create or replace view {name} as select * from {source}"
 
 
 def _views_current(db: Path, warehouse: Path) -> bool:
     """Whether every table's view exists and reads this warehouse's files."""
+    if not db.exists():
+        return False
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error:
@@ -121,17 +201,32 @@ def _views_current(db: Path, warehouse: Path) -> bool:
         stored = dict(con.sql("select view_name, sql from duckdb_views() where not internal").fetchall())
     finally:
         con.close()
-    return all(_pattern(warehouse, name) in str(stored.get(name, "")) for name in RUN_TABLES)
+    return all(_literal(_pattern(warehouse, name)) in str(stored.get(name, "")) for name in RUN_TABLES)
 
 
 def _pattern(warehouse: Path, name: str) -> str:
-    return str(warehouse / "runs" / "*" / f"{name}.parquet").replace("'", "''")
+    return str(warehouse / "runs" / "*" / f"{name}.parquet")
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (paths cannot be bound as parameters in a view definition)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
 def _locked(warehouse: Path) -> Iterator[None]:
     warehouse.mkdir(parents=True, exist_ok=True)
-    with open(warehouse / ".lock", "w") as handle:
+    with open(warehouse / ".lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.errors import ConfigError, InputError
 
 
 def make_panel(n_assets: int = 6, n_days: int = 40, seed: int = 1) -> pl.DataFrame:
@@ -101,33 +100,3 @@ def test_column_mapping_and_separate_signals(expected: list[float]):
 
     kaggle = PANEL.rename({"asset": "Name"})
     assert equity_of(kaggle, columns={"asset": "Name"}) == expected
-
-
-def test_unsorted_input_gives_the_same_result(expected: list[float]):
-    assert equity_of(PANEL.sample(fraction=1.0, shuffle=True, seed=7)) == expected
-
-
-@pytest.mark.parametrize(
-    ("data", "error", "needle"),
-    [
-        ({"prices": "no/such/file.parquet"}, ConfigError, "path does not exist"),
-        ({"columns": {"asset": "ticker"}}, InputError, "[data.columns] asset = 'ticker' is not in the input"),
-        ({"prices": PANEL.drop("close")}, InputError, "missing required column: column 'close'"),
-        ({"prices": PANEL.with_columns(pl.col("date").cast(pl.String))}, InputError, "dates as strings"),
-        ({"prices": PANEL.with_columns(pl.col("close").cast(pl.String))}, InputError, "must be numeric"),
-        ({"prices": PANEL.with_columns(pl.col("date").cast(pl.Datetime("us", "UTC")))}, InputError, "time-zone-aware"),
-        ({"prices": PANEL.head(0)}, InputError, "the input has no rows"),
-        ({"prices": pl.concat([PANEL, PANEL.head(2)])}, InputError, "duplicate (date, asset) keys (2 rows)"),
-        ({"prices": {"table": "x; drop table runs"}}, ConfigError, "not a valid identifier"),
-    ],
-)
-def test_bad_inputs_are_refused_with_the_rule(data: dict[str, Any], error: type, needle: str):
-    with pytest.raises(error) as err:
-        ml4t_sql.run({"data": {"prices": PANEL, **data}, "strategy": STRATEGY}, write=False)
-    assert needle in str(err.value)
-
-
-def test_missing_signal_column_suggests_the_numeric_ones():
-    with pytest.raises(InputError) as err:
-        ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"signal": "momentum"}}, write=False)
-    assert "no signal column 'momentum'" in str(err.value) and "score" in str(err.value)

@@ -1,0 +1,347 @@
+"""The bad-input catalog: every way a config or an input can be wrong, one case each.
+
+Each case is refused before anything is written (the warehouse has no run afterwards), by an error
+whose message names the input, the rule and, for rows, the first offending ones (five at most).
+The cases that a documented [data.quality] policy fixes instead are at the end of the file, with
+the inputs that are odd but fine (unsorted rows, a top_n larger than the universe).
+Rules and policies: docs/DATA_QUALITY.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+
+import ml4t_sql
+from ml4t_sql.errors import ConfigError, InputError
+
+from .test_inputs import PANEL
+
+STRATEGY = {"signal": "score", "top_n": 2}
+DAY = dt.date(2021, 1, 8)
+PRICES = PANEL.drop("score")
+SIGNALS = PANEL.select("date", "asset", "score")
+
+
+def cell(column: str, value: Any, *, asset: str = "S1", on: dt.date = DAY, frame: pl.DataFrame = PANEL) -> pl.DataFrame:
+    """`frame` with one cell replaced (the offending row is (on, asset))."""
+    hit = (pl.col("asset") == asset) & (pl.col("date") == on)
+    dtype = frame.schema[column]
+    return frame.with_columns(pl.when(hit).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column))
+
+
+def prices(frame: pl.DataFrame, **data: Any) -> Callable[[Path], dict[str, Any]]:
+    return lambda _: {"data": {"prices": frame, **data}, "strategy": STRATEGY}
+
+
+def signals(frame: pl.DataFrame, **data: Any) -> Callable[[Path], dict[str, Any]]:
+    return lambda _: {"data": {"prices": PRICES, "signals": frame, **data}, "strategy": STRATEGY}
+
+
+def custom(sql: str, **strategy: Any) -> Callable[[Path], dict[str, Any]]:
+    return lambda _: {"data": {"prices": PANEL}, "strategy": {"sql": sql, **strategy}}
+
+
+def config(**sections: Any) -> Callable[[Path], dict[str, Any]]:
+    return lambda _: {"data": {"prices": PANEL}, "strategy": STRATEGY, **sections}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    build: Callable[[Path], dict[str, Any]]
+    error: type[Exception]
+    needles: tuple[str, ...]
+    """Substrings of the message: the input, the rule, an offending row or key."""
+
+
+def _tz(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("date").cast(pl.Datetime("us", "UTC")))
+
+
+def _intraday(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("date").cast(pl.Datetime("us")) + pl.duration(hours=16))
+
+
+def _null_signals_on(day: dt.date) -> pl.DataFrame:
+    return SIGNALS.with_columns(pl.when(pl.col("date") == day).then(None).otherwise(pl.col("score")).alias("score"))
+
+
+def _db_with_prices(tmp: Path) -> dict[str, Any]:
+    return {"data": {"prices": {"database": str(tmp / "nowhere.duckdb"), "table": "prices"}}, "strategy": STRATEGY}
+
+
+def _extra_row(**row: Any) -> pl.DataFrame:
+    return pl.concat([SIGNALS, pl.DataFrame([row], schema=SIGNALS.schema)])
+
+
+R = "prices"
+NAN, INF = float("nan"), float("inf")
+BAD_PRICE = "NULL, NaN, infinite, zero or negative prices (1 row)"
+ROW = "2021-01-08  S1"  # the offending row, as the message's example table prints it
+
+CASES = [
+    # --- prices: values (each a flagged row; policy fail by default) ----------------------------
+    Case("duplicate-keys", prices(pl.concat([PANEL, PANEL.head(2)])), InputError,
+         (R, "duplicate (date, asset) keys (2 rows)", "2021-01-04  S0")),
+    Case("null-close", prices(cell("close", None)), InputError, (R, BAD_PRICE, ROW)),
+    Case("nan-close", prices(cell("close", NAN)), InputError, (R, BAD_PRICE, ROW)),
+    Case("infinite-close", prices(cell("close", INF)), InputError, (R, BAD_PRICE, ROW)),
+    Case("zero-close", prices(cell("close", 0.0)), InputError, (R, BAD_PRICE, ROW)),
+    Case("negative-close", prices(cell("close", -3.0)), InputError, (R, BAD_PRICE, ROW)),
+    Case("negative-open", prices(cell("open", -1.0)), InputError, (R, BAD_PRICE, ROW)),
+    Case("infinite-high", prices(cell("high", -INF)), InputError, (R, BAD_PRICE, ROW)),
+    Case("null-open", prices(cell("open", None)), InputError, (R, "NULL open (1 row)", ROW, "missing_open")),
+    Case("high-below-open-close", prices(cell("high", 1.0)), InputError,
+         (R, "high below max(open, close) or low above min(open, close) (1 row)", ROW, "inconsistent_ohlc")),
+    Case("low-above-open-close", prices(cell("low", 1e6)), InputError,
+         (R, "high below max(open, close) or low above min(open, close) (1 row)", ROW)),
+    Case("null-asset", prices(cell("asset", None)), InputError, (R, "NULL date or asset (1 row)", "2021-01-08  NULL")),
+    Case("every-row-dropped", prices(PANEL.with_columns(pl.lit(None, pl.Float64).alias("open")),
+                                     quality={"missing_open": "drop"}), InputError,
+         (R, "no rows are left after the data-quality policies", "missing_open = 'drop'")),
+    # --- prices: structure ------------------------------------------------------------------------
+    Case("string-prices", prices(PANEL.with_columns(pl.col("close").cast(pl.String))), InputError,
+         (R, "column 'close' (close) must be numeric, but it is VARCHAR", "not parsed silently")),
+    Case("timezone-aware-dates", prices(_tz(PANEL)), InputError,
+         (R, "column 'date' holds time-zone-aware timestamps", "at time zone")),
+    Case("dates-as-strings", prices(PANEL.with_columns(pl.col("date").cast(pl.String))), InputError,
+         (R, "column 'date' holds dates as strings", "cast(my_date as date)")),
+    Case("times-of-day", prices(_intraday(PANEL)), InputError,
+         (R, "timestamps with a time of day", "2021-01-04 16:00:00")),
+    Case("missing-column", prices(PANEL.drop("close")), InputError,
+         (R, "missing required column: column 'close' is not in the input", "date, asset, open, high")),
+    Case("empty-prices", prices(PANEL.head(0)), InputError, (R, "the input has no rows")),
+    Case("mapping-names-absent-column", prices(PANEL, columns={"asset": "ticker"}), InputError,
+         (R, "[data.columns] asset = 'ticker' is not in the input", "the input's columns are: date, asset")),
+    Case("column-name-not-plain", prices(PANEL.rename({"score": "score;x"})), InputError,
+         (R, "column name 'score;x' is not a plain identifier")),
+    Case("prices-path-missing", lambda tmp: {"data": {"prices": str(tmp / "no" / "prices.parquet")}}, ConfigError,
+         ("[data] input_prices: path does not exist", "prices.parquet")),
+    Case("prices-database-missing", _db_with_prices, ConfigError, ("database file not found", "nowhere.duckdb")),
+    Case("window-without-dates", config(execution={"start": "2030-01-01"}), InputError,
+         (R, "no trading dates in the window 2030-01-01 to ...", "the prices run from 2021-01-04 to 2021-02-12")),
+    # --- signals ------------------------------------------------------------------------------------
+    Case("signal-assets-without-prices", signals(_extra_row(date=DAY, asset="ZZZ", score=1.0),
+                                                 quality={"unknown_signal_asset": "fail"}), InputError,
+         ("signals", "signals for assets that have no prices (1 row)", "ZZZ", "unknown_signal_asset")),
+    Case("signals-on-non-trading-dates", signals(_extra_row(date=dt.date(2021, 3, 6), asset="S1", score=1.0),
+                                                 quality={"off_calendar_signal": "fail"}), InputError,
+         ("signals", "signals dated on days with no price bar at all (1 row)", "2021-03-06")),
+    Case("duplicate-signal-rows", signals(pl.concat([SIGNALS, SIGNALS.filter(pl.col("date") == DAY)])), InputError,
+         ("signals", "duplicate (date, asset) keys (6 rows)", "2021-01-08  S0")),
+    Case("every-signal-null-on-a-date", signals(_null_signals_on(DAY)), InputError,
+         ("signals", "rebalance dates on which no asset has a finite 'score' signal (1 row)", "2021-01-08",
+          'no_signal_date = "cash"')),
+    Case("signal-column-missing", signals(SIGNALS.rename({"score": "alpha"})), InputError,
+         ("signals", "no signal column 'score'", "alpha")),
+    Case("signal-column-string", signals(SIGNALS.with_columns(pl.col("score").cast(pl.String))), InputError,
+         ("signals", "signal column 'score' must be numeric, but it is VARCHAR")),
+    Case("empty-signals", signals(SIGNALS.head(0)), InputError, ("signals", "the input has no rows")),
+    Case("signal-dates-as-strings", signals(SIGNALS.with_columns(pl.col("date").cast(pl.String))), InputError,
+         ("signals", "column 'date' holds dates as strings")),
+    Case("signal-dates-timezone-aware", signals(_tz(SIGNALS)), InputError,
+         ("signals", "time-zone-aware timestamps")),
+    Case("signals-without-asset-column", signals(SIGNALS.drop("asset")), InputError,
+         ("signals", "missing required column 'asset'", "date, score")),
+    Case("signals-path-missing", lambda tmp: {"data": {"prices": PRICES, "signals": str(tmp / "s.parquet")}},
+         ConfigError, ("[data] input_signals: path does not exist",)),
+    # --- strategy -----------------------------------------------------------------------------------
+    Case("top-n-zero", config(strategy={"signal": "score", "top_n": 0}), ConfigError,
+         ("[strategy] `top_n`", "must be at least 1, got 0")),
+    Case("top-n-negative", config(strategy={"signal": "score", "top_n": -3}), ConfigError,
+         ("[strategy] `top_n`", "must be at least 1, got -3")),
+    # --- a custom SQL strategy ----------------------------------------------------------------------
+    Case("sql-wrong-columns", custom("select date, asset, 0.1 as w from prices"), InputError,
+         ("strategy sql", "must return columns (date, asset, weight); missing weight", "it returns: date, asset, w")),
+    Case("sql-weight-not-numeric", custom("select date, asset, 'x' as weight from prices"), InputError,
+         ("strategy sql", "column weight must be numeric, but it is VARCHAR")),
+    Case("sql-date-not-a-date", custom("select cast(date as varchar) as date, asset, 0.1 as weight from prices"),
+         InputError, ("strategy sql", "column date must be a DATE, but it is VARCHAR")),
+    Case("sql-asset-not-text", custom("select date, 7 as asset, 0.1 as weight from prices"), InputError,
+         ("strategy sql", "column asset must be VARCHAR, but it is INTEGER")),
+    Case("sql-duplicate-keys",
+         custom("select date, asset, 0.1 as weight from prices union all "
+                "select date, asset, 0.1 from prices where asset = 'S0' and date = '2021-01-08'"),
+         InputError, ("strategy sql", "duplicate (date, asset) keys (1 row)", "2021-01-08  S0")),
+    Case("sql-dates-outside-calendar", custom("select date '2030-01-02' as date, 'S0' as asset, 0.5 as weight"),
+         InputError, ("strategy sql", "dates that are not trading dates of prices (1 row)", "2030-01-02")),
+    Case("sql-gross-weight-above-1", custom("select date, asset, 0.5 as weight from prices"), InputError,
+         ("strategy sql", "total weight above 1 on a date (no leverage) (40 rows)", "2021-01-04  3.0")),
+    Case("sql-negative-weight", custom("select date, asset, -0.1 as weight from prices where asset = 'S2'"),
+         InputError, ("strategy sql", "negative weight (shorting is not supported) (40 rows)", "S2")),
+    Case("sql-nan-weight", custom("select date, asset, 'nan'::double as weight from prices where asset = 'S3'"),
+         InputError, ("strategy sql", "NULL or non-finite weight (40 rows)", "S3")),
+    Case("sql-asset-without-prices", custom("select distinct date, 'ZZZ' as asset, 0.1 as weight from prices"),
+         InputError, ("strategy sql", "assets that have no price bar on or before the target date", "ZZZ")),
+    Case("sql-two-statements", custom("select date, asset, 0.1 as weight from prices; drop table prices"),
+         ConfigError, ("strategy sql", "must be exactly one query", "select, drop")),
+    Case("sql-fails", custom("select * from nowhere"), InputError,
+         ("strategy sql", "the query fails", "nowhere")),
+    Case("sql-file-missing", custom("my_strategy.sql"), ConfigError, ("[strategy] sql: file not found",)),
+    # --- config -------------------------------------------------------------------------------------
+    Case("unknown-key", config(strategy={"topn": 3}), ConfigError,
+         ("[strategy]", "unknown key `topn`; did you mean `top_n`?")),
+    Case("unknown-quality-key", lambda _: {"data": {"prices": PANEL, "quality": {"bad_prices": "drop"}}},
+         ConfigError, ("[data.quality]", "unknown key `bad_prices`; did you mean `bad_price`?")),
+    Case("unknown-section", lambda _: {"data": {"prices": PANEL}, "exection": {}}, ConfigError,
+         ("unknown key `exection`; did you mean `execution`?",)),
+    Case("top-n-as-string", config(strategy={"signal": "score", "top_n": "5"}), ConfigError,
+         ("[strategy] `top_n`", "expected a whole number, got '5'")),
+    Case("cash-as-string", config(execution={"initial_cash": "1e6"}), ConfigError,
+         ("[execution] `initial_cash`", "expected a number, got '1e6'")),
+    Case("flag-as-string", config(execution={"fractional": "yes"}), ConfigError,
+         ("[execution] `fractional`", "expected true or false")),
+    Case("date-malformed", config(execution={"start": "2021-13-01"}), ConfigError,
+         ("[execution] `start`", "expected a date like 2015-01-02")),
+    Case("policy-unknown", lambda _: {"data": {"prices": PANEL, "quality": {"bad_price": "repair"}}},
+         ConfigError, ("[data.quality] `bad_price`", "'repair' is not one of fail, drop")),
+    Case("schedule-misspelled", config(strategy={"signal": "score", "rebalance": "montly"}), ConfigError,
+         ("[strategy] `rebalance`", "did you mean 'monthly'?")),
+    Case("unknown-key-elsewhere", config(execution={"comission_bps": 1}), ConfigError,
+         ("[execution]", "did you mean `commission_bps`?")),
+    Case("top-n-as-boolean", config(strategy={"signal": "score", "top_n": True}), ConfigError,
+         ("[strategy] `top_n`", "expected a whole number")),
+    Case("choice-unknown", config(strategy={"signal": "score", "weighting": "cap"}), ConfigError,
+         ("[strategy] `weighting`", "'cap' is not one of equal, signal")),
+    Case("cash-negative", config(execution={"initial_cash": -5}), ConfigError,
+         ("[execution] `initial_cash`", "must be positive")),
+    Case("delist-after-negative", config(execution={"delist_after": -1}), ConfigError,
+         ("[execution] `delist_after`", "must be >= 0")),
+    Case("window-reversed", config(execution={"start": "2021-01-01", "end": "2020-01-01"}), ConfigError,
+         ("[execution]", "start 2021-01-01 is after end 2020-01-01")),
+    Case("no-data-section", lambda _: {"strategy": STRATEGY}, ConfigError, ("missing section [data]",)),
+    Case("no-prices", lambda _: {"data": {"signals": SIGNALS}}, ConfigError, ("[data]: missing key `prices`",)),
+    Case("table-path-missing", lambda tmp: {"data": {"prices": PANEL, "tables": {"x": str(tmp / "x.parquet")}}},
+         ConfigError, ("[data] x: path does not exist",)),
+    Case("table-name-taken", lambda _: {"data": {"prices": PANEL, "tables": {"calendar": PANEL}}}, ConfigError,
+         ("[data.tables] `calendar`: the run creates a relation of that name",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_refused_before_anything_is_written(case: Case, tmp_path: Path):
+    warehouse = tmp_path / "wh"
+    with pytest.raises(case.error) as err:
+        ml4t_sql.run(case.build(tmp_path), warehouse=warehouse)
+    message = str(err.value)
+    for needle in case.needles:
+        assert needle in message, f"{needle!r} not in:\n{message}"
+    assert "Traceback" not in message and len(message.splitlines()) <= 10
+    assert not (warehouse / "runs").exists() and not (warehouse / ".staging").exists()
+
+
+def test_the_catalog_covers_every_category():
+    ids = {c.id for c in CASES}
+    assert len(CASES) >= 25 and len(ids) == len(CASES)
+
+
+def test_at_most_five_offending_rows_are_shown_with_the_total():
+    eight = PANEL.with_columns(
+        pl.when(pl.col("date") < dt.date(2021, 1, 12)).then(0.0).otherwise(pl.col("close")).alias("close")
+    ).filter(pl.col("asset") == "S4")
+    with pytest.raises(InputError) as err:
+        ml4t_sql.run({"data": {"prices": eight}, "strategy": STRATEGY}, write=False)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "prices: NULL, NaN, infinite, zero or negative prices (8 rows)"
+    assert lines[1].split() == ["date", "asset", "open", "high", "low", "close"]
+    assert [line.split()[0] for line in lines[2:7]] == [f"2021-01-0{d}" for d in range(4, 9)]
+    assert 'bad_price = "drop"' in lines[7]
+
+
+def test_an_existing_warehouse_keeps_its_runs_after_a_refusal(tmp_path: Path):
+    earlier = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": STRATEGY}, warehouse=tmp_path)
+    with pytest.raises(InputError):
+        ml4t_sql.run({"data": {"prices": cell("close", 0.0)}, "strategy": STRATEGY}, warehouse=tmp_path)
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]
+    con = duckdb.connect(str(tmp_path / "ml4t.duckdb"), read_only=True)
+    assert con.sql("select run_id from runs").fetchall() == [(earlier.run_id,)]
+
+
+# --- fixed by a documented policy instead of refused ---------------------------------------------
+
+
+def run_with(prices: pl.DataFrame, **data: Any) -> ml4t_sql.Run:
+    return ml4t_sql.run({"data": {"prices": prices, **data}, "strategy": STRATEGY}, write=False)
+
+
+@pytest.mark.parametrize(
+    ("frame", "policy", "finding", "rows_used"),
+    [
+        (cell("close", 0.0), {"bad_price": "drop"}, "bad_price", 239),
+        (cell("close", NAN), {"bad_price": "drop"}, "bad_price", 239),
+        (cell("open", None), {"missing_open": "drop"}, "missing_open", 239),
+        (cell("open", None), {"missing_open": "no_fill"}, "missing_open", 240),
+        (cell("high", 1.0), {"inconsistent_ohlc": "drop"}, "inconsistent_ohlc", 239),
+        (cell("high", 1.0), {"inconsistent_ohlc": "keep"}, "inconsistent_ohlc", 240),
+    ],
+)
+def test_price_policies_drop_or_keep_the_flagged_row(
+    frame: pl.DataFrame, policy: dict[str, str], finding: str, rows_used: int
+):
+    run = run_with(frame, quality=policy)
+    q = run.quality
+    assert (q["rows_in"], q["rows_used"]) == (240, rows_used)
+    assert q["findings"][finding]["count"] == 1 and q["findings"][finding]["policy"] == next(iter(policy.values()))
+    assert q["findings"][finding]["examples"][0]["asset"] == "S1"
+    held_s1 = run.positions.filter((pl.col("date") == DAY) & (pl.col("asset") == "S1"))
+    if rows_used == 239 and held_s1.height:  # no bar that day: valued at its last close
+        previous = PANEL.filter((pl.col("asset") == "S1") & (pl.col("date") == DAY - dt.timedelta(days=1)))
+        assert held_s1["close"].item() == previous["close"].item()
+
+
+def test_signal_rows_for_unknown_assets_and_off_calendar_dates_warn_by_default():
+    odd = pl.concat(
+        [
+            SIGNALS,
+            pl.DataFrame([(DAY, "ZZZ", 9.0), (dt.date(2021, 3, 6), "S1", 9.0)], schema=SIGNALS.schema, orient="row"),
+        ]
+    )
+    run = run_with(PRICES, signals=odd)
+    plain = run_with(PRICES, signals=SIGNALS)
+    assert run.equity["nav"].to_list() == plain.equity["nav"].to_list()  # the odd rows change nothing
+    assert run.quality["findings"]["unknown_signal_asset"]["examples"][0]["asset"] == "ZZZ"
+    assert run.quality["findings"]["off_calendar_signal"]["examples"][0]["date"] == "2021-03-06"
+    assert [w.split(" (")[0] for w in run.quality["warnings"]] == [
+        "signals: signals for assets that have no prices",
+        "signals: signals dated on days with no price bar at all",
+    ]
+
+
+def test_a_date_without_signals_goes_to_cash_under_the_cash_policy():
+    run = run_with(PRICES, signals=_null_signals_on(DAY), quality={"no_signal_date": "cash"})
+    assert DAY not in run.targets["date"].to_list()
+    next_day = DAY + dt.timedelta(days=1)
+    sold = run.trades.filter(pl.col("date") == next_day)
+    assert set(sold["side"]) == {"sell"} and run.equity.filter(pl.col("date") == next_day)["market_value"].item() == 0
+    assert run.quality["findings"]["no_signal_date"]["count"] == 1
+
+
+def test_dates_before_the_window_may_lack_signals():
+    early = SIGNALS.with_columns(
+        pl.when(pl.col("date") < dt.date(2021, 1, 20)).then(None).otherwise(pl.col("score")).alias("score")
+    )
+    run = ml4t_sql.run(
+        {"data": {"prices": PRICES, "signals": early}, "strategy": STRATEGY, "execution": {"start": "2021-01-20"}},
+        write=False,
+    )
+    assert run.targets["date"].min() == dt.date(2021, 1, 20)
+    assert "no_signal_date" not in run.quality["findings"]
+
+
+def test_unsorted_input_gives_the_same_result():
+    expected = run_with(PANEL).equity["nav"].to_list()
+    assert run_with(PANEL.sample(fraction=1.0, shuffle=True, seed=7)).equity["nav"].to_list() == expected
+
+
+def test_top_n_above_the_universe_selects_every_eligible_asset():
+    run = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"signal": "score", "top_n": 50}}, write=False)
+    per_date = run.targets.group_by("date").agg(pl.len().alias("n"), pl.col("weight").sum().alias("w"))
+    assert set(per_date["n"]) == {6} and all(abs(w - 1) < 1e-12 for w in per_date["w"])
