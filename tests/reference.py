@@ -18,6 +18,9 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
   as ``weight * nav_open / last_close[t, a]`` (the price that ``nav_open`` uses for it).
 - A fill of zero shares (a whole-share buy scaled down to 0, or a fill_price order that re-sizes to
   exactly 0) keeps its status but produces no trade row (trades have ``shares > 0``).
+- ``cash_shortfall = "sequential"``: a buy filled with fewer shares than ordered (to float noise,
+  ``q < order * (1 - 1e-12)``), zero included, is ``scaled``; the others ``filled``.
+- ``rounding = "order"``: ``target_shares`` is reported as ``shares + order_shares``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def simulate(
     slippage_bps=0.0,
     min_trade_value=0.0,
     delist_after=5,
+    cash_shortfall="scale",
+    rounding="target",
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
@@ -49,6 +54,10 @@ def simulate(
     """
     if sizing not in ("decision_close", "fill_price"):
         raise ValueError(f"unknown sizing {sizing!r}")
+    if cash_shortfall not in ("scale", "sequential", "borrow"):
+        raise ValueError(f"unknown cash_shortfall {cash_shortfall!r}")
+    if rounding not in ("target", "order"):
+        raise ValueError(f"unknown rounding {rounding!r}")
 
     # --- the bars, by (date, asset) -------------------------------------------------------------
     open_of = {}  # (date, asset) -> open or None
@@ -71,6 +80,14 @@ def simulate(
 
     def whole(x):
         return x if fractional else float(math.trunc(x))
+
+    def size(w, nav, price, held):
+        """(target_shares, order_shares) of weight w at this NAV and price, holding `held`."""
+        if not fractional and rounding == "order":
+            order = float(math.trunc(w * nav / price - held))  # the order rounds, not the target
+            return held + order, order
+        target = whole(w * nav / price)
+        return target, target - held
 
     commission = commission_bps / 1e4
     slippage = slippage_bps / 1e4
@@ -119,8 +136,8 @@ def simulate(
                 for o in sent:
                     a = o["asset"]
                     p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
-                    o["target_shares"] = whole(o["target_weight"] * nav_open / p)
-                    o["order_shares"] = o["target_shares"] - shares.get(a, 0.0)
+                    o["target_shares"], o["order_shares"] = size(o["target_weight"], nav_open, p, shares.get(a, 0.0))
+                    o["sizing_value"] = o["target_weight"] * nav_open - shares.get(a, 0.0) * p
                     notional = abs(o["order_shares"]) * o["decision_price"]
                     if notional <= DUST * decision["nav"]:
                         o["status"] = "dust"
@@ -173,7 +190,27 @@ def simulate(
             buys = [o for o in live if o["order_shares"] > 0]
             buy_price = {o["asset"]: open_of[(t, o["asset"])] * (1 + slippage) for o in buys}
             B = sum(o["order_shares"] * buy_price[o["asset"]] for o in buys) * (1 + commission)
-            if buys and B > cash:
+            if cash_shortfall == "borrow":
+                for o in buys:  # every buy in full; cash may end below 0
+                    fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
+                    o["status"] = "filled"
+                cash -= B
+            elif cash_shortfall == "sequential":
+                # one after another, by the value each adds at sizing (ascending), ties by asset;
+                # each takes what the cash left can buy
+                for o in sorted(buys, key=lambda o: (o["sizing_value"], o["asset"])):
+                    price = buy_price[o["asset"]]
+                    q = o["order_shares"]
+                    cut = q * price * (1 + commission) > cash
+                    if cut:
+                        q = whole(max(cash, 0.0) / (1 + commission) / price)
+                    notional = fill(o, q, "buy", price)
+                    cash = 0.0 if cut and fractional else cash - notional * (1 + commission)
+                    o["status"] = "scaled" if q < o["order_shares"] * (1 - SCALE_NOISE) else "filled"
+                if cash < 0:
+                    assert cash > -DUST * max(nav_prev, 1.0), f"cash {cash} far below 0 on {t}"
+                    cash = 0.0
+            elif buys and B > cash:
                 s = cash / B
                 spent = 0.0
                 for o in buys:
@@ -232,8 +269,7 @@ def simulate(
                     raise ValueError(f"target for {a} on {t} before its first bar")
                 w = float(weights.get(a, 0.0))
                 price = last_close[a]
-                target = whole(w * nav / price)
-                order = target - shares.get(a, 0.0)
+                target, order = size(w, nav, price, shares.get(a, 0.0))
                 notional = abs(order) * price
                 if sizing == "fill_price" and not last:
                     status = None  # re-sized at the next open; dust and skip are decided there (2.1)
@@ -247,7 +283,8 @@ def simulate(
                     status = None  # sent; resolved at the next open
                 new_orders.append(
                     dict(decision_date=t, fill_date=None, asset=a, target_weight=w, decision_price=price,
-                         target_shares=target, order_shares=order, filled_shares=0.0, status=status)
+                         target_shares=target, order_shares=order, filled_shares=0.0, status=status,
+                         sizing_value=w * nav - shares.get(a, 0.0) * price)
                 )
             if last:
                 orders.extend(new_orders)
@@ -255,5 +292,7 @@ def simulate(
                 decision = dict(date=t, nav=nav, orders=new_orders)
 
     trades.sort(key=lambda r: (r["date"], r["asset"]))
+    for o in orders:
+        o.pop("sizing_value", None)  # the order of sequential buys; not a column of the table
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
     return dict(equity=equity, trades=trades, orders=orders, positions=positions)
