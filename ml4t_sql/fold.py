@@ -105,34 +105,49 @@ class Ledger:
 
 @dataclass
 class _Decision:
-    """Orders decided at the close of `date`, waiting for the next open. Arrays are [V, N]."""
+    """Orders decided at the close of `date`, waiting for the next open.
+
+    Entries are (variant, asset) pairs: `flat` = variant * N + asset, with `variant` and `asset`
+    split out; every other array is aligned on them.
+    """
 
     date: int
-    rows: B  # an order exists (not dust)
-    candidate: B  # targeted or held at the decision (fill_price re-sizes these)
+    flat: I64
+    variant: I64
+    asset: I64
     weight: F64
+    price: F64  # last close at the decision
     target: F64
     order: F64
     skipped: B
-    price: F64  # [N] last close at the decision
     nav: F64  # [V] NAV at the decision
+
+    def keep(self, mask: B) -> None:
+        for name in ("flat", "variant", "asset", "weight", "price", "target", "order", "skipped"):
+            setattr(self, name, getattr(self, name)[mask])
 
 
 class _Log:
-    """Rows of one output table, appended per date as (scalar, arrays...); built once at the end."""
+    """Rows of one output table, appended per date as (scalars..., arrays...); built once at the end.
 
-    def __init__(self, scalar: tuple[str, type], arrays: tuple[tuple[str, type], ...]) -> None:
-        self.scalar, self.arrays = scalar, arrays
+    Appending costs one list append; scalars (dates, codes) are repeated and arrays concatenated
+    only in `build`.
+    """
+
+    def __init__(self, scalars: tuple[tuple[str, type], ...], arrays: tuple[tuple[str, type], ...]) -> None:
+        self.scalars, self.arrays = scalars, arrays
         self.rows: list[tuple[object, ...]] = []
 
     def build(self, order: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
-        names = (self.scalar, *self.arrays)
+        k = len(self.scalars)
         if not self.rows:
-            return {name: np.empty(0, dtype=dtype) for name, dtype in names}
+            return {name: np.empty(0, dtype=dtype) for name, dtype in self.scalars + self.arrays}
         columns = list(zip(*self.rows, strict=True))
-        sizes = np.fromiter((a.size for a in columns[1]), dtype=np.int64, count=len(self.rows))  # type: ignore[attr-defined]
-        out: dict[str, np.ndarray] = {self.scalar[0]: np.repeat(np.asarray(columns[0], dtype=self.scalar[1]), sizes)}
-        for (name, dtype), values in zip(self.arrays, columns[1:], strict=True):
+        sizes = np.fromiter((a.size for a in columns[k]), dtype=np.int64, count=len(self.rows))  # type: ignore[attr-defined]
+        out: dict[str, np.ndarray] = {}
+        for (name, dtype), values in zip(self.scalars, columns[:k], strict=True):
+            out[name] = np.repeat(np.asarray(values, dtype=dtype), sizes)
+        for (name, dtype), values in zip(self.arrays, columns[k:], strict=True):
             out[name] = np.concatenate(values).astype(dtype, copy=False)  # type: ignore[arg-type]
         if order:
             perm = np.lexsort(tuple(out[key] for key in reversed(order)))
@@ -146,41 +161,39 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     open_, last_close = panel.open, panel.last_close
     delist_ptr = panel.delist_ptr.tolist()
     target_ptr = targets.ptr.tolist()
-    rebalancing = targets.is_rebalance.T.copy()  # [T, V]
+    target_flat = targets.variant * N + targets.asset
+    rebalancing = np.ascontiguousarray(targets.is_rebalance.T)  # [T, V]
     any_rebalance: list[bool] = np.asarray(rebalancing.any(axis=1)).tolist()
+    all_rebalance: list[bool] = np.asarray(rebalancing.all(axis=1)).tolist()
 
-    commission = rules.commission_rate[:, None]
-    slippage = rules.slippage_rate[:, None]
-    fractional = rules.fractional
-    whole = ~fractional[:, None]
-    any_whole = bool(whole.any())
-    min_value = rules.min_trade_value[:, None]
-    any_min_value = bool((min_value > 0).any())
-    fill_price = rules.fill_price_sizing
-    any_fill_price = bool(fill_price.any())
+    commission, slippage = rules.commission_rate, rules.slippage_rate
+    fractional, fill_price = rules.fractional, rules.fill_price_sizing
+    any_whole, any_fill_price = bool((~fractional).any()), bool(fill_price.any())
 
     cash = rules.initial_cash.astype(np.float64).copy()
-    shares = np.zeros((V, N))
+    shares = np.zeros(V * N)  # flat: variant * N + asset
+    weight_buf = np.zeros(V * N)  # scratch: target weights of one decision, reset after use
     eq_cash, eq_mv, eq_gross = np.zeros((T, V)), np.zeros((T, V)), np.zeros((T, V))
     eq_traded, eq_costs = np.zeros((T, V)), np.zeros((T, V))
 
     # trades: shares are signed here (< 0 sells); the table splits them into side and shares
     trades = _Log(
-        ("date", np.int64),
+        (("date", np.int64), ("reason", np.int8), ("decision", np.int64)),
         (("variant", np.int64), ("asset", np.int64), ("shares", np.float64), ("price", np.float64),
-         ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64),
-         ("reason", np.int8), ("decision", np.int64)),
+         ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64)),
     )  # fmt: skip
     orders = _Log(
-        ("decision", np.int64),
-        (("fill", np.int64), ("variant", np.int64), ("asset", np.int64), ("weight", np.float64),
-         ("price", np.float64), ("target", np.float64), ("order", np.float64), ("filled", np.float64),
-         ("status", np.int8)),
+        (("decision", np.int64), ("fill", np.int64)),
+        (("variant", np.int64), ("asset", np.int64), ("weight", np.float64), ("price", np.float64),
+         ("target", np.float64), ("order", np.float64), ("filled", np.float64), ("status", np.int8)),
     )  # fmt: skip
     positions = _Log(
-        ("date", np.int64),
+        (("date", np.int64),),
         (("variant", np.int64), ("asset", np.int64), ("shares", np.float64), ("close", np.float64)),
     )
+
+    def per_variant(v: I64, x: F64) -> F64:
+        return np.bincount(v, weights=x, minlength=V).astype(np.float64, copy=False)
 
     pending: _Decision | None = None
     for t in range(T):
@@ -190,134 +203,111 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
         # 1. delisting: sell at the last close, before fills
         if delist_ptr[t] != delist_ptr[t + 1]:
             gone = panel.delist_asset[delist_ptr[t] : delist_ptr[t + 1]]
-            held = shares[:, gone]
-            v, k = held.nonzero()
-            if v.size:
-                a = gone[k]
-                q = held[v, k]
+            f = (np.arange(V)[:, None] * N + gone).ravel()
+            f = f[shares[f] != 0]
+            if f.size:
+                v, a = np.divmod(f, N)
+                q = shares[f]
                 px = last_close[t, a]
-                cash += np.bincount(v, weights=q * px, minlength=V)
+                cash += per_variant(v, q * px)
                 notional = np.abs(q) * px
-                traded += np.bincount(v, weights=notional, minlength=V)
-                zero = np.zeros(v.size)
-                trades.rows.append(
-                    (t, v, a, -q, px, notional, zero, zero, np.full(v.size, DELISTED), np.full(v.size, -1))
-                )
-                shares[v, a] = 0.0
+                traded += per_variant(v, notional)
+                zero = np.zeros(f.size)
+                trades.rows.append((t, DELISTED, -1, v, a, -q, px, notional, zero, zero))
+                shares[f] = 0.0
 
         # 2. fills of yesterday's decision, all on this bar
         if pending is not None:
             d, pending = pending, None
-            opens = open_[t]
             if any_fill_price:
-                _resize_at_open(d, cash, shares, opens, last_close[d.date], fill_price, whole, min_value)
+                _resize_at_open(d, cash, shares, open_[t], last_close[d.date], rules, N)
+            f, v, a, order = d.flat, d.variant, d.asset, d.order
+            opens = open_[t, a]
+            status = np.zeros(f.size, dtype=np.int8)  # FILLED
             tradable = ~np.isnan(opens)
-            safe_open = np.where(tradable, opens, 0.0)
-            live = d.rows & ~d.skipped & tradable
-            order = d.order
+            status[~tradable] = CANCELLED
+            status[d.skipped] = SKIPPED
+            live = tradable & ~d.skipped
+            filled = np.zeros(f.size)
 
-            sell_q = np.where(live & (order < 0), -order, 0.0)
-            sell_px = safe_open * (1.0 - slippage)
-            sell_notional = sell_q * sell_px
-            sell_fee = sell_notional * commission
-            sold = sell_notional.sum(axis=1)
-            fees = sell_fee.sum(axis=1)
-            cash += sold - fees
-            traded += sold
-            costs += fees + (sell_q * safe_open * slippage).sum(axis=1)
-            shares -= sell_q
+            sell = np.flatnonzero(live & (order < 0))
+            if sell.size:
+                vs = v[sell]
+                q = -order[sell]
+                raw = opens[sell]
+                px = raw * (1.0 - slippage[vs])
+                notional = q * px
+                paid = notional * commission[vs]
+                slip = q * raw * slippage[vs]
+                cash += per_variant(vs, notional - paid)
+                traded += per_variant(vs, notional)
+                costs += per_variant(vs, paid + slip)
+                filled[sell] = -q
+                shares[f[sell]] -= q
+                trades.rows.append((t, REBALANCE, d.date, vs, a[sell], -q, px, notional, paid, slip))
 
-            buy = live & (order > 0)
-            buy_q = np.where(buy, order, 0.0)
-            buy_px = safe_open * (1.0 + slippage)
-            need = (buy_q * buy_px).sum(axis=1) * (1.0 + commission[:, 0])
-            scaled = need > cash
-            if scaled.any():
-                scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
-                buy_q = buy_q * scale[:, None]
-                if any_whole:
-                    buy_q = np.where(whole, np.trunc(buy_q), buy_q)
-            else:
-                scale = np.ones(V)
-            buy_notional = buy_q * buy_px
-            buy_fee = buy_notional * commission
-            bought = buy_notional.sum(axis=1)
-            fees = buy_fee.sum(axis=1)
-            cash -= bought + fees
-            cash[(cash < 0.0) | (scaled & fractional)] = 0.0  # exactly 0 after a cut; never dust below 0
-            traded += bought
-            costs += fees + (buy_q * safe_open * slippage).sum(axis=1)
-            shares += buy_q
+            buy = np.flatnonzero(live & (order > 0))
+            if buy.size:
+                vb = v[buy]
+                q = order[buy]
+                raw = opens[buy]
+                px = raw * (1.0 + slippage[vb])
+                need = per_variant(vb, q * px) * (1.0 + commission)
+                scaled = need > cash
+                if scaled.any():
+                    scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
+                    q = q * scale[vb]
+                    if any_whole:
+                        q = np.where(fractional[vb], q, np.trunc(q))
+                    status[buy[scale[vb] < 1.0 - SCALE_EPS]] = SCALED
+                notional = q * px
+                paid = notional * commission[vb]
+                slip = q * raw * slippage[vb]
+                cash -= per_variant(vb, notional + paid)
+                cash[(cash < 0.0) | (scaled & fractional)] = 0.0  # exactly 0 after a cut; never dust below 0
+                traded += per_variant(vb, notional)
+                costs += per_variant(vb, paid + slip)
+                filled[buy] = q
+                shares[f[buy]] += q
+                moved = q != 0  # a cut to 0 shares (cash 0, or whole shares) is no trade
+                if not moved.all():
+                    buy, vb, q, px, notional, paid, slip = (x[moved] for x in (buy, vb, q, px, notional, paid, slip))
+                trades.rows.append((t, REBALANCE, d.date, vb, a[buy], q, px, notional, paid, slip))
 
-            # the ledger of this bar: one order row per (variant, asset) decided, trades where shares moved
-            v, a = d.rows.nonzero()
-            status = np.where(d.skipped[v, a], SKIPPED, np.where(tradable[a], FILLED, CANCELLED)).astype(np.int8)
-            cut = buy[v, a] & (scale[v] < 1.0 - SCALE_EPS)
-            status[cut] = SCALED
-            filled = buy_q[v, a] - sell_q[v, a]
-            orders.rows.append(
-                (
-                    d.date,
-                    np.full(v.size, t),
-                    v,
-                    a,
-                    d.weight[v, a],
-                    d.price[a],
-                    d.target[v, a],
-                    order[v, a],
-                    filled,
-                    status,
-                )
-            )
-            moved = filled != 0
-            v, a, q = v[moved], a[moved], filled[moved]
-            selling = q < 0
-            px = np.where(selling, sell_px[v, a], buy_px[v, a])
-            notional = np.abs(q) * px
-            fee = np.where(selling, sell_fee[v, a], buy_fee[v, a])
-            trades.rows.append(
-                (t, v, a, q, px, notional, fee, np.abs(q) * safe_open[a] * slippage[v, 0],
-                 np.full(v.size, REBALANCE), np.full(v.size, d.date))
-            )  # fmt: skip
+            orders.rows.append((d.date, t, v, a, d.weight, d.price, d.target, order, filled, status))
 
         # 3. the close
-        close = last_close[t]
-        valued = np.where(np.isnan(close), 0.0, close)  # nothing is held before its first bar
-        values = shares * valued
-        market_value = values.sum(axis=1)
+        held = np.flatnonzero(shares)
+        v, a = np.divmod(held, N)
+        close = last_close[t, a]
+        held_shares = shares[held]
+        values = held_shares * close
+        market_value = per_variant(v, values)
         nav = cash + market_value
-        eq_cash[t], eq_mv[t], eq_gross[t] = cash, market_value, np.abs(values).sum(axis=1)
+        eq_cash[t], eq_mv[t], eq_gross[t] = cash, market_value, per_variant(v, np.abs(values))
         eq_traded[t], eq_costs[t] = traded, costs
-        v, a = shares.nonzero()
-        if v.size:
-            positions.rows.append((t, v, a, shares[v, a], close[a]))
+        if held.size:
+            positions.rows.append((t, v, a, held_shares, close))
 
         # 4. the decision, for the variants rebalancing on t
         if any_rebalance[t]:
-            weight = np.zeros((V, N))
-            k0, k1 = target_ptr[t], target_ptr[t + 1]
-            weight[targets.variant[k0:k1], targets.asset[k0:k1]] = targets.weight[k0:k1]
-            candidate = ((weight != 0) | (shares != 0)) & rebalancing[t][:, None]
-            target = weight * nav[:, None] / np.where(valued > 0, valued, 1.0)
-            if any_whole:
-                target = np.where(whole, np.trunc(target), target)
-            order = np.where(candidate, target - shares, 0.0)
-            notional = np.abs(order) * valued
-            rows = candidate & (notional > DUST * nav[:, None])
-            skipped = rows & (notional < min_value) if any_min_value else np.zeros((V, N), dtype=bool)
-            if any_fill_price and t < T - 1:  # re-sized at the next open, where dust and skips are decided
-                rows = np.where(fill_price[:, None], candidate, rows)
-                skipped &= ~fill_price[:, None]
-            decision = _Decision(t, rows, candidate, weight, target, order, skipped, close, nav.copy())
-            if t == T - 1:
-                v, a = rows.nonzero()
-                status = np.where(skipped[v, a], SKIPPED, PENDING).astype(np.int8)
-                orders.rows.append(
-                    (t, np.full(v.size, -1), v, a, weight[v, a], close[a], target[v, a], order[v, a],
-                     np.zeros(v.size), status)
-                )  # fmt: skip
-            elif rows.any():
-                pending = decision
+            chosen = target_flat[target_ptr[t] : target_ptr[t + 1]]
+            candidate = shares != 0
+            candidate[chosen] = True
+            if not all_rebalance[t]:
+                candidate &= np.repeat(rebalancing[t], N)
+            f = np.flatnonzero(candidate)
+            if f.size:
+                wanted = targets.weight[target_ptr[t] : target_ptr[t + 1]]
+                resize_later = any_fill_price and t < T - 1
+                pending = _decide(t, f, nav, shares, chosen, wanted, weight_buf, last_close[t], rules, N, resize_later)
+                if t == T - 1:
+                    d, pending = pending, None
+                    status = np.where(d.skipped, SKIPPED, PENDING).astype(np.int8)
+                    orders.rows.append(
+                        (t, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order,
+                         np.zeros(d.flat.size), status)
+                    )  # fmt: skip
         if progress is not None:
             progress(t + 1, T)  # type: ignore[operator]
 
@@ -338,30 +328,77 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     return Ledger(
         equity=equity,
         trades=trades.build(("variant", "date", "asset")),
-        orders=orders.build(("variant", "decision", "asset")),
-        positions=positions.build(("variant", "date", "asset")),
+        orders=orders.build(("variant", "decision", "asset") if V > 1 else ()),  # V = 1: already in order
+        positions=positions.build(("variant", "date", "asset") if V > 1 else ()),
     )
 
 
+def _decide(
+    t: int,
+    f: I64,
+    nav: F64,
+    shares: F64,
+    chosen: I64,
+    wanted: F64,
+    weight_buf: F64,
+    close_row: F64,
+    rules: Rules,
+    N: int,
+    resize_later: bool,
+) -> _Decision:
+    """Orders of the decision at the close of t over the candidate pairs `f` (targeted or held)."""
+    v, a = np.divmod(f, N)
+    weight_buf[chosen] = wanted
+    weight = weight_buf[f]
+    weight_buf[chosen] = 0.0
+    price = close_row[a]
+    valued = np.where(np.isnan(price), 0.0, price)  # an unpriced asset can only carry a zero target
+    target = weight * nav[v] / np.where(valued > 0, valued, 1.0)
+    whole = ~rules.fractional[v]
+    if whole.any():
+        target = np.where(whole, np.trunc(target), target)
+    order = target - shares[f]
+    d = _Decision(t, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), nav.copy())
+    later = rules.fill_price_sizing[v] if resize_later else np.zeros(f.size, dtype=bool)
+    _screen(d, np.abs(order) * valued, rules.min_trade_value, spare=later)
+    return d
+
+
 def _resize_at_open(
-    d: _Decision, cash: F64, shares: F64, opens: F64, decision_close: F64, fill_price: B, whole: B, min_value: F64
+    d: _Decision, cash: F64, shares: F64, opens: F64, decision_close: F64, rules: Rules, N: int
 ) -> None:
     """`sizing = "fill_price"` variants: targets re-sized with NAV and prices at this open.
 
     SEMANTICS (Sizing): after delisting credits; assets that cannot trade at this open are valued
     and sized at the decision close; dust and `min_trade_value` use the decision close and NAV.
     """
-    p = np.where(np.isnan(opens), decision_close, opens)
-    valued = np.where(np.isnan(p), 0.0, p)
-    nav_open = cash + (shares * valued).sum(axis=1)
-    target = d.weight * nav_open[:, None] / np.where(valued > 0, valued, 1.0)
-    target = np.where(whole, np.trunc(target), target)
-    order = np.where(d.candidate, target - shares, 0.0)
-    notional = np.abs(order) * np.where(np.isnan(decision_close), 0.0, decision_close)
-    rows = d.candidate & (notional > DUST * d.nav[:, None])
-    skipped = rows & (notional < min_value)
-    use = fill_price[:, None]
+    use = rules.fill_price_sizing[d.variant]
+    if not use.any():
+        return
+    held = np.flatnonzero(shares)
+    hv, ha = np.divmod(held, N)
+    p = opens[ha]
+    p = np.where(np.isnan(p), decision_close[ha], p)
+    nav_open = cash + np.bincount(hv, weights=shares[held] * p, minlength=cash.size)
+    opens_d = opens[d.asset]
+    px = np.where(np.isnan(opens_d), d.price, opens_d)
+    target = d.weight * nav_open[d.variant] / np.where(px > 0, px, 1.0)
+    target = np.where(rules.fractional[d.variant], target, np.trunc(target))
+    order = target - shares[d.flat]
     d.target = np.where(use, target, d.target)
     d.order = np.where(use, order, d.order)
-    d.rows = np.where(use, rows, d.rows)
-    d.skipped = np.where(use, skipped, d.skipped)
+    valued = np.where(np.isnan(d.price), 0.0, d.price)
+    _screen(d, np.abs(d.order) * valued, rules.min_trade_value, spare=~use)
+
+
+def _screen(d: _Decision, notional: F64, min_trade_value: F64, *, spare: B) -> None:
+    """Drop dust (notional <= DUST * NAV) and mark orders below `min_trade_value` skipped.
+
+    Entries in `spare` are left as they are (fill_price orders, screened after re-sizing).
+    """
+    nav = d.nav[d.variant]
+    keep = spare | (notional > DUST * nav)
+    skipped = ~spare & (notional < min_trade_value[d.variant])
+    d.skipped = d.skipped | skipped
+    if not keep.all():
+        d.keep(keep)
