@@ -138,7 +138,7 @@ class _Log:
         self.scalars, self.arrays = scalars, arrays
         self.rows: list[tuple[object, ...]] = []
 
-    def build(self, order: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    def build(self) -> dict[str, np.ndarray]:
         k = len(self.scalars)
         if not self.rows:
             return {name: np.empty(0, dtype=dtype) for name, dtype in self.scalars + self.arrays}
@@ -149,9 +149,6 @@ class _Log:
             out[name] = np.repeat(np.asarray(values, dtype=dtype), sizes)
         for (name, dtype), values in zip(self.arrays, columns[k:], strict=True):
             out[name] = np.concatenate(values).astype(dtype, copy=False)  # type: ignore[arg-type]
-        if order:
-            perm = np.lexsort(tuple(out[key] for key in reversed(order)))
-            out = {name: col[perm] for name, col in out.items()}
         return out
 
 
@@ -178,9 +175,10 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
 
     # trades: shares are signed here (< 0 sells); the table splits them into side and shares
     trades = _Log(
-        (("date", np.int64), ("reason", np.int8), ("decision", np.int64)),
+        (("date", np.int64),),
         (("variant", np.int64), ("asset", np.int64), ("shares", np.float64), ("price", np.float64),
-         ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64)),
+         ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64),
+         ("reason", np.int8), ("decision", np.int64)),
     )  # fmt: skip
     orders = _Log(
         (("decision", np.int64), ("fill", np.int64)),
@@ -199,6 +197,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     for t in range(T):
         traded = np.zeros(V)
         costs = np.zeros(V)
+        fills: list[tuple[np.ndarray, ...]] = []  # this date's trades: (flat, variant, asset, shares, ...)
 
         # 1. delisting: sell at the last close, before fills
         if delist_ptr[t] != delist_ptr[t + 1]:
@@ -213,7 +212,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                 notional = np.abs(q) * px
                 traded += per_variant(v, notional)
                 zero = np.zeros(f.size)
-                trades.rows.append((t, DELISTED, -1, v, a, -q, px, notional, zero, zero))
+                fills.append((f, v, a, -q, px, notional, zero, zero, np.full(f.size, DELISTED), np.full(f.size, -1)))
                 shares[f] = 0.0
 
         # 2. fills of yesterday's decision, all on this bar
@@ -244,7 +243,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                 costs += per_variant(vs, paid + slip)
                 filled[sell] = -q
                 shares[f[sell]] -= q
-                trades.rows.append((t, REBALANCE, d.date, vs, a[sell], -q, px, notional, paid, slip))
+                fills.append((f[sell], vs, a[sell], -q, px, notional, paid, slip, *_reason(sell.size, d.date)))
 
             buy = np.flatnonzero(live & (order > 0))
             if buy.size:
@@ -272,9 +271,15 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                 moved = q != 0  # a cut to 0 shares (cash 0, or whole shares) is no trade
                 if not moved.all():
                     buy, vb, q, px, notional, paid, slip = (x[moved] for x in (buy, vb, q, px, notional, paid, slip))
-                trades.rows.append((t, REBALANCE, d.date, vb, a[buy], q, px, notional, paid, slip))
+                fills.append((f[buy], vb, a[buy], q, px, notional, paid, slip, *_reason(buy.size, d.date)))
 
             orders.rows.append((d.date, t, v, a, d.weight, d.price, d.target, order, filled, status))
+
+        if fills:  # in (variant, asset) order within the date
+            columns = fills[0] if len(fills) == 1 else tuple(np.concatenate(c) for c in zip(*fills, strict=True))
+            if len(fills) > 1:
+                columns = tuple(c[np.argsort(columns[0], kind="stable")] for c in columns)
+            trades.rows.append((t, *columns[1:]))
 
         # 3. the close
         held = np.flatnonzero(shares)
@@ -327,10 +332,14 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     }
     return Ledger(
         equity=equity,
-        trades=trades.build(("variant", "date", "asset")),
-        orders=orders.build(("variant", "decision", "asset") if V > 1 else ()),  # V = 1: already in order
-        positions=positions.build(("variant", "date", "asset") if V > 1 else ()),
+        trades=trades.build(),  # every log is in (date, variant, asset) order as appended
+        orders=orders.build(),
+        positions=positions.build(),
     )
+
+
+def _reason(n: int, decision: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full(n, REBALANCE, dtype=np.int8), np.full(n, decision, dtype=np.int64)
 
 
 def _decide(
