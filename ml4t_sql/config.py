@@ -133,6 +133,17 @@ class Execution:
     delist_after: close a held asset at its last close after this many consecutive trading
         dates without a bar (0 turns it off).
     start, end: the backtest window (inclusive dates); data before `start` still feeds signals.
+
+    Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
+    engine's rule; the defaults are ml4t-sql's own:
+
+    cash_shortfall: when a decision's buys and their commissions need more cash than the sells
+        left: ``scale`` (every buy cut by one common factor; cash ends at 0), ``sequential`` (buys
+        fill one after another, smallest value first, each taking what the cash left buys:
+        vectorbt's call sequence) or ``borrow`` (every buy fills in full; cash may go below 0:
+        zipline, bt).
+    rounding: with whole shares, round each ``target`` toward zero (order = target - current) or
+        each ``order`` toward zero (vectorbt's ``size_granularity``, zipline's ``order_target_*``).
     """
 
     initial_cash: float = 1_000_000.0
@@ -144,6 +155,8 @@ class Execution:
     delist_after: int = 5
     start: dt.date | None = None
     end: dt.date | None = None
+    cash_shortfall: Literal["scale", "sequential", "borrow"] = "scale"
+    rounding: Literal["target", "order"] = "target"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -337,6 +350,10 @@ def _check_values(cfg: Config, where: str) -> None:
         raise ConfigError(f"{where} [execution] `delist_after`: must be >= 0, got {x.delist_after}")
     if x.start and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
+    if x.rounding != "target" and x.fractional:
+        raise ConfigError(
+            f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
+        )
     m = cfg.metrics
     if m.periods_per_year < 1:
         raise ConfigError(f"{where} [metrics] `periods_per_year`: must be at least 1, got {m.periods_per_year}")

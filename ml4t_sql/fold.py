@@ -34,6 +34,9 @@ SCALE_EPS = 1e-12
 # status codes of the orders table, in the order of ORDER_STATUSES
 FILLED, SCALED, CANCELLED, SKIPPED, PENDING = range(5)
 ORDER_STATUSES = ("filled", "scaled", "cancelled", "skipped", "pending")
+# cash_shortfall codes (SEMANTICS, "Compatibility options"), in the order of CASH_SHORTFALLS
+SCALE, SEQUENTIAL, BORROW = range(3)
+CASH_SHORTFALLS = ("scale", "sequential", "borrow")
 REBALANCE, DELISTED = 0, 1
 TRADE_REASONS = ("rebalance", "delisted")
 
@@ -87,6 +90,10 @@ class Rules:
     commission_rate: F64
     slippage_rate: F64
     min_trade_value: F64
+    cash_shortfall: I64 | None = None
+    """Codes SCALE, SEQUENTIAL, BORROW per variant; None: SCALE for all (the default rule)."""
+    round_orders: B | None = None
+    """Whole shares: round each order (True) or each target (False, the default) toward zero."""
 
     @property
     def n_variants(self) -> int:
@@ -121,6 +128,7 @@ class _Decision:
     order: F64
     skipped: B
     nav: F64  # [V] NAV at the decision
+    nav_open: F64 | None = None  # [V] NAV at the fill open, once re-sized there (fill_price)
 
     def keep(self, mask: B) -> None:
         for name in ("flat", "variant", "asset", "weight", "price", "target", "order", "skipped"):
@@ -166,6 +174,9 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     commission, slippage = rules.commission_rate, rules.slippage_rate
     fractional, fill_price = rules.fractional, rules.fill_price_sizing
     any_whole, any_fill_price = bool((~fractional).any()), bool(fill_price.any())
+    shortfall = rules.cash_shortfall if rules.cash_shortfall is not None else np.zeros(V, dtype=np.int64)
+    sequential, borrowing = shortfall == SEQUENTIAL, shortfall == BORROW
+    any_sequential, any_borrowing = bool(sequential.any()), bool(borrowing.any())
 
     cash = rules.initial_cash.astype(np.float64).copy()
     shares = np.zeros(V * N)  # flat: variant * N + asset
@@ -253,6 +264,19 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                 px = raw * (1.0 + slippage[vb])
                 need = per_variant(vb, q * px) * (1.0 + commission)
                 scaled = need > cash
+                in_turn = np.zeros(V, dtype=bool)
+                if any_borrowing or any_sequential:  # compatibility rules; the default skips this
+                    scaled &= ~borrowing
+                    in_turn, scaled = scaled & sequential, scaled & ~sequential
+                    if in_turn.any():
+                        m = np.flatnonzero(in_turn[vb])
+                        nav_s = d.nav if d.nav_open is None else np.where(fill_price, d.nav_open, d.nav)
+                        price_s = np.where(fill_price[vb[m]], raw[m], d.price[buy[m]])
+                        value = d.weight[buy[m]] * nav_s[vb[m]] - shares[f[buy[m]]] * price_s
+                        q_m = _in_turn(q[m], px[m], commission[vb[m]], value, a[buy[m]], vb[m], cash, fractional)
+                        status[buy[m[q_m < q[m] * (1.0 - SCALE_EPS)]]] = SCALED
+                        q = q.copy()
+                        q[m] = q_m
                 if scaled.any():
                     scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
                     q = q * scale[vb]
@@ -263,7 +287,8 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                 paid = notional * commission[vb]
                 slip = q * raw * slippage[vb]
                 cash -= per_variant(vb, notional + paid)
-                cash[(cash < 0.0) | (scaled & fractional)] = 0.0  # exactly 0 after a cut; never dust below 0
+                # exactly 0 after a cut; never float dust below 0 (unless the variant borrows)
+                cash[((cash < 0.0) & ~borrowing) | ((scaled | in_turn) & fractional)] = 0.0
                 traded += per_variant(vb, notional)
                 costs += per_variant(vb, paid + slip)
                 filled[buy] = q
@@ -362,10 +387,7 @@ def _decide(
     weight_buf[chosen] = 0.0
     price = close_row[a]
     valued = np.where(np.isnan(price), 0.0, price)  # an unpriced asset can only carry a zero target
-    target = weight * nav[v] / np.where(valued > 0, valued, 1.0)
-    whole = ~rules.fractional[v]
-    if whole.any():
-        target = np.where(whole, np.trunc(target), target)
+    target = _whole_shares(weight * nav[v] / np.where(valued > 0, valued, 1.0), shares[f], v, rules)
     order = target - shares[f]
     d = _Decision(t, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), nav.copy())
     later = rules.fill_price_sizing[v] if resize_later else np.zeros(f.size, dtype=bool)
@@ -391,9 +413,9 @@ def _resize_at_open(
     nav_open = cash + np.bincount(hv, weights=shares[held] * p, minlength=cash.size)
     opens_d = opens[d.asset]
     px = np.where(np.isnan(opens_d), d.price, opens_d)
-    target = d.weight * nav_open[d.variant] / np.where(px > 0, px, 1.0)
-    target = np.where(rules.fractional[d.variant], target, np.trunc(target))
+    target = _whole_shares(d.weight * nav_open[d.variant] / np.where(px > 0, px, 1.0), shares[d.flat], d.variant, rules)
     order = target - shares[d.flat]
+    d.nav_open = nav_open
     d.target = np.where(use, target, d.target)
     d.order = np.where(use, order, d.order)
     valued = np.where(np.isnan(d.price), 0.0, d.price)
@@ -411,3 +433,51 @@ def _screen(d: _Decision, notional: F64, min_trade_value: F64, *, spare: B) -> N
     d.skipped = d.skipped | skipped
     if not keep.all():
         d.keep(keep)
+
+
+def _whole_shares(target: F64, held: F64, v: I64, rules: Rules) -> F64:
+    """Target shares rounded for whole-share variants: the target toward zero, or (`rounding =
+    "order"`) the order toward zero, the target being what the holding becomes."""
+    whole = ~rules.fractional[v]
+    if not whole.any():
+        return target
+    rounded = np.trunc(target)
+    if rules.round_orders is not None:
+        by_order = whole & rules.round_orders[v]
+        if by_order.any():
+            rounded = np.where(by_order, held + np.trunc(target - held), rounded)
+    return np.where(whole, rounded, target)
+
+
+def _in_turn(q: F64, px: F64, rate: F64, value: F64, asset: I64, v: I64, cash: F64, fractional: B) -> F64:
+    """`cash_shortfall = "sequential"`: the buys of short variants, filled one after another.
+
+    Per variant, in ascending order of `value` (what each adds at sizing), ties by asset: each buy
+    fills in full while the cash left pays for it and its commission; the first that does not gets
+    what the cash left buys (whole shares: rounded toward zero), and so on with what remains (for
+    fractional shares, nothing). Each round is vectorized over variants; only whole-share variants
+    with cash left after a cut need another round.
+    """
+    out = np.zeros(q.size)
+    left = cash.copy()
+    todo = np.lexsort((asset, value, v))
+    while todo.size:
+        vv = v[todo]
+        cost = q[todo] * px[todo] * (1.0 + rate[todo])
+        cum = np.cumsum(cost)
+        start = np.flatnonzero(np.r_[True, vv[1:] != vv[:-1]])
+        cum -= np.repeat(cum[start] - cost[start], np.diff(np.r_[start, todo.size]))
+        fits = cum <= left[vv]
+        out[todo[fits]] = q[todo[fits]]
+        left -= np.bincount(vv[fits], weights=cost[fits], minlength=left.size)
+        # the first buy of each variant that does not fit takes what is left
+        cut = ~fits & np.r_[True, fits[:-1] | (vv[1:] != vv[:-1])]
+        k, vk = todo[cut], vv[cut]
+        part = np.maximum(left[vk], 0.0) / (1.0 + rate[k]) / px[k]
+        part = np.where(fractional[vk], part, np.trunc(part))
+        out[k] = part
+        left[vk] = np.where(fractional[vk], 0.0, left[vk] - part * px[k] * (1.0 + rate[k]))
+        # whole-share variants try their later buys with what the cut left over
+        later = ~fits & ~cut & ~fractional[vv] & (left[vv] > 0.0)
+        todo = todo[later]
+    return out

@@ -136,6 +136,10 @@ FIXED = [
     dict(seed=6, delist_after=0, min_trade_value=5_000.0, weight_mode="random"),
     dict(seed=7, sizing="fill_price", commission_bps=3.0, delist_after=2, weight_mode="random"),
     dict(seed=8, fractional=False, initial_cash=20_000.0, delist_after=3, weight_mode="random"),
+    dict(seed=9, cash_shortfall="sequential", commission_bps=10.0, slippage_bps=5.0, delist_after=2),
+    dict(seed=10, fractional=False, rounding="order", cash_shortfall="sequential", commission_bps=5.0),
+    dict(seed=11, fractional=False, rounding="order", cash_shortfall="borrow", sizing="fill_price"),
+    dict(seed=12, cash_shortfall="borrow", commission_bps=25.0, min_trade_value=5_000.0),
 ]
 
 
@@ -201,7 +205,10 @@ def cases(draw):
         slippage_bps=draw(st.sampled_from([0.0, 2.0, 10.0])),
         min_trade_value=draw(st.sampled_from([0.0, 0.0, 1_000.0, 50_000.0])),
         delist_after=draw(st.sampled_from([0, 1, 2, 5])),
+        cash_shortfall=draw(st.sampled_from(["scale", "scale", "sequential", "borrow"])),
     )
+    if not execution["fractional"]:
+        execution["rounding"] = draw(st.sampled_from(["target", "order"]))
     return prices, targets, execution, draw(st.booleans())
 
 

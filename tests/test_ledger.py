@@ -225,3 +225,87 @@ def test_fill_price_sizing_sizes_at_the_next_open():
     assert col(at_close.trades, "shares") == pytest.approx([50])
     assert col(at_open.trades, "shares") == pytest.approx([62.5])
     assert col(at_open.orders, "target_shares") == pytest.approx([62.5])
+
+
+# --- compatibility options (SEMANTICS.md, "Compatibility options") -----------------------------
+
+
+def test_cash_shortfall_sequential_fills_the_smallest_buy_first_and_cuts_the_next():
+    # d0 nav 1000: A 0.3 @ 10 -> 30 sh (value 300), B 0.7 @ 20 -> 35 sh (value 700).
+    # d1 opens 12 and 22: A costs 360, B 770, 1130 > 1000.
+    # sequential: A first (300 < 700): 360 -> cash 640; B: 770 > 640 -> 640 / 22 = 29.0909 sh, cash 0.
+    # scale (default): s = 1000 / 1130 for both.
+    bars = {"A": [(10, 10), (12, 12)], "B": [(20, 20), (22, 22)]}
+    targets = [(0, "A", 0.3), (0, "B", 0.7)]
+    run = backtest(bars, targets, initial_cash=1000.0, cash_shortfall="sequential")
+    assert col(run.trades, "shares") == pytest.approx([30, 640 / 22])
+    assert col(run.orders, "status") == ["filled", "scaled"]
+    assert col(run.equity, "cash") == [1000.0, 0.0]
+    default = backtest(bars, targets, initial_cash=1000.0)
+    assert col(default.trades, "shares") == pytest.approx([30 * 1000 / 1130, 35 * 1000 / 1130])
+
+
+def test_cash_shortfall_sequential_breaks_ties_by_asset():
+    # d0 nav 1000: A 0.5 @ 10 -> 50 sh, B 0.5 @ 20 -> 25 sh: both add 500, a tie; A goes first.
+    # d1 opens 11 and 22: A 550 -> cash 450; B 550 > 450 -> 450 / 22 sh. Listing B first changes nothing.
+    bars = {"A": [(10, 10), (11, 11)], "B": [(20, 20), (22, 22)]}
+    run = backtest(bars, [(0, "B", 0.5), (0, "A", 0.5)], initial_cash=1000.0, cash_shortfall="sequential")
+    assert rows(run.trades, "asset", "shares") == [("A", pytest.approx(50)), ("B", pytest.approx(450 / 22))]
+    assert col(run.equity, "cash")[-1] == 0.0
+
+
+def test_cash_shortfall_sequential_whole_shares_and_commission():
+    # commission 100 bps. d0 nav 1000: A 0.2 @ 10 -> 20 sh, B 0.3 @ 100 -> 3 sh, C 0.5 @ 5 -> 100 sh.
+    # d1 opens A 30, B 150, C 5; in order of value A (200), B (300), C (500):
+    #   A 20 x 30 = 600, +6 -> cash 394;
+    #   B 3 x 150 = 450 x 1.01 > 394 -> floor(394 / 1.01 / 150) = 2 sh: 300 + 3 -> cash 91;
+    #   C 100 x 5 = 500 x 1.01 > 91 -> floor(91 / 1.01 / 5) = floor(18.02) = 18 sh: 90 + 0.9 -> cash 0.1.
+    run = backtest(
+        {"A": [(10, 10), (30, 30)], "B": [(100, 100), (150, 150)], "C": [(5, 5), (5, 5)]},
+        [(0, "A", 0.2), (0, "B", 0.3), (0, "C", 0.5)],
+        initial_cash=1000.0,
+        fractional=False,
+        commission_bps=100.0,
+        cash_shortfall="sequential",
+    )
+    assert rows(run.trades, "asset", "shares", "commission") == [
+        ("A", 20.0, pytest.approx(6.0)),
+        ("B", 2.0, pytest.approx(3.0)),
+        ("C", 18.0, pytest.approx(0.9)),
+    ]
+    assert col(run.orders, "status") == ["filled", "scaled", "scaled"]
+    assert col(run.equity, "cash")[-1] == pytest.approx(0.1)
+
+
+def test_cash_shortfall_borrow_fills_every_buy_and_cash_goes_below_zero():
+    # d0 nav 1000: A 0.5 @ 10 -> 50 sh, B 0.5 @ 20 -> 25 sh. d1 opens 11 and 22: 1100 > 1000, all
+    # filled: cash -100; close 11 and 22: nav -100 + 550 + 550 = 1000, gross exposure 1.1.
+    run = backtest(
+        {"A": [(10, 10), (11, 11)], "B": [(20, 20), (22, 22)]},
+        [(0, "A", 0.5), (0, "B", 0.5)],
+        initial_cash=1000.0,
+        cash_shortfall="borrow",
+    )
+    assert col(run.trades, "shares") == pytest.approx([50, 25])
+    assert col(run.orders, "status") == ["filled", "filled"]
+    assert col(run.equity, "cash") == pytest.approx([1000, -100])
+    assert col(run.equity, "nav") == pytest.approx([1000, 1000])
+    assert col(run.equity, "gross_exposure")[-1] == pytest.approx(1.1)
+
+
+def test_rounding_order_rounds_the_order_not_the_target():
+    # d0: A 1.0 @ 100 -> 10 sh, filled d1 @ 100. d1 nav 1000: A 0.76 -> 7.6 sh.
+    #   rounding target (default): target 7, sell 3.  rounding order: trunc(7.6 - 10) = -2, sell 2, target 8.
+    # d2 nav 1000 (close 100): A 0.93 -> 9.3 sh. target: 9 - 7 = buy 2; order: trunc(9.3 - 8) = buy 1, target 9.
+    bars = {"A": [(100, 100)] * 4}
+    targets = [(0, "A", 1.0), (1, "A", 0.76), (2, "A", 0.93)]
+    by_target = backtest(bars, targets, initial_cash=1000.0, fractional=False)
+    by_order = backtest(bars, targets, initial_cash=1000.0, fractional=False, rounding="order")
+    assert col(by_target.trades, "shares") == [10.0, 3.0, 2.0]
+    assert col(by_order.trades, "shares") == [10.0, 2.0, 1.0]
+    assert rows(by_order.orders, "target_shares", "order_shares") == [(10.0, 10.0), (8.0, -2.0), (9.0, 1.0)]
+
+
+def test_rounding_order_needs_whole_shares():
+    with pytest.raises(ml4t_sql.ConfigError, match="rounding"):
+        backtest({"A": [(10, 10)] * 2}, [(0, "A", 1.0)], rounding="order")
