@@ -63,28 +63,29 @@ def _delistings(latest: np.ndarray, delist_after: int) -> tuple[np.ndarray, np.n
     return np.cumsum(ptr), a_idx.astype(np.int64)  # np.nonzero is row-major: sorted by date
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int) -> Targets:
-    """One variant's targets as CSR by date index. Needs `final_targets(date, asset, weight)`,
-    `rebalance(date)`, `calendar` and `assets` on `con`."""
-    rebal = con.sql("select c.date_idx from rebalance as r inner join calendar as c using (date)").to_arrow_table()
-    is_rebalance = np.zeros((1, n_dates), dtype=bool)
-    is_rebalance[0, _ints(rebal.column(0))] = True
+def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int, n_variants: int = 1) -> Targets:
+    """The variants' targets as CSR by date index. Needs `final_targets(variant, date, asset,
+    weight)`, `rebalance(variant, date)`, `calendar` and `assets` on `con`."""
+    rebal = con.sql("select r.variant, c.date_idx from rebalance as r inner join calendar as c using (date)")
+    rebal_rows = rebal.to_arrow_table()
+    is_rebalance = np.zeros((n_variants, n_dates), dtype=bool)
+    is_rebalance[_ints(rebal_rows.column(0)), _ints(rebal_rows.column(1))] = True
     rows = con.sql(
         """
-        select c.date_idx, a.asset_idx, t.weight
+        select c.date_idx, t.variant, a.asset_idx, t.weight
         from final_targets as t
         inner join calendar as c on c.date = t.date
         inner join assets as a on a.asset = t.asset
-        order by c.date_idx, a.asset_idx
+        order by c.date_idx, t.variant, a.asset_idx
         """
     ).to_arrow_table()
     d = _ints(rows.column(0))
     return Targets(
         is_rebalance=is_rebalance,
         ptr=date_pointers(d, n_dates),
-        variant=np.zeros(d.size, dtype=np.int64),
-        asset=_ints(rows.column(1)),
-        weight=_floats(rows.column(2)),
+        variant=_ints(rows.column(1)),
+        asset=_ints(rows.column(2)),
+        weight=_floats(rows.column(3)),
     )
 
 

@@ -114,7 +114,11 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         """
     )
     if builtin:
-        schedule = render("strategy/rebalance_dates", schedule=cfg.strategy.rebalance or "daily")
-        check_signal_dates(con, d.quality, report, cfg.strategy.signal, schedule)
+        con.execute(f"create or replace temp table schedule_dates as {render('strategy/schedule_dates')}")
+        con.execute(
+            "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
+            {"s": cfg.strategy.rebalance or "daily"},
+        )
+        check_signal_dates(con, d.quality, report, cfg.strategy.signal, "select date from rebalance_dates")
     for name, source in deferred.items():
         register(con, name, source, cfg)

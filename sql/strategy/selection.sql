@@ -1,7 +1,17 @@
--- selection: the top $top_n assets of each rebalance date (fewer when fewer are eligible).
--- reads:    ranks
--- produces: selection(date, asset, signal, rank)
--- grain:    date x asset
-select date, asset, signal, rank
-from ranks
-where rank <= $top_n
+-- selection: each variant's top_n assets on each of its rebalance dates (fewer when fewer are
+--            eligible), above its min_signal when it has one.
+-- reads:    ranks, variants, schedule_dates
+-- produces: selection(variant, weighting, date, asset, signal, rank)
+-- grain:    variant x rebalance date x asset
+select
+    v.variant,
+    v.weighting,
+    r.date,
+    r.asset,
+    r.signal,
+    r.rank
+from variants as v
+inner join schedule_dates as d on d.schedule = v.schedule
+inner join ranks as r on r.signal_id = v.signal_id and r.date = d.date
+where r.rank <= v.top_n
+    and (v.min_signal is null or r.signal > v.min_signal)

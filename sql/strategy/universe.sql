@@ -1,28 +1,35 @@
--- universe: the assets eligible on each rebalance date, with their signal.
--- reads:    signals, prices (unless the signals are columns of prices), rebalance_dates
--- produces: universe(date, asset, signal)
--- grain:    rebalance date x eligible asset
--- rule:     eligible on t = has a bar on t and a finite signal dated t (and, when min_signal
---           is set, signal > min_signal). NULL, NaN and infinite signals are never ranked.
-with scored as (
-    select
-        s.date,
-        s.asset,
-        cast(s.{{ signal | ident }} as double) as signal
-    from signals as s
-    inner join rebalance_dates as r on r.date = s.date
-    {%- if not signals_in_prices %}
-    inner join prices as p on p.date = s.date and p.asset = s.asset  -- has a bar on t
+-- universe: the assets eligible on each date that some variant rebalances on, per signal.
+-- reads:    signals, prices (unless the signals are columns of prices), schedule_dates, variants
+-- produces: universe(signal_id, date, asset, signal)
+-- grain:    signal x rebalance date x eligible asset
+-- rule:     eligible on t = has a bar on t and a finite signal dated t. NULL, NaN and infinite
+--           signals are never ranked. (min_signal applies in selection: removing the lowest
+--           signals changes no rank above them.)
+-- signals:  signal_id i is the i-th signal column in use, in the order the variants name them.
+with needed as (
+    select distinct v.signal_id, r.date
+    from variants as v
+    inner join schedule_dates as r on r.schedule = v.schedule
+),
+
+scored as (
+    {%- for column in signals %}
+    {%- if not loop.first %}
+    union all
     {%- endif %}
+    select {{ loop.index0 }} as signal_id, date, asset, cast({{ column | ident }} as double) as signal
+    from signals
+    {%- endfor %}
 ),
 
 final as (
-    select date, asset, signal
-    from scored
-    where isfinite(signal)
-        {%- if has_min_signal %}
-        and signal > $min_signal
-        {%- endif %}
+    select s.signal_id, s.date, s.asset, s.signal
+    from scored as s
+    inner join needed as n on n.signal_id = s.signal_id and n.date = s.date
+    {%- if not signals_in_prices %}
+    inner join prices as p on p.date = s.date and p.asset = s.asset  -- has a bar on t
+    {%- endif %}
+    where isfinite(s.signal)
 )
 
 select * from final

@@ -1,4 +1,5 @@
-"""sql/strategy/universe.sql: a bar on t and a finite signal on t (and above min_signal)."""
+"""sql/strategy/universe.sql: per signal, a bar on t and a finite signal on t, on the dates some
+variant using that signal rebalances."""
 
 import datetime as dt
 import math
@@ -11,47 +12,40 @@ def price(day, asset):
 
 
 SIGNALS = [
-    {"date": D1, "asset": "A", "score": 0.5},
-    {"date": D1, "asset": "B", "score": None},  # NULL: never eligible
-    {"date": D1, "asset": "C", "score": math.nan},  # NaN: never eligible
-    {"date": D1, "asset": "D", "score": math.inf},  # infinite: never eligible
-    {"date": D1, "asset": "E", "score": -0.2},
-    {"date": D1, "asset": "F", "score": 0.9},  # no bar on D1: not eligible
-    {"date": D2, "asset": "A", "score": 0.7},  # D2 is not a rebalance date
+    {"date": D1, "asset": "A", "score": 0.5, "other": 1.0},
+    {"date": D1, "asset": "B", "score": None, "other": 1.0},  # NULL: never eligible
+    {"date": D1, "asset": "C", "score": math.nan, "other": 1.0},  # NaN: never eligible
+    {"date": D1, "asset": "D", "score": math.inf, "other": 1.0},  # infinite: never eligible
+    {"date": D1, "asset": "E", "score": -0.2, "other": 1.0},
+    {"date": D1, "asset": "F", "score": 0.9, "other": 1.0},  # no bar on D1: not eligible
+    {"date": D2, "asset": "A", "score": 0.7, "other": 2.0},  # D2 is rebalanced only with "other"
 ]
 PRICES = [price(D1, a) for a in "ABCDE"] + [price(D2, "A"), price(D2, "F")]
+SCHEDULES = [{"schedule": "monthly", "date": D1}, {"schedule": "daily", "date": D1}, {"schedule": "daily", "date": D2}]
+VARIANTS = [{"variant": 0, "signal_id": 0, "schedule": "monthly"}, {"variant": 1, "signal_id": 1, "schedule": "daily"}]
+INPUTS = {"signals": SIGNALS, "prices": PRICES, "schedule_dates": SCHEDULES, "variants": VARIANTS}
 
 
-def test_eligibility(sql):
-    rows = sql(
-        "strategy/universe",
-        {"signals": SIGNALS, "prices": PRICES, "rebalance_dates": [{"date": D1}]},
-        signal="score",
-        has_min_signal=False,
-        signals_in_prices=False,
-    )
-    assert rows == [{"date": D1, "asset": "A", "signal": 0.5}, {"date": D1, "asset": "E", "signal": -0.2}]
+def keys(rows):
+    return [(r["signal_id"], r["date"], r["asset"], r["signal"]) for r in rows]
+
+
+def test_eligibility_per_signal_and_schedule(sql):
+    rows = sql("strategy/universe", INPUTS, signals=["score", "other"], signals_in_prices=False)
+    assert keys(rows) == [
+        (0, D1, "A", 0.5),
+        (0, D1, "E", -0.2),
+        (1, D1, "A", 1.0),
+        (1, D1, "B", 1.0),
+        (1, D1, "C", 1.0),
+        (1, D1, "D", 1.0),
+        (1, D1, "E", 1.0),
+        (1, D2, "A", 2.0),
+    ]
 
 
 def test_signals_inside_prices_need_no_join(sql):
     """When the signal is a column of prices, every signal row is a bar: no join with prices."""
-    rows = sql(
-        "strategy/universe",
-        {"signals": SIGNALS, "rebalance_dates": [{"date": D1}]},
-        signal="score",
-        has_min_signal=False,
-        signals_in_prices=True,
-    )
-    assert [r["asset"] for r in rows] == ["A", "E", "F"]
-
-
-def test_min_signal_is_strict(sql):
-    rows = sql(
-        "strategy/universe",
-        {"signals": SIGNALS, "prices": PRICES, "rebalance_dates": [{"date": D1}]},
-        {"min_signal": -0.2},
-        signal="score",
-        has_min_signal=True,
-        signals_in_prices=False,
-    )
-    assert [r["asset"] for r in rows] == ["A"]
+    inputs = {k: v for k, v in INPUTS.items() if k != "prices"}
+    rows = sql("strategy/universe", inputs, signals=["score"], signals_in_prices=True)
+    assert [(r["date"], r["asset"]) for r in rows] == [(D1, "A"), (D1, "E"), (D1, "F")]
