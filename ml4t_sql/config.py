@@ -142,8 +142,9 @@ class Execution:
         fill one after another, smallest value first, each taking what the cash left buys:
         vectorbt's call sequence) or ``borrow`` (every buy fills in full; cash may go below 0:
         zipline, bt).
-    rounding: with whole shares, round each ``target`` toward zero (order = target - current) or
-        each ``order`` toward zero (vectorbt's ``size_granularity``, zipline's ``order_target_*``).
+    rounding: with whole shares, round each ``target`` toward zero (order = target - current), each
+        ``order`` toward zero (vectorbt's ``size_granularity``), or ``order_snap``: each order toward
+        zero after snapping one within 1e-4 of a whole number to it (zipline's ``order_target_*``).
     """
 
     initial_cash: float = 1_000_000.0
@@ -156,7 +157,7 @@ class Execution:
     start: dt.date | None = None
     end: dt.date | None = None
     cash_shortfall: Literal["scale", "sequential", "borrow"] = "scale"
-    rounding: Literal["target", "order"] = "target"
+    rounding: Literal["target", "order", "order_snap"] = "target"
 
 
 @dataclass(frozen=True, kw_only=True)
