@@ -3,6 +3,7 @@
     ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
     ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
+    ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
 
 User errors (bad config, bad input) print a short message and exit with status 2, no traceback.
 """
@@ -21,6 +22,7 @@ from . import __version__
 from .check import check, format_check
 from .errors import Ml4tError
 from .pipeline import run
+from .sweep import sweep
 from .warehouse import connect
 
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
@@ -65,7 +67,25 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate a config and its data without running; prints a data-quality report")
     c.add_argument("config", help="path to the run's TOML configuration")
     c.set_defaults(func=_check)
+
+    s = sub.add_parser("sweep", help="run every variant of the config's [sweep] grid; prints the run id last")
+    s.add_argument("config", help="path to a TOML configuration with a [sweep] table")
+    s.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    s.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    s.set_defaults(func=_sweep)
     return parser
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    show = not args.quiet and sys.stderr.isatty()
+    result = sweep(args.config, warehouse=args.warehouse, progress=_progress() if show else None)
+    if not args.quiet:
+        table = result.compare("total_return", "sharpe", "max_drawdown", "annual_turnover")
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80):
+            print(table)
+        print(f"{len(table)} variants in {result.timings['total']:.2f} s, tables in {result.path}")
+    print(result.run_id)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

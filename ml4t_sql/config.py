@@ -215,16 +215,16 @@ def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
             raw = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        return _from_mapping(raw, base_dir=path.resolve().parent, where=str(path))
+        return from_mapping(raw, base_dir=path.resolve().parent, where=str(path))
     if isinstance(config, Mapping):
-        return _from_mapping(config, base_dir=Path.cwd(), where="config")
+        return from_mapping(config, base_dir=Path.cwd(), where="config")
     raise ConfigError(f"config must be a TOML path, a dict or a Config, not {type(config).__name__}")
 
 
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def _from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
+def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
     _check_keys(raw, ("data", "strategy", "execution", "metrics", "output"), where)
     if "data" not in raw:
         raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")

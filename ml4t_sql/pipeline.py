@@ -36,9 +36,9 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .config import Config, Execution, load_config
-from .fold import CASH_SHORTFALLS, ORDER_STATUSES, ROUNDINGS, TRADE_REASONS, Ledger, Rules, run_fold
+from .fold import CASH_SHORTFALLS, ORDER_STATUSES, TRADE_REASONS, Ledger, Rules, run_fold
 from .panel import load_panel, load_targets
-from .schema import RUN_TABLES, TABLES, conform
+from .schema import RUN_TABLES, TABLES, conform, with_variant
 from .sources import load_sources
 from .stats import compute_metrics
 from .strategy import build_targets
@@ -124,7 +124,7 @@ def run(
         timings["fold"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
-        run_id = _new_run_id()
+        run_id = new_run_id()
         target_rows = con.sql("select date, asset, weight from final_targets order by date, asset").to_arrow_table()
         tables = ledger_tables(run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows)
         equity = tables["equity"]
@@ -142,7 +142,7 @@ def run(
             run_id, pa.table({"metric": list(metrics), "value": pa.array(list(metrics.values()), pa.float64())})
         )
         timings["tables"] = time.perf_counter() - tick
-        tables["runs"] = _runs_row(con, cfg, run_id, report, dates, len(assets), time.perf_counter() - started)
+        tables["runs"] = runs_row(con, cfg, run_id, report, dates, len(assets), time.perf_counter() - started)
     finally:
         con.close()
 
@@ -163,9 +163,13 @@ def run(
 
 
 def ledger_tables(
-    run_id: str, ledger: Ledger, dates: pa.Array, assets: pa.Array, target_rows: pa.Table
+    run_id: str, ledger: Ledger, dates: pa.Array, assets: pa.Array, target_rows: pa.Table, *, variants: bool = False
 ) -> dict[str, pa.Table]:
-    """The fold's index-keyed arrays as the output tables of schema.TABLES."""
+    """The fold's index-keyed arrays as the output tables of schema.TABLES.
+
+    With `variants` (a sweep), every table keeps the fold's `variant` after `run_id`, and
+    `target_rows` must start with it.
+    """
 
     def date_of(idx: np.ndarray) -> pa.Array:
         valid = idx >= 0
@@ -174,6 +178,9 @@ def ledger_tables(
 
     def asset_of(idx: np.ndarray) -> pa.Array:
         return pc.take(assets, pa.array(idx))
+
+    def label(names: Sequence[str], codes: np.ndarray) -> pa.Array:
+        return pc.take(pa.array(names, pa.string()), pa.array(codes))
 
     e = ledger.equity
     n_variants = int(e["variant"].max()) + 1 if e["variant"].size else 1
@@ -197,13 +204,13 @@ def ledger_tables(
         {
             "date": date_of(t["date"]),
             "asset": asset_of(t["asset"]),
-            "side": pa.array(np.where(t["shares"] < 0, "sell", "buy")),
+            "side": label(("buy", "sell"), (t["shares"] < 0).astype(np.int8)),
             "shares": np.abs(t["shares"]),
             "price": t["price"],
             "notional": t["notional"],
             "commission": t["commission"],
             "slippage_cost": t["slippage_cost"],
-            "reason": pa.array(np.asarray(TRADE_REASONS)[t["reason"]]),
+            "reason": label(TRADE_REASONS, t["reason"]),
             "decision_date": date_of(t["decision"]),
         }
     )
@@ -219,11 +226,17 @@ def ledger_tables(
             "target_shares": o["target"],
             "order_shares": o["order"],
             "filled_shares": o["filled"],
-            "status": pa.array(np.asarray(ORDER_STATUSES)[o["status"]]),
+            "status": label(ORDER_STATUSES, o["status"]),
         }
     )
-    out = {"equity": equity, "positions": positions, "trades": trades, "orders": orders, "targets": target_rows}
-    return {name: conform(name, _with_run_id(run_id, table)) for name, table in out.items()}
+    out = {"equity": equity, "positions": positions, "trades": trades, "orders": orders}
+    if not variants:
+        out["targets"] = target_rows
+        return {name: conform(name, _with_run_id(run_id, table)) for name, table in out.items()}
+    for name, source in (("equity", e), ("positions", p), ("trades", t), ("orders", o)):
+        out[name] = out[name].add_column(0, "variant", pa.array(source["variant"]))
+    out["targets"] = target_rows
+    return {name: with_variant(name, _with_run_id(run_id, table)) for name, table in out.items()}
 
 
 def rules_for(executions: Sequence[Execution]) -> Rules:
@@ -236,7 +249,7 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         slippage_rate=np.array([x.slippage_bps / 1e4 for x in executions]),
         min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
         cash_shortfall=np.array([CASH_SHORTFALLS.index(x.cash_shortfall) for x in executions], dtype=np.int64),
-        rounding=np.array([ROUNDINGS.index(x.rounding) for x in executions], dtype=np.int64),
+        round_orders=np.array([x.rounding == "order" for x in executions]),
     )
 
 
@@ -244,7 +257,7 @@ def _with_run_id(run_id: str, table: pa.Table) -> pa.Table:
     return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, pa.string()))
 
 
-def _runs_row(
+def runs_row(
     con: duckdb.DuckDBPyConnection,
     cfg: Config,
     run_id: str,
@@ -275,6 +288,6 @@ def _runs_row(
     return conform("runs", pa.Table.from_pylist([row], schema=TABLES["runs"].schema))
 
 
-def _new_run_id() -> str:
+def new_run_id() -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{stamp}-{secrets.token_hex(3)}"

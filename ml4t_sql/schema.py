@@ -152,3 +152,26 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     if table.schema.equals(contract.schema):
         return table
     return table.cast(contract.schema, safe=True)
+
+VARIANT = ("variant", pa.int64(), "variant number of a sweep (see the variants table)")
+VARIANTS = Table(
+    "variants",
+    "sweep variant",
+    (
+        _RUN_ID,
+        VARIANT,
+        ("name", _S, "the variant's swept values, as key=value, ..."),
+        ("params", _S, "the variant's swept values as JSON"),
+    ),
+)
+"""A sweep's extra table: what each variant is. Every other table of a sweep is the run table
+of the same name with `variant` after `run_id` (see `with_variant`)."""
+
+
+def with_variant(name: str, table: pa.Table) -> pa.Table:
+    """Check a sweep's table against the contract of `name` with `variant` after `run_id`."""
+    fields = list(TABLES[name].schema)
+    schema = pa.schema([fields[0], pa.field(VARIANT[0], VARIANT[1]), *fields[1:]])
+    if table.column_names != schema.names:
+        raise Ml4tError(f"internal: sweep table {name} has columns {table.column_names}, contract says {schema.names}")
+    return table if table.schema.equals(schema) else table.cast(schema, safe=True)

@@ -101,7 +101,8 @@ def _custom(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy
         else:
             dates = "select date from schedule_dates where schedule = $schedule"
         params = {"variant": variant, "schedule": s.rebalance}
-        con.execute(f"insert into rebalance select $variant, date from ({dates})", params_for(dates + "$variant", params))
+        insert = f"insert into rebalance select $variant, date from ({dates})"
+        con.execute(insert, params_for(insert, params))
         con.execute(
             """
             insert into final_targets

@@ -43,9 +43,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import Ml4tError
-from .schema import RUN_TABLES, conform
+from .schema import RUN_TABLES, VARIANTS
 
 DB_NAME = "ml4t.duckdb"
+ALL_TABLES = (*RUN_TABLES, VARIANTS.name)
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:64] or "host"
 
@@ -63,10 +64,14 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     sweep_staging(warehouse)
     staging = warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=False)
+    missing = set(RUN_TABLES) - set(tables)
+    unknown = set(tables) - set(ALL_TABLES)
+    if missing or unknown:
+        raise Ml4tError(f"internal: run {run_id} tables: missing {sorted(missing)}, unknown {sorted(unknown)}")
     try:
-        for name in RUN_TABLES:
+        for name, table in tables.items():  # checked against schema.py by whoever made them
             path = staging / f"{name}.parquet"
-            pq.write_table(conform(name, tables[name]), path, compression="zstd")
+            pq.write_table(table, path, compression="zstd")
             _fsync(path)
         _fsync(staging)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -154,9 +159,11 @@ def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:
     if not folders:
         raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
     con = duckdb.connect()
-    for name in RUN_TABLES:
-        files = ", ".join(_literal(str(folder / f"{name}.parquet")) for folder in folders)
-        con.execute(f"create or replace view {name} as select * from read_parquet([{files}], union_by_name = true)")
+    for name in ALL_TABLES:
+        paths = [folder / f"{name}.parquet" for folder in folders]
+        files = ", ".join(_literal(str(path)) for path in paths if name in RUN_TABLES or path.is_file())
+        if files:
+            con.execute(f"create or replace view {name} as select * from read_parquet([{files}], union_by_name = true)")
     return con
 
 
@@ -179,9 +186,15 @@ def _build_catalog(warehouse: Path, db: Path) -> None:
 
 def _create_views(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     con.execute("begin transaction")
-    for name in RUN_TABLES:
+    for name in _view_names(warehouse):
         con.execute(_view_sql(warehouse, name))
     con.execute("commit")
+
+
+def _view_names(warehouse: Path) -> tuple[str, ...]:
+    """Every run table, and the sweep-only tables once some run has them (a view needs a file)."""
+    extra = tuple(n for n in ALL_TABLES if n not in RUN_TABLES and any((warehouse / "runs").glob(f"*/{n}.parquet")))
+    return RUN_TABLES + extra
 
 
 def _view_sql(warehouse: Path, name: str) -> str:
@@ -201,7 +214,7 @@ def _views_current(db: Path, warehouse: Path) -> bool:
         stored = dict(con.sql("select view_name, sql from duckdb_views() where not internal").fetchall())
     finally:
         con.close()
-    return all(_literal(_pattern(warehouse, name)) in str(stored.get(name, "")) for name in RUN_TABLES)
+    return all(_literal(_pattern(warehouse, name)) in str(stored.get(name, "")) for name in _view_names(warehouse))
 
 
 def _pattern(warehouse: Path, name: str) -> str:

@@ -60,13 +60,12 @@ SCENARIOS = [
 ]  # fmt: skip
 
 # ml4t-sql options that reproduce each peer's own rule where it differs from the SPEC default
-# (docs/SEMANTICS.md, "Compatibility options"); peers not listed run on the defaults. `rounding`
-# applies to whole shares only and is left out of fractional scenarios.
+# (docs/SEMANTICS.md, "Compatibility options"); peers not listed run on the defaults.
 CONVENTIONS: dict[str, dict] = {
     "vectorbt": {"cash_shortfall": "sequential", "rounding": "order"},
     "bt": {"sizing": "fill_price", "cash_shortfall": "borrow"},
     "backtrader": {},
-    "zipline": {"cash_shortfall": "borrow", "rounding": "order_snap"},
+    "zipline": {"cash_shortfall": "borrow", "rounding": "order"},
 }
 
 # Differences that remain after matching conventions: (scenario, peer) -> cause.

@@ -1,0 +1,241 @@
+"""Sweeps: many variants of one strategy, decided in one SQL statement and folded at once.
+
+A sweep is a run configuration plus a grid of values::
+
+    [sweep]                            # next to [data], [strategy], [execution], [output]
+    top_n = [10, 25, 50]
+    rebalance = ["daily", "monthly"]
+    commission_bps = [0, 5]
+
+Every combination is a variant (here 3 x 2 x 2 = 12), numbered in the order of the grid (the
+last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `weighting`,
+`rebalance`, `min_signal`, and the execution's `initial_cash`, `sizing`, `fractional`,
+`commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
+change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
+
+How it runs (see docs/SWEEPS.md for the measured alternatives): the inputs are loaded and checked
+once; the targets of every variant come from one SQL statement (each signal ranked once, then
+each variant's top N, schedule and weighting); one fold carries all variants' state at once
+(`shares[V, N]`). The tables are the run tables with a `variant` column after `run_id`, plus
+`variants` (what each variant is) and `metrics` per variant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import itertools
+import json
+import time
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from .config import Config, from_mapping, load_config
+from .errors import ConfigError
+from .fold import run_fold
+from .panel import load_panel, load_targets
+from .pipeline import ledger_tables, new_run_id, rules_for, runs_row
+from .schema import VARIANTS, with_variant
+from .sources import load_sources
+from .stats import compute_metrics
+from .strategy import build_targets
+from .validate import QualityReport
+from .warehouse import ensure_catalog, publish
+
+STRATEGY_KEYS = ("signal", "top_n", "weighting", "rebalance", "min_signal")
+EXECUTION_KEYS = (
+    "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
+    "cash_shortfall", "rounding",
+)  # fmt: skip
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: its run id, the variants, and every table with a `variant` column."""
+
+    run_id: str
+    variants: pl.DataFrame
+    tables: dict[str, pl.DataFrame]
+    path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def compare(self, *metrics: str) -> pl.DataFrame:
+        """One row per variant: its swept values and its metrics (all, or those named)."""
+        long = self.tables["metrics"]
+        if metrics:
+            long = long.filter(pl.col("metric").is_in(metrics))
+        wide = long.pivot(on="metric", index="variant", values="value")
+        return self.variants.drop("run_id", "params").join(wide, on="variant").sort("variant")
+
+
+def load_sweep(
+    config: Config | Mapping[str, Any] | str | Path, grid: Mapping[str, Sequence[Any]] | None = None
+) -> tuple[Config, list[dict[str, Any]]]:
+    """The base configuration and one dict of swept values per variant.
+
+    `config` is a TOML path with a `[sweep]` table, a dict with a "sweep" key, or any run
+    configuration together with `grid`.
+    """
+    raw_grid: Mapping[str, Any] = {}
+    if isinstance(config, (str, Path)) and Path(config).is_file():
+        path = Path(config)
+        try:
+            raw = tomllib.loads(path.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not a valid TOML file: {exc}") from None
+        raw_grid = raw.pop("sweep", {})
+        base = from_mapping(raw, base_dir=path.resolve().parent, where=str(path))
+    elif isinstance(config, Mapping):
+        raw_grid = config.get("sweep", {})
+        base = load_config({k: v for k, v in config.items() if k != "sweep"})
+    else:
+        base = load_config(config)
+    if grid is not None:
+        raw_grid = grid
+    if not isinstance(raw_grid, Mapping) or not raw_grid:
+        raise ConfigError("sweep: give a [sweep] table of key = [values, ...] (e.g. top_n = [10, 25, 50])")
+    keys = list(raw_grid)
+    for key in keys:
+        sweepable = STRATEGY_KEYS + EXECUTION_KEYS
+        if key not in sweepable:
+            near = difflib.get_close_matches(key, sweepable, n=1)
+            hint = f"; did you mean `{near[0]}`?" if near else f"; sweepable: {', '.join(sweepable)}"
+            raise ConfigError(f"[sweep] `{key}` cannot be swept{hint}")
+        values = raw_grid[key]
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(f"[sweep] `{key}`: expected a non-empty list of values, got {values!r}")
+    if base.strategy.sql is not None and "signal" in keys:
+        raise ConfigError("[sweep] `signal` cannot be swept with a custom [strategy] sql")
+    combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(raw_grid[k] for k in keys))]
+    return base, combos
+
+
+def variant_configs(base: Config, combos: Sequence[Mapping[str, Any]]) -> list[Config]:
+    """One validated Config per combination of swept values."""
+    out = []
+    for i, combo in enumerate(combos):
+        raw = json.loads(base.to_json())
+        for key, value in combo.items():
+            raw["strategy" if key in STRATEGY_KEYS else "execution"][key] = value
+        checked = load_config({"data": {"prices": "-"}, "strategy": raw["strategy"], "execution": raw["execution"]})
+        try:
+            out.append(dataclasses.replace(base, strategy=checked.strategy, execution=checked.execution))
+        except ConfigError as exc:  # pragma: no cover - load_config raises first
+            raise ConfigError(f"[sweep] variant {i}: {exc}") from None
+    return out
+
+
+def sweep(
+    config: Config | Mapping[str, Any] | str | Path,
+    *,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    warehouse: str | Path | None = None,
+    write: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sweep:
+    """Run every variant of a sweep (see the module docstring); tables keyed by (run_id, variant)."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    base, combos = load_sweep(config, grid)
+    variants = variant_configs(base, combos)
+    V = len(variants)
+    con = duckdb.connect()
+    try:
+        report = QualityReport()
+        tick = time.perf_counter()
+        load_sources(con, base, report)
+        timings["load_validate"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        build_targets(con, base, [v.strategy for v in variants])
+        timings["targets"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        panel, dates, assets = load_panel(con, base.execution.delist_after)
+        targets = load_targets(con, panel.n_dates, V)
+        rules = rules_for([v.execution for v in variants])
+        timings["panel"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        ledger = run_fold(panel, targets, rules, progress)
+        timings["fold"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        run_id = new_run_id()
+        target_rows = con.sql(
+            "select variant, date, asset, weight from final_targets order by date, variant, asset"
+        ).to_arrow_table()
+        tables = ledger_tables(
+            run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows, variants=True
+        )
+        tables["metrics"] = _metrics(run_id, ledger, rules.initial_cash, panel.n_dates, V)
+        tables["variants"] = _variants_table(run_id, combos)
+        timings["tables"] = time.perf_counter() - tick
+        tables["runs"] = runs_row(con, base, run_id, report, dates, len(assets), time.perf_counter() - started)
+    finally:
+        con.close()
+
+    path = None
+    if write:
+        tick = time.perf_counter()
+        root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
+        path = publish(root, run_id, tables)
+        ensure_catalog(root)
+        timings["write"] = time.perf_counter() - tick
+    timings["total"] = time.perf_counter() - started
+    frames = {name: pl.from_arrow(table) for name, table in tables.items()}
+    return Sweep(run_id, frames.pop("variants"), frames, path, timings)  # type: ignore[arg-type]
+
+
+def _metrics(run_id: str, ledger: Any, initial_cash: np.ndarray, T: int, V: int) -> pa.Table:
+    """The metrics of every variant, long: (run_id, variant, metric, value)."""
+    e = ledger.equity
+    nav, ret = e["nav"].reshape(T, V), e["return"].reshape(T, V)
+    turnover, costs, gross = e["turnover"].reshape(T, V), e["costs"].reshape(T, V), e["gross_exposure"].reshape(T, V)
+    p = ledger.positions
+    holdings = np.bincount(p["date"] * V + p["variant"], minlength=T * V).reshape(T, V)
+    n_trades = np.bincount(ledger.trades["variant"], minlength=V)
+    rows: dict[str, list[Any]] = {"variant": [], "metric": [], "value": []}
+    for v in range(V):
+        values = compute_metrics(
+            nav=nav[:, v],
+            returns=ret[:, v],
+            turnover=turnover[:, v],
+            costs=costs[:, v],
+            gross=gross[:, v],
+            holdings=holdings[:, v],
+            n_trades=int(n_trades[v]),
+            initial_cash=float(initial_cash[v]),
+        )
+        rows["variant"] += [v] * len(values)
+        rows["metric"] += list(values)
+        rows["value"] += list(values.values())
+    table = pa.table(
+        {
+            "run_id": pa.array([run_id] * len(rows["variant"]), pa.string()),
+            "variant": pa.array(rows["variant"], pa.int64()),
+            "metric": pa.array(rows["metric"], pa.string()),
+            "value": pa.array(rows["value"], pa.float64()),
+        }
+    )
+    return with_variant("metrics", table)
+
+
+def _variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table:
+    columns: dict[str, Any] = {
+        "run_id": pa.array([run_id] * len(combos), pa.string()),
+        "variant": pa.array(range(len(combos)), pa.int64()),
+        "name": pa.array([", ".join(f"{k}={v}" for k, v in c.items()) for c in combos], pa.string()),
+        "params": pa.array([json.dumps(dict(c), sort_keys=True) for c in combos], pa.string()),
+    }
+    table = pa.table(columns)
+    assert table.schema.equals(VARIANTS.schema)
+    return table
