@@ -324,7 +324,7 @@ def _check_names(cfg: Config, where: str) -> None:
     """Names that become SQL identifiers must be plain names before they reach any SQL."""
     names = [(f"[data.columns] `{f.name}`", getattr(cfg.data.columns, f.name)) for f in dataclasses.fields(Columns)]
     names.append(("[strategy] `signal`", cfg.strategy.signal))
-    names += [(f"[data.tables] `{key}`", key) for key in cfg.data.tables]
+    names += [("[data.tables] name", key) for key in cfg.data.tables]
     for what, name in names:
         if not is_ident(name):
             raise ConfigError(

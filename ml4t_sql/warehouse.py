@@ -85,7 +85,7 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
 
 def check_run_id(run_id: str) -> str:
     """A run id is one plain path component: it can never point outside `runs/`."""
-    if not isinstance(run_id, str) or not _RUN_ID.match(run_id) or ".." in run_id:
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id) or ".." in run_id:
         raise Ml4tError(f"invalid run id {run_id!r}: letters, digits, '_', '-', '.' only, no '..'")
     return run_id
 
@@ -93,7 +93,7 @@ def check_run_id(run_id: str) -> str:
 def run_folders(warehouse: str | Path) -> list[Path]:
     """The published runs' folders, sorted by run id (a folder in `runs/` is always complete)."""
     runs = Path(warehouse).resolve() / "runs"
-    return sorted(p.parent for p in runs.glob(f"*/{RUN_TABLES[0]}.parquet") if _RUN_ID.match(p.parent.name))
+    return sorted(p.parent for p in runs.glob(f"*/{RUN_TABLES[0]}.parquet") if _RUN_ID.fullmatch(p.parent.name))
 
 
 def sweep_staging(warehouse: Path) -> list[Path]:
