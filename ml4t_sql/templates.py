@@ -33,7 +33,7 @@ def sql_dir() -> Path:
 
 def ident(name: str) -> str:
     """`name` as a quoted SQL identifier, if it matches the strict identifier pattern."""
-    if not isinstance(name, str) or not _IDENT.match(name):
+    if not isinstance(name, str) or not _IDENT.fullmatch(name):
         raise ConfigError(
             f"not a valid identifier: {name!r} (letters, digits, '_', ' ', '.', '-'; starting with a letter or '_')"
         )
@@ -41,7 +41,7 @@ def ident(name: str) -> str:
 
 
 def is_ident(name: str) -> bool:
-    return isinstance(name, str) and bool(_IDENT.match(name))
+    return isinstance(name, str) and bool(_IDENT.fullmatch(name))
 
 
 @cache
