@@ -124,7 +124,7 @@ def measure_vectorbt(prices: Path, *, real: bool) -> dict:
     return {"version": meta["version"], **runs[-1], "first_process_s": runs[0]["process_s"]}
 
 
-def sp500_with_momentum(prices: Path) -> pl.DataFrame:
+def sp500_with_momentum(prices: Path) -> Any:
     """The S&P sample as the example sees it: inconsistent bars dropped, 12-1 momentum from the
     example's SQL as `signal`, from the window start on."""
     import duckdb
