@@ -1,7 +1,8 @@
 """The S&P 500 sample's real quirks, each handled by a documented [data.quality] policy.
 
-The rows are the ones listed in ../shared/data/SOURCES.md: 11 NULL opens, 12 OHLC-inconsistent
+The rows are the ones listed in warehouse/sample/README.md: 11 NULL opens, 12 OHLC-inconsistent
 bars (LNT 2016-05-19 has its close halved), and a 10-day gap of DHR, ES and O in March 2015.
+docs/DATA_QUALITY.md describes every rule and what this sample triggers.
 """
 
 from __future__ import annotations
@@ -112,3 +113,51 @@ def test_interior_gap_of_dhr_in_march_2015(delist_after: int, delisted: bool):
             (pl.col("asset") == "DHR") & pl.col("date").is_between(d(2015, 3, 9), d(2015, 3, 20))
         )
         assert held.height == 10 and set(held["close"]) == {last_close}  # valued at the stale close
+
+
+def test_bad_price_policy_on_a_real_bar():
+    # the sample has no bad price; zero one real close (LNT 2016-05-18) and apply each policy
+    prices = sample("LNT").filter(pl.col("date").is_between(d(2016, 5, 10), d(2016, 5, 31)))
+    zeroed = prices.with_columns(
+        pl.when(pl.col("date") == d(2016, 5, 18)).then(0.0).otherwise(pl.col("close")).alias("close")
+    )
+    targets = [(d(2016, 5, 10), "LNT", 1.0)]
+    with pytest.raises(InputError) as err:
+        hold(zeroed, targets, {"inconsistent_ohlc": "drop"})
+    assert str(err.value).splitlines()[0] == "prices: NULL, NaN, infinite, zero or negative prices (1 row)"
+    assert "2016-05-18  LNT" in str(err.value)
+    dropped = hold(zeroed, targets, {"inconsistent_ohlc": "drop", "bad_price": "drop"})
+    assert d(2016, 5, 18) not in dropped.equity["date"].to_list()
+    assert dropped.quality["findings"]["bad_price"]["examples"][0]["date"] == "2016-05-18"
+
+
+MOMENTUM = Path(__file__).resolve().parents[1] / "examples" / "momentum_12_1.sql"
+
+
+def momentum_run(quality: dict[str, str], **execution: Any) -> ml4t_sql.Run:
+    return ml4t_sql.run(
+        {
+            "data": {
+                "prices": str(SAMPLE),
+                "signals": str(MOMENTUM),
+                "quality": {"missing_open": "no_fill", "inconsistent_ohlc": "drop", **quality},
+            },
+            "strategy": {"signal": "momentum", "top_n": 5, "rebalance": "quarterly"},
+            "execution": execution,
+        },
+        write=False,
+    )
+
+
+def test_momentum_needs_a_year_of_history_and_says_where_to_start():
+    # 12-1 momentum is NULL for every stock until 253 bars exist: 2014-02-10 is the first date with one
+    with pytest.raises(InputError) as err:
+        momentum_run({})
+    lines = str(err.value).splitlines()
+    assert lines[0] == "signals: rebalance dates on which no asset has a finite 'momentum' signal (5 rows)"
+    assert lines[2].split() == ["2013-02-08", "476", "0"]  # date, signal rows, non-NULL signals
+    assert "set [execution] start = 2014-02-10" in lines[-1]
+    cash = momentum_run({"no_signal_date": "cash"})  # or hold cash until the signal exists
+    assert cash.targets["date"].min() == d(2014, 4, 1) and cash.equity["nav"][0] == 1_000_000.0
+    started = momentum_run({}, start="2014-02-10")
+    assert started.targets["date"].min() == d(2014, 2, 10)
