@@ -73,7 +73,9 @@ def ensure(peer: str) -> dict:
             ]  # fmt: skip
             env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONWARNINGS": "ignore"}
             for cmd in steps:
-                if subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env).returncode != 0:
+                # one retry: a registry hiccup should not fail the suite
+                if not any(subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env).returncode == 0
+                           for _ in range(2)):  # fmt: skip
                     shutil.rmtree(target, ignore_errors=True)
                     raise RuntimeError(f"building the {peer} environment failed; see {log}")
         info = {"peer": peer, "python": str(target / "bin" / "python"), "seconds": time.perf_counter() - start}

@@ -1,7 +1,7 @@
 """The parity table of docs/VALIDATION.md, from the results the last parity run saved.
 
-    .venv/bin/python -m pytest -m parity        # runs the suite; writes .parity/results/*.json
-    .venv/bin/python -m tests.parity.report     # prints the table (also written to .parity/results.md)
+.venv/bin/python -m pytest -m parity        # runs the suite; writes .parity/results/*.json
+.venv/bin/python -m tests.parity.report     # prints the table (also written to .parity/results.md)
 """
 
 from __future__ import annotations
