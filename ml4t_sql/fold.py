@@ -37,6 +37,11 @@ ORDER_STATUSES = ("filled", "scaled", "cancelled", "skipped", "pending")
 # cash_shortfall codes (SEMANTICS, "Compatibility options"), in the order of CASH_SHORTFALLS
 SCALE, SEQUENTIAL, BORROW = range(3)
 CASH_SHORTFALLS = ("scale", "sequential", "borrow")
+# rounding codes of whole shares, in the order of ROUNDINGS
+ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = range(3)
+ROUNDINGS = ("target", "order", "order_snap")
+SNAP = 1e-4
+"""`rounding = "order_snap"`: an order within SNAP of a whole number is that number (zipline)."""
 REBALANCE, DELISTED = 0, 1
 TRADE_REASONS = ("rebalance", "delisted")
 
@@ -92,8 +97,8 @@ class Rules:
     min_trade_value: F64
     cash_shortfall: I64 | None = None
     """Codes SCALE, SEQUENTIAL, BORROW per variant; None: SCALE for all (the default rule)."""
-    round_orders: B | None = None
-    """Whole shares: round each order (True) or each target (False, the default) toward zero."""
+    rounding: I64 | None = None
+    """Whole shares: codes ROUND_TARGET (None: all), ROUND_ORDER, ROUND_ORDER_SNAP per variant."""
 
     @property
     def n_variants(self) -> int:
@@ -437,15 +442,20 @@ def _screen(d: _Decision, notional: F64, min_trade_value: F64, *, spare: B) -> N
 
 def _whole_shares(target: F64, held: F64, v: I64, rules: Rules) -> F64:
     """Target shares rounded for whole-share variants: the target toward zero, or (`rounding =
-    "order"`) the order toward zero, the target being what the holding becomes."""
+    "order"`) the order toward zero, the target being what the holding becomes (`order_snap`: an
+    order within SNAP of a whole number is rounded to it first)."""
     whole = ~rules.fractional[v]
     if not whole.any():
         return target
     rounded = np.trunc(target)
-    if rules.round_orders is not None:
-        by_order = whole & rules.round_orders[v]
-        if by_order.any():
-            rounded = np.where(by_order, held + np.trunc(target - held), rounded)
+    if rules.rounding is not None:
+        code = np.where(whole, rules.rounding[v], ROUND_TARGET)
+        if (code != ROUND_TARGET).any():
+            order = target - held
+            nearest = np.round(order)
+            snap = (code == ROUND_ORDER_SNAP) & (np.abs(order - nearest) <= SNAP)
+            order = np.trunc(np.where(snap, nearest, order))
+            rounded = np.where(code != ROUND_TARGET, held + order, rounded)
     return np.where(whole, rounded, target)
 
 

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .config import Config, Execution, load_config
-from .fold import CASH_SHORTFALLS, ORDER_STATUSES, TRADE_REASONS, Ledger, Rules, run_fold
+from .fold import CASH_SHORTFALLS, ORDER_STATUSES, ROUNDINGS, TRADE_REASONS, Ledger, Rules, run_fold
 from .panel import load_panel, load_targets
 from .schema import RUN_TABLES, TABLES, conform, with_variant
 from .sources import load_sources
@@ -249,7 +249,7 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         slippage_rate=np.array([x.slippage_bps / 1e4 for x in executions]),
         min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
         cash_shortfall=np.array([CASH_SHORTFALLS.index(x.cash_shortfall) for x in executions], dtype=np.int64),
-        round_orders=np.array([x.rounding == "order" for x in executions]),
+        rounding=np.array([ROUNDINGS.index(x.rounding) for x in executions], dtype=np.int64),
     )
 
 

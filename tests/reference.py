@@ -20,7 +20,7 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
   exactly 0) keeps its status but produces no trade row (trades have ``shares > 0``).
 - ``cash_shortfall = "sequential"``: a buy filled with fewer shares than ordered (to float noise,
   ``q < order * (1 - 1e-12)``), zero included, is ``scaled``; the others ``filled``.
-- ``rounding = "order"``: ``target_shares`` is reported as ``shares + order_shares``.
+- ``rounding = "order"`` or ``"order_snap"``: ``target_shares`` is reported as ``shares + order_shares``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def simulate(
         raise ValueError(f"unknown sizing {sizing!r}")
     if cash_shortfall not in ("scale", "sequential", "borrow"):
         raise ValueError(f"unknown cash_shortfall {cash_shortfall!r}")
-    if rounding not in ("target", "order"):
+    if rounding not in ("target", "order", "order_snap"):
         raise ValueError(f"unknown rounding {rounding!r}")
 
     # --- the bars, by (date, asset) -------------------------------------------------------------
@@ -83,8 +83,11 @@ def simulate(
 
     def size(w, nav, price, held):
         """(target_shares, order_shares) of weight w at this NAV and price, holding `held`."""
-        if not fractional and rounding == "order":
-            order = float(math.trunc(w * nav / price - held))  # the order rounds, not the target
+        if not fractional and rounding in ("order", "order_snap"):
+            order = w * nav / price - held  # the order rounds, not the target
+            if rounding == "order_snap" and abs(order - round(order)) <= 1e-4:
+                order = float(round(order))  # within 1e-4 of a whole number: that number
+            order = float(math.trunc(order))
             return held + order, order
         target = whole(w * nav / price)
         return target, target - held

@@ -138,7 +138,7 @@ FIXED = [
     dict(seed=8, fractional=False, initial_cash=20_000.0, delist_after=3, weight_mode="random"),
     dict(seed=9, cash_shortfall="sequential", commission_bps=10.0, slippage_bps=5.0, delist_after=2),
     dict(seed=10, fractional=False, rounding="order", cash_shortfall="sequential", commission_bps=5.0),
-    dict(seed=11, fractional=False, rounding="order", cash_shortfall="borrow", sizing="fill_price"),
+    dict(seed=11, fractional=False, rounding="order_snap", cash_shortfall="borrow", sizing="fill_price"),
     dict(seed=12, cash_shortfall="borrow", commission_bps=25.0, min_trade_value=5_000.0),
 ]
 
@@ -208,7 +208,7 @@ def cases(draw):
         cash_shortfall=draw(st.sampled_from(["scale", "scale", "sequential", "borrow"])),
     )
     if not execution["fractional"]:
-        execution["rounding"] = draw(st.sampled_from(["target", "order"]))
+        execution["rounding"] = draw(st.sampled_from(["target", "order", "order_snap"]))
     return prices, targets, execution, draw(st.booleans())
 
 

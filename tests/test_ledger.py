@@ -309,3 +309,16 @@ def test_rounding_order_rounds_the_order_not_the_target():
 def test_rounding_order_needs_whole_shares():
     with pytest.raises(ml4t_sql.ConfigError, match="rounding"):
         backtest({"A": [(10, 10)] * 2}, [(0, "A", 1.0)], rounding="order")
+
+
+def test_rounding_order_snap_snaps_orders_within_1e4_of_a_whole_number():
+    # d0 nav 1000: A 0.2999999 @ 10 -> 29.99999 sh: within 1e-4 of 30. order -> 29, order_snap -> 30.
+    bars = {"A": [(10, 10)] * 2}
+    by_order = backtest(bars, [(0, "A", 0.2999999)], initial_cash=1000.0, fractional=False, rounding="order")
+    snapped = backtest(bars, [(0, "A", 0.2999999)], initial_cash=1000.0, fractional=False, rounding="order_snap")
+    assert col(by_order.trades, "shares") == [29.0]
+    assert col(snapped.trades, "shares") == [30.0]
+    assert col(snapped.orders, "target_shares") == [30.0]
+    # 29.99 is 0.01 from 30: not snapped
+    far = backtest(bars, [(0, "A", 0.2999)], initial_cash=1000.0, fractional=False, rounding="order_snap")
+    assert col(far.trades, "shares") == [29.0]

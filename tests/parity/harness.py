@@ -54,7 +54,7 @@ class Comparison:
 def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> dict:
     execution = {**{k: v for k, v in scenario.as_json().items() if k in EXECUTION_KEYS}}
     if peer is not None:
-        execution.update(CONVENTIONS[peer])
+        execution.update(options_for(scenario, peer))
     return {
         "data": {"prices": panel},
         "strategy": {"signal": "signal", "top_n": scenario.top_n, "rebalance": scenario.rebalance},
@@ -63,6 +63,11 @@ def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> di
 
 
 EXECUTION_KEYS = ("initial_cash", "fractional", "commission_bps", "slippage_bps", "delist_after")
+
+
+def options_for(scenario: Scenario, peer: str) -> dict:
+    """ml4t-sql's compatibility options for this peer (rounding only matters for whole shares)."""
+    return {k: v for k, v in CONVENTIONS[peer].items() if not (k == "rounding" and scenario.fractional)}
 
 
 def run_ml4t(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> tuple[ml4t_sql.Run, float]:
@@ -127,7 +132,7 @@ def compare(scenario: Scenario, peer: str, panel: pl.DataFrame, workdir: Path) -
         version=out["meta"]["version"],
         n_dates=len(dates),
         n_assets=panel["asset"].n_unique(),
-        options=dict(CONVENTIONS[peer]),
+        options=options_for(scenario, peer),
         ml4t_trades=run.trades.height,
         peer_trades=len(out["trades"]),
         max_rel_equity_diff=float(rel.max()),

@@ -60,12 +60,13 @@ SCENARIOS = [
 ]  # fmt: skip
 
 # ml4t-sql options that reproduce each peer's own rule where it differs from the SPEC default
-# (docs/SEMANTICS.md, "Compatibility options"); peers not listed run on the defaults.
+# (docs/SEMANTICS.md, "Compatibility options"); peers not listed run on the defaults. `rounding`
+# applies to whole shares only and is left out of fractional scenarios.
 CONVENTIONS: dict[str, dict] = {
     "vectorbt": {"cash_shortfall": "sequential", "rounding": "order"},
     "bt": {"sizing": "fill_price", "cash_shortfall": "borrow"},
     "backtrader": {},
-    "zipline": {"cash_shortfall": "borrow", "rounding": "order"},
+    "zipline": {"cash_shortfall": "borrow", "rounding": "order_snap"},
 }
 
 # Differences that remain after matching conventions: (scenario, peer) -> cause.

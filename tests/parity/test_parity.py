@@ -50,14 +50,6 @@ CELLS = [(s, p) for s in SCENARIOS for p in s.peers]
 def test_parity(scenario: Scenario, peer: str, peer_envs: dict, tmp_path):
     if peer in scenario.skip:
         pytest.skip(scenario.skip[peer])
-    import dataclasses
-
-    from ml4t_sql.config import Execution
-    from tests.parity.scenarios import CONVENTIONS
-
-    missing = set(CONVENTIONS[peer]) - {f.name for f in dataclasses.fields(Execution)}
-    if missing:  # TEMPORARY until the compatibility options land
-        pytest.skip(f"ml4t-sql lacks {sorted(missing)}")
     result = compare(scenario, peer, panel_of(scenario), tmp_path / peer)
     result.save()
     known = KNOWN_DIFFERENCES.get((scenario.name, peer))

@@ -12,8 +12,8 @@ Conventions, set to equal ml4t-sql's where zipline allows it:
   after the last session (never).
 - `handle_data` at the close of t: `order_target_percent(asset, weight)` for each targeted or held
   asset: sized with `portfolio_value` (NAV at the close) and the last price (the decision close).
-  zipline rounds each *order* toward zero (after snapping to a whole number within 1e-4): ml4t-sql's
-  `rounding = "order"`; it trades whole shares only.
+  zipline rounds each *order* toward zero, after snapping it to a whole number within 1e-4: ml4t-sql's
+  `rounding = "order_snap"`; it trades whole shares only.
 - Fills: a custom slippage model fills the whole order at the next session's open x (1 +/- slippage);
   `EODCancel`: an order not filled on that bar (no bar: volume 0) is cancelled, never carried.
   Commission: `PerDollar`. zipline does not check cash: buys fill in full and cash may go below 0:
