@@ -61,13 +61,13 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     final = warehouse / "runs" / run_id
     if final.exists():
         raise Ml4tError(f"run {run_id} already exists in {warehouse}")
-    sweep_staging(warehouse)
-    staging = warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
-    staging.mkdir(parents=True, exist_ok=False)
     missing = set(RUN_TABLES) - set(tables)
     unknown = set(tables) - set(ALL_TABLES)
     if missing or unknown:
         raise Ml4tError(f"internal: run {run_id} tables: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    sweep_staging(warehouse)
+    staging = warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
+    staging.mkdir(parents=True, exist_ok=False)
     try:
         for name, table in tables.items():  # checked against schema.py by whoever made them
             path = staging / f"{name}.parquet"
