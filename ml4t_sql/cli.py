@@ -4,6 +4,9 @@
     ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
+    ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report
+    ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
+    ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves
 
 User errors (bad config, bad input) print a short message and exit with status 2, no traceback.
 """
@@ -14,6 +17,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -22,6 +26,8 @@ from . import __version__
 from .check import check, format_check
 from .errors import Ml4tError
 from .pipeline import run
+from .report import compare_metrics, render_compare, write_report
+from .runs import format_runs, list_runs, load_runs
 from .sweep import sweep
 from .warehouse import connect
 
@@ -63,6 +69,22 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--max-rows", type=int, default=50, help="rows to show in table output (default 50; -1 = all)")
     q.set_defaults(func=_query)
+
+    r = sub.add_parser("report", help="write a run's self-contained HTML report (opens offline)")
+    r.add_argument("run_id", help="run id, or `latest`")
+    r.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
+    r.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    r.set_defaults(func=_report)
+
+    ls = sub.add_parser("runs", help="list the runs of a warehouse with their headline metrics")
+    ls.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    ls.set_defaults(func=_runs)
+
+    cmp = sub.add_parser("compare", help="print runs' metrics side by side; -o also writes an HTML page")
+    cmp.add_argument("run_ids", nargs="+", metavar="RUN_ID", help="two or more run ids (or `latest`)")
+    cmp.add_argument("-o", "--output", help="also write an HTML page with the equity curves together")
+    cmp.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    cmp.set_defaults(func=_compare)
 
     c = sub.add_parser("check", help="validate a config and its data without running; prints a data-quality report")
     c.add_argument("config", help="path to the run's TOML configuration")
@@ -123,6 +145,32 @@ def _check(args: argparse.Namespace) -> int:
     result = check(args.config)
     print(format_check(result))
     return 0 if result.ok else 1
+
+
+def _report(args: argparse.Namespace) -> int:
+    (tables,) = load_runs(args.warehouse, [args.run_id])
+    print(write_report(tables, args.output))
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    print(format_runs(list_runs(args.warehouse)))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    runs = load_runs(args.warehouse, args.run_ids)
+    ids, rows = compare_metrics(runs)
+    width = max(len(key) for key, _ in rows)
+    print(f"{'metric':<{width}}  " + "  ".join(f"{run_id:>22}" for run_id in ids))
+    for key, values in rows:
+        print(f"{key:<{width}}  " + "  ".join(f"{value:>22,.4f}" for value in values))
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_compare(runs), encoding="utf-8")
+        print(out)
+    return 0
 
 
 def _progress() -> Callable[[int, int], None]:

@@ -11,7 +11,8 @@ The steps, in order, and where each lives:
 6. targets: built-in top-N SQL or the user's query        strategy.build_targets (sql/strategy/*.sql)
 7. dense arrays of the window's bars and targets          panel.load_panel, panel.load_targets
 8. the fold over dates                                    fold.run_fold
-9. tables and metrics                                     ledger_tables below, stats.compute_metrics
+9. tables, benchmarks and metrics                         ledger_tables below, benchmark.benchmark_table,
+                                                          stats.metrics_table
 10. publish atomically to the warehouse                   warehouse.publish
 
 Nothing is written before step 10, so bad input never leaves a partial run.
@@ -35,12 +36,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import __version__
+from .benchmark import benchmark_table
 from .config import Config, Execution, load_config
 from .fold import CASH_SHORTFALLS, ORDER_STATUSES, ROUNDINGS, TRADE_REASONS, Ledger, Rules, run_fold
 from .panel import load_panel, load_targets
+from .report import write_report
 from .schema import RUN_TABLES, TABLES, conform, with_variant
 from .sources import load_sources
-from .stats import compute_metrics
+from .stats import metrics_table
 from .strategy import build_targets
 from .validate import QualityReport
 from .warehouse import ensure_catalog, publish
@@ -81,9 +84,17 @@ class Run:
     def metrics(self) -> pl.DataFrame:
         return self.tables["metrics"]
 
+    @property
+    def benchmark(self) -> pl.DataFrame:
+        return self.tables["benchmark"]
+
     def stats(self) -> dict[str, float]:
         """The metrics as a dict (see ml4t_sql.stats for each definition)."""
         return dict(zip(self.metrics["metric"].to_list(), self.metrics["value"].to_list(), strict=True))
+
+    def report(self, path: str | Path = "report.html") -> Path:
+        """Write the run's self-contained HTML report (ml4t_sql.report) to `path` and return the path."""
+        return write_report(self.tables, path)
 
 
 def run(
@@ -127,20 +138,8 @@ def run(
         run_id = new_run_id()
         target_rows = con.sql("select date, asset, weight from final_targets order by date, asset").to_arrow_table()
         tables = ledger_tables(run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows)
-        equity = tables["equity"]
-        metrics = compute_metrics(
-            nav=equity["nav"].to_numpy(),
-            returns=equity["return"].to_numpy(),
-            turnover=equity["turnover"].to_numpy(),
-            costs=equity["costs"].to_numpy(),
-            gross=equity["gross_exposure"].to_numpy(),
-            holdings=np.bincount(ledger.positions["date"], minlength=panel.n_dates),
-            n_trades=tables["trades"].num_rows,
-            initial_cash=x.initial_cash,
-        )
-        tables["metrics"] = _with_run_id(
-            run_id, pa.table({"metric": list(metrics), "value": pa.array(list(metrics.values()), pa.float64())})
-        )
+        tables["benchmark"] = benchmark_table(con, cfg, run_id)
+        tables["metrics"] = metrics_table(run_id, tables, cfg)
         timings["tables"] = time.perf_counter() - tick
         tables["runs"] = runs_row(con, cfg, run_id, report, dates, len(assets), time.perf_counter() - started)
     finally:

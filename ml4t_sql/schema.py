@@ -134,8 +134,20 @@ TABLES: dict[str, Table] = {
             "run x metric",
             (
                 _RUN_ID,
-                ("metric", _S, "metric name (see ml4t_sql.stats)"),
+                ("metric", _S, "metric name (see ml4t_sql.stats and docs/METRICS.md)"),
                 ("value", _F, "metric value"),
+            ),
+        ),
+        Table(
+            "benchmark",
+            "run x series x date",
+            (
+                _RUN_ID,
+                ("series", _S, "'benchmark' ([data] benchmark) or 'universe' (equal-weight universe, built in)"),
+                ("date", _D, "window date (close)"),
+                ("return", _F, "series return from the previous window date's close; 0 on the first date"),
+                ("nav", _F, "initial cash invested in the series at the first date's close"),
+                ("is_primary", pa.bool_(), "the series alpha, beta, tracking error and information ratio use"),
             ),
         ),
     )

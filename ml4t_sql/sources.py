@@ -7,7 +7,8 @@ Leaves on the connection, in this order (later ones may read earlier ones):
   [data.quality] policies (sql/sources/typed_prices.sql, sql/sources/prices.sql);
 - `signals`: a view (sql/sources/signals.sql), over the signals input or over `prices`;
 - `calendar(date, date_idx)` and `assets(asset, asset_idx)`: the window's dates and assets;
-- `[data.tables]` given as .sql files (they may read everything above).
+- `[data.tables]` given as .sql files (they may read everything above);
+- `universe_returns` and, with `[data] benchmark`, `benchmark_returns` (ml4t_sql.benchmark).
 
 Every rule of validate.py runs here, in that order; docs/DATA_QUALITY.md lists them.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from .benchmark import load_benchmarks
 from .config import Config
 from .errors import ConfigError, InputError
 from .inputs import register
@@ -122,3 +124,4 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         check_signal_dates(con, d.quality, report, cfg.strategy.signal, "select date from rebalance_dates")
     for name, source in deferred.items():
         register(con, name, source, cfg)
+    load_benchmarks(con, cfg)

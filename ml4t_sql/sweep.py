@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .benchmark import primary_returns, variant_benchmarks
 from .config import Config, from_mapping, load_config
 from .errors import ConfigError
 from .fold import run_fold
@@ -176,7 +177,10 @@ def sweep(
         tables = ledger_tables(
             run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows, variants=True
         )
-        tables["metrics"] = _metrics(run_id, ledger, rules.initial_cash, panel.n_dates, V)
+        tables["benchmark"] = variant_benchmarks(con, variants, run_id)
+        m, bench = base.metrics, primary_returns(tables["benchmark"])
+        extra = {"benchmark": bench, "risk_free_rate": m.risk_free_rate, "periods_per_year": m.periods_per_year}
+        tables["metrics"] = _metrics(run_id, ledger, rules.initial_cash, panel.n_dates, V, **extra)
         tables["variants"] = _variants_table(run_id, combos)
         timings["tables"] = time.perf_counter() - tick
         tables["runs"] = runs_row(con, base, run_id, report, dates, len(assets), time.perf_counter() - started)
@@ -195,7 +199,7 @@ def sweep(
     return Sweep(run_id, frames.pop("variants"), frames, path, timings)  # type: ignore[arg-type]
 
 
-def _metrics(run_id: str, ledger: Any, initial_cash: np.ndarray, T: int, V: int) -> pa.Table:
+def _metrics(run_id: str, ledger: Any, initial_cash: np.ndarray, T: int, V: int, **extra: Any) -> pa.Table:
     """The metrics of every variant, long: (run_id, variant, metric, value)."""
     e = ledger.equity
     nav, ret = e["nav"].reshape(T, V), e["return"].reshape(T, V)
@@ -214,6 +218,8 @@ def _metrics(run_id: str, ledger: Any, initial_cash: np.ndarray, T: int, V: int)
             holdings=holdings[:, v],
             n_trades=int(n_trades[v]),
             initial_cash=float(initial_cash[v]),
+            net=e["net_exposure"].reshape(T, V)[:, v],
+            **extra,
         )
         rows["variant"] += [v] * len(values)
         rows["metric"] += list(values)

@@ -23,6 +23,8 @@ def example_config(tmp_path: Path, quality: str) -> Path:
     text = (ROOT / "examples" / "top25_momentum.toml").read_text()
     text = text.replace('"../warehouse/sample/sp500_5yr.parquet"', repr(str(SAMPLE)).replace("'", '"'))
     text = text.replace('"momentum_12_1.sql"', repr(str(ROOT / "examples" / "momentum_12_1.sql")).replace("'", '"'))
+    spy = ROOT / "warehouse" / "sample" / "spy_benchmark.parquet"
+    text = text.replace('"../warehouse/sample/spy_benchmark.parquet"', repr(str(spy)).replace("'", '"'))
     text = text.replace('warehouse = "../warehouse"', 'warehouse = "wh"')
     start, end = text.index("[data.quality]"), text.index("[strategy]")
     path = tmp_path / "run.toml"

@@ -1,0 +1,176 @@
+// Draws the tearsheet's charts with Apache ECharts (inlined above this script) from the JSON in
+// <script id="report-data">. Every chart is registered in window.ml4tCharts; when all are drawn,
+// document.body gets data-charts-ready="N" (the browser test waits for it).
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var charts = {};
+  window.ml4tCharts = charts;
+
+  var pct = function (v, digits) {
+    return v == null ? "n/a" : (v * 100).toFixed(digits == null ? 2 : digits) + "%";
+  };
+  var money = function (v) {
+    return v == null ? "n/a" : v.toLocaleString("en-US", { maximumFractionDigits: 0 });
+  };
+  var pairs = function (xs, ys) {
+    var out = [];
+    for (var i = 0; i < xs.length; i++) out.push([xs[i], ys[i]]);
+    return out;
+  };
+  var base = function (extra) {
+    var option = {
+      animation: false,
+      grid: { left: 70, right: 70, top: 40, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+    };
+    for (var k in extra) option[k] = extra[k];
+    return option;
+  };
+  var draw = function (id, option) {
+    var el = document.getElementById(id);
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    charts[id] = chart;
+    return chart;
+  };
+  var line = function (name, points, extra) {
+    var s = { name: name, type: "line", showSymbol: false, data: points, lineStyle: { width: 1.5 } };
+    for (var k in extra) s[k] = extra[k];
+    return s;
+  };
+
+  // 1. equity vs benchmarks, with a log-scale switch
+  var c = data.curve;
+  var equitySeries = [line("Strategy NAV", pairs(c.date, c.nav), { lineStyle: { width: 2 } })];
+  if (data.benchmark_label) equitySeries.push(line(data.benchmark_label, pairs(c.date, c.benchmark_nav)));
+  equitySeries.push(line("Equal-weight universe", pairs(c.date, c.universe_nav), { lineStyle: { width: 1, type: "dashed" } }));
+  var equity = draw("chart-equity", base({
+    xAxis: { type: "time" },
+    yAxis: { type: "value", scale: true, axisLabel: { formatter: money } },
+    tooltip: { trigger: "axis", valueFormatter: money },
+    series: equitySeries,
+  }));
+  var bounds = function (v) { return [v.min * 0.95, v.max * 1.05]; };
+  document.getElementById("log-scale").addEventListener("change", function (e) {
+    equity.setOption({ yAxis: e.target.checked
+      ? { type: "log", min: function (v) { return bounds(v)[0]; }, max: function (v) { return bounds(v)[1]; } }
+      : { type: "value", min: null, max: null } });
+  });
+
+  // 2. excess return over the primary benchmark
+  draw("chart-excess", base({
+    xAxis: { type: "time" },
+    yAxis: { type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v); } },
+    series: [line("Excess return vs " + (data.benchmark_label || "equal-weight universe"), pairs(c.date, c.excess_return), { areaStyle: { opacity: 0.15 } })],
+  }));
+
+  // 3. drawdown
+  draw("chart-drawdown", base({
+    xAxis: { type: "time" },
+    yAxis: { type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v); } },
+    series: [line("Drawdown", pairs(data.drawdown.date, data.drawdown.drawdown), { color: "#c23531", areaStyle: { opacity: 0.3 } })],
+  }));
+
+  // 4. monthly returns heatmap (year x month)
+  var m = data.monthly;
+  var years = Array.from(new Set(m.year)).sort().map(String);
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var cells = [], extreme = 0.0001;
+  for (var i = 0; i < m.year.length; i++) {
+    cells.push([m.month[i] - 1, years.indexOf(String(m.year[i])), m.return[i]]);
+    extreme = Math.max(extreme, Math.abs(m.return[i]));
+  }
+  draw("chart-monthly", {
+    animation: false,
+    grid: { left: 70, right: 20, top: 10, bottom: 70 },
+    tooltip: { formatter: function (p) { return years[p.value[1]] + " " + months[p.value[0]] + ": " + pct(p.value[2]); } },
+    xAxis: { type: "category", data: months, splitArea: { show: true } },
+    yAxis: { type: "category", data: years, splitArea: { show: true } },
+    visualMap: {
+      min: -extreme, max: extreme, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+      inRange: { color: ["#b2182b", "#f7f7f7", "#1a9850"] },
+      formatter: function (v) { return pct(v, 1); },
+    },
+    series: [{
+      name: "Monthly return", type: "heatmap", data: cells,
+      label: { show: true, formatter: function (p) { return pct(p.value[2], 1); }, fontSize: 10 },
+    }],
+  });
+
+  // 5-6. rolling Sharpe and volatility
+  var r = data.rolling;
+  draw("chart-rolling-sharpe", base({
+    xAxis: { type: "time" },
+    yAxis: { type: "value" },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "n/a" : v.toFixed(2); } },
+    series: [line("Rolling Sharpe (" + data.window + " days)", pairs(r.date, r.sharpe))],
+  }));
+  draw("chart-rolling-vol", base({
+    xAxis: { type: "time" },
+    yAxis: { type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v); } },
+    series: [line("Rolling volatility (" + data.window + " days)", pairs(r.date, r.volatility), { color: "#d48265" })],
+  }));
+
+  // 7. turnover and costs per month
+  var t = data.turnover;
+  draw("chart-turnover", base({
+    xAxis: { type: "time" },
+    yAxis: [
+      { type: "value", name: "turnover", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+      { type: "value", name: "costs", axisLabel: { formatter: money } },
+    ],
+    series: [
+      { name: "Turnover (month)", type: "bar", data: pairs(t.month, t.turnover), barMaxWidth: 12 },
+      line("Costs (month)", pairs(t.month, t.costs), { yAxisIndex: 1, color: "#c23531", showSymbol: true }),
+    ],
+  }));
+
+  // 8. holdings and exposure
+  var x = data.exposure;
+  draw("chart-exposure", base({
+    xAxis: { type: "time" },
+    yAxis: [
+      { type: "value", name: "holdings", min: 0, minInterval: 1,
+        max: function (v) { return Math.max(5, Math.ceil((v.max * 1.2) / 5) * 5); } },
+      { type: "value", name: "exposure", min: 0, max: function (v) { return 1.2 * Math.max(1, v.max); }, alignTicks: true,
+        axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+    ],
+    series: [
+      line("Holdings", pairs(x.date, x.holdings), { step: "end" }),
+      line("Gross exposure", pairs(x.date, x.gross_exposure), { yAxisIndex: 1 }),
+      line("Net exposure", pairs(x.date, x.net_exposure), { yAxisIndex: 1, lineStyle: { type: "dashed" } }),
+    ],
+  }));
+
+  // 9. top and bottom contributors by P&L
+  var contributors = data.bottom.asset.slice().reverse().concat(data.top.asset.slice().reverse());
+  var pnl = data.bottom.pnl.slice().reverse().concat(data.top.pnl.slice().reverse());
+  var seen = {}, names = [], values = [];
+  for (var j = 0; j < contributors.length; j++) {
+    if (seen[contributors[j]]) continue;
+    seen[contributors[j]] = true;
+    names.push(contributors[j]);
+    values.push(pnl[j]);
+  }
+  draw("chart-contributions", {
+    animation: false,
+    grid: { left: 70, right: 30, top: 10, bottom: 30 },
+    tooltip: { trigger: "axis", valueFormatter: money },
+    xAxis: { type: "value", axisLabel: { formatter: money } },
+    yAxis: { type: "category", data: names },
+    series: [{
+      name: "P&L", type: "bar",
+      data: values.map(function (v) { return { value: v, itemStyle: { color: v >= 0 ? "#1a9850" : "#b2182b" } }; }),
+    }],
+  });
+
+  window.addEventListener("resize", function () {
+    for (var id in charts) charts[id].resize();
+  });
+  document.body.setAttribute("data-charts-ready", String(Object.keys(charts).length));
+})();

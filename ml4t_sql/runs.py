@@ -1,0 +1,91 @@
+"""The runs of a warehouse: list them, find one, load several for a comparison.
+
+Reads `<warehouse>/runs/*/` directly (runs.parquet and metrics.parquet), so it works on any
+warehouse, including one whose DuckDB file is held open by another process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .errors import Ml4tError
+from .report import load_run
+from .templates import render
+
+LATEST = "latest"
+"""A run id that names the warehouse's most recent run."""
+
+
+def list_runs(warehouse: str | Path) -> pl.DataFrame:
+    """One row per run, oldest first (sql/reports/runs_overview.sql): id, created, strategy, headline metrics."""
+    root = _root(warehouse)
+    con = duckdb.connect()
+    try:
+        for name in ("runs", "metrics"):
+            pattern = str(root / "runs" / "*" / f"{name}.parquet")
+            con.execute(
+                f"create temp table {name} as select * from read_parquet($pattern, union_by_name = true)",
+                {"pattern": pattern},
+            )
+        return con.sql(f"{render('reports/runs_overview')} order by created_at, run_id").pl()
+    finally:
+        con.close()
+
+
+def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
+    """`run_id` itself, or the most recent run's id for `latest`."""
+    if run_id != LATEST:
+        return run_id
+    runs = list_runs(warehouse)
+    return str(runs["run_id"][-1])
+
+
+def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, pa.Table]]:
+    """The tables of each run, in the order given (`latest` allowed)."""
+    return [load_run(warehouse, resolve_run_id(warehouse, run_id)) for run_id in run_ids]
+
+
+def _root(warehouse: str | Path) -> Path:
+    root = Path(warehouse).resolve()
+    if not any((root / "runs").glob("*/runs.parquet")):
+        raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
+    return root
+
+
+def format_runs(runs: pl.DataFrame) -> str:
+    """The runs listing as a fixed-width text table (percentages for returns and drawdowns)."""
+    head = ("run_id", "created (UTC)", "name", "strategy", "window", "total", "cagr", "sharpe", "max dd", "excess")
+    lines = []
+    for r in runs.iter_rows(named=True):
+        lines.append(
+            (
+                r["run_id"],
+                f"{r['created_at']:%Y-%m-%d %H:%M}",
+                r["name"] or "",
+                r["strategy"] or "",
+                f"{r['start_date']}..{r['end_date']}",
+                _pct(r["total_return"]),
+                _pct(r["cagr"]),
+                "n/a" if r["sharpe"] is None else f"{r['sharpe']:.2f}",
+                _pct(r["max_drawdown"]),
+                _pct(r["excess_return"]),
+            )
+        )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(head)]
+    numeric = set(range(5, len(head)))
+
+    def row(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return "\n".join([row(head)] + [row(line) for line in lines])
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.1%}"
