@@ -93,6 +93,8 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
         known = sorted(p.name for p in (Path(warehouse) / "runs").glob("*") if (p / "runs.parquet").is_file())
         hint = f"; runs there: {', '.join(known[-5:])}" if known else ""
         raise Ml4tError(f"no run {run_id!r} in warehouse {Path(warehouse).resolve()}{hint}")
+    if (folder / "variants.parquet").is_file():
+        raise Ml4tError(f"run {run_id!r} is a sweep: a report covers one run; compare its variants with Sweep.compare")
     return {
         name: pq.read_table(folder / f"{name}.parquet")
         if (folder / f"{name}.parquet").is_file()

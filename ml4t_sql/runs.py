@@ -22,7 +22,11 @@ LATEST = "latest"
 
 
 def list_runs(warehouse: str | Path) -> pl.DataFrame:
-    """One row per run, oldest first (sql/reports/runs_overview.sql): id, created, strategy, headline metrics."""
+    """One row per run, oldest first (sql/reports/runs_overview.sql): id, created, strategy, headline metrics.
+
+    A sweep (ml4t_sql.sweep) is listed with its base strategy and no metrics: compare its variants
+    with `Sweep.compare`.
+    """
     root = _root(warehouse)
     con = duckdb.connect()
     try:
@@ -32,6 +36,8 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
                 f"create temp table {name} as select * from read_parquet($pattern, union_by_name = true)",
                 {"pattern": pattern},
             )
+        if "variant" in con.sql("select * from metrics limit 0").columns:
+            con.execute("delete from metrics where variant is not null")  # a sweep has no single headline
         return con.sql(f"{render('reports/runs_overview')} order by created_at, run_id").pl()
     finally:
         con.close()

@@ -79,3 +79,17 @@ def test_unknown_run_and_empty_warehouse_are_short_errors(warehouse, tmp_path: P
     empty = cli("runs", "--warehouse", str(tmp_path / "empty"))
     assert empty.returncode == 2 and "no runs in warehouse" in empty.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+def test_a_sweep_is_listed_without_headline_metrics_and_has_no_single_report(tmp_path: Path):
+    from ml4t_sql.sweep import sweep
+
+    from .test_inputs import PANEL, STRATEGY
+
+    single = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": STRATEGY}, warehouse=tmp_path)
+    grid = sweep({"data": {"prices": PANEL}, "strategy": STRATEGY}, grid={"top_n": [1, 2]}, warehouse=tmp_path)
+    frame = list_runs(tmp_path)
+    assert frame["run_id"].to_list() == [single.run_id, grid.run_id]
+    assert frame["sharpe"].to_list() == [single.stats()["sharpe"], None]
+    done = cli("report", grid.run_id, "--warehouse", str(tmp_path), "-o", str(tmp_path / "x.html"))
+    assert done.returncode == 2 and "is a sweep" in done.stderr
