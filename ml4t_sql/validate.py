@@ -351,6 +351,9 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], repor
         raise InputError(
             rel, f"column weight must be numeric, but it is {columns['weight']}", hint="cast(... as double)"
         )
+    if not _count(con, "select * from raw_targets"):
+        report.refuse(InputError(rel, "returned no rows", hint="to hold cash on a date, return a row with weight 0"))
+        return
     checks = (
         ("NULL date or asset", "select * from raw_targets where date is null or asset is null", "asset"),
         (
@@ -390,6 +393,9 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], repor
     )
     for rule, sql, order in checks:
         _refuse_if_any(con, report, rel, rule, sql, order=order)
+    if not _count(con, "select * from raw_targets semi join calendar using (date)"):
+        window = con.sql("select min(date), max(date) from calendar").fetchall()[0]
+        report.refuse(InputError(rel, f"none of its rows is dated in the backtest window {window[0]} to {window[1]}"))
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ def _extra_row(**row: Any) -> pl.DataFrame:
     return pl.concat([SIGNALS, pl.DataFrame([row], schema=SIGNALS.schema)])
 
 
+EARLY = "select date '2021-01-05' as date, 'S0' as asset, 1.0 as weight"
 R = "prices"
 NAN, INF = float("nan"), float("inf")
 BAD_PRICE = "NULL, NaN, infinite, zero or negative prices (1 row)"
@@ -181,6 +182,10 @@ CASES = [
          InputError, ("strategy sql", "NULL or non-finite weight (40 rows)", "S3")),
     Case("sql-asset-without-prices", custom("select distinct date, 'ZZZ' as asset, 0.1 as weight from prices"),
          InputError, ("strategy sql", "assets that have no price bar on or before the target date", "ZZZ")),
+    Case("sql-no-rows", custom("select date, asset, 0.1 as weight from prices where false"), InputError,
+         ("strategy sql", "returned no rows", "weight 0")),
+    Case("sql-no-rows-in-window", lambda _: {**custom(EARLY)(_), "execution": {"start": "2021-02-01"}}, InputError,
+         ("strategy sql", "none of its rows is dated in the backtest window 2021-02-01 to 2021-02-12")),
     Case("sql-two-statements", custom("select date, asset, 0.1 as weight from prices; drop table prices"),
          ConfigError, ("strategy sql", "must be exactly one query", "select, drop")),
     Case("sql-fails", custom("select * from nowhere"), InputError,
