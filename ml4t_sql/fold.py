@@ -65,6 +65,12 @@ class Panel:
     def n_dates(self) -> int:
         return int(self.open.shape[0])
 
+    def chunk(self, start: int, stop: int) -> Panel:
+        """Dates start..stop-1 (views, no copies)."""
+        p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
+        return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
+                     self.delist_asset[p0:p1])  # fmt: skip
+
     @property
     def n_assets(self) -> int:
         return int(self.open.shape[1])
@@ -83,6 +89,12 @@ class Targets:
     variant: I64
     asset: I64
     weight: F64
+
+    def chunk(self, start: int, stop: int) -> Targets:
+        """Dates start..stop-1 (views, no copies)."""
+        k0, k1 = int(self.ptr[start]), int(self.ptr[stop])
+        return Targets(self.is_rebalance[:, start:stop], self.ptr[start : stop + 1] - k0, self.variant[k0:k1],
+                       self.asset[k0:k1], self.weight[k0:k1])  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,14 +117,35 @@ class Rules:
         return int(self.initial_cash.size)
 
 
+@dataclass
+class FoldState:
+    """What one date hands to the next: enough to fold a window in chunks of dates.
+
+    `offset` is the window index of the next date to fold; `n_dates` the window's length.
+    """
+
+    cash: F64
+    shares: F64
+    nav_prev: F64
+    offset: int
+    n_dates: int
+    pending: _Decision | None = None
+
+    @classmethod
+    def start(cls, rules: Rules, n_assets: int, n_dates: int) -> FoldState:
+        cash = rules.initial_cash.astype(np.float64).copy()
+        return cls(cash, np.zeros(rules.n_variants * n_assets), cash.copy(), 0, n_dates)
+
+
 @dataclass(frozen=True)
 class Ledger:
-    """Everything the fold produced, keyed by variant, date and asset indices."""
+    """Everything the fold produced, keyed by variant, window date index and asset indices."""
 
     equity: dict[str, np.ndarray]
     trades: dict[str, np.ndarray]
     orders: dict[str, np.ndarray]
     positions: dict[str, np.ndarray]
+    state: FoldState
 
 
 @dataclass
@@ -133,6 +166,7 @@ class _Decision:
     order: F64
     skipped: B
     nav: F64  # [V] NAV at the decision
+    close_row: F64 | None = None  # [N] every asset's last close at the decision (fill_price re-sizing)
     nav_open: F64 | None = None  # [V] NAV at the fill open, once re-sized there (fill_price)
 
     def keep(self, mask: B) -> None:
@@ -165,9 +199,19 @@ class _Log:
         return out
 
 
-def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = None) -> Ledger:
-    """Fold the window's dates into the ledger (see the module docstring for the steps)."""
+def run_fold(
+    panel: Panel, targets: Targets, rules: Rules, progress: object = None, state: FoldState | None = None
+) -> Ledger:
+    """Fold the panel's dates into the ledger (see the module docstring for the steps).
+
+    Without `state`, the panel is the whole window. With it, the panel and targets are the next
+    chunk of the window's dates, starting at `state.offset`; the ledger's `state` continues the
+    fold from the date after the chunk, and the ledgers of all chunks together equal one fold.
+    """
     T, N, V = panel.n_dates, panel.n_assets, rules.n_variants
+    if state is None:
+        state = FoldState.start(rules, N, T)
+    t0, last = state.offset, state.n_dates - 1 - state.offset  # last: the window's last date, locally
     open_, last_close = panel.open, panel.last_close
     delist_ptr = panel.delist_ptr.tolist()
     target_ptr = targets.ptr.tolist()
@@ -183,8 +227,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     sequential, borrowing = shortfall == SEQUENTIAL, shortfall == BORROW
     any_sequential, any_borrowing = bool(sequential.any()), bool(borrowing.any())
 
-    cash = rules.initial_cash.astype(np.float64).copy()
-    shares = np.zeros(V * N)  # flat: variant * N + asset
+    cash, shares = state.cash.copy(), state.shares.copy()  # shares flat: variant * N + asset
     weight_buf = np.zeros(V * N)  # scratch: target weights of one decision, reset after use
     eq_cash, eq_mv, eq_gross = np.zeros((T, V)), np.zeros((T, V)), np.zeros((T, V))
     eq_traded, eq_costs = np.zeros((T, V)), np.zeros((T, V))
@@ -209,7 +252,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
     def per_variant(v: I64, x: F64) -> F64:
         return np.bincount(v, weights=x, minlength=V).astype(np.float64, copy=False)
 
-    pending: _Decision | None = None
+    pending = state.pending
     for t in range(T):
         traded = np.zeros(V)
         costs = np.zeros(V)
@@ -235,7 +278,8 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
         if pending is not None:
             d, pending = pending, None
             if any_fill_price:
-                _resize_at_open(d, cash, shares, open_[t], last_close[d.date], rules, N)
+                assert d.close_row is not None
+                _resize_at_open(d, cash, shares, open_[t], d.close_row, rules, N)
             f, v, a, order = d.flat, d.variant, d.asset, d.order
             opens = open_[t, a]
             status = np.zeros(f.size, dtype=np.int8)  # FILLED
@@ -303,13 +347,13 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
                     buy, vb, q, px, notional, paid, slip = (x[moved] for x in (buy, vb, q, px, notional, paid, slip))
                 fills.append((f[buy], vb, a[buy], q, px, notional, paid, slip, *_reason(buy.size, d.date)))
 
-            orders.rows.append((d.date, t, v, a, d.weight, d.price, d.target, order, filled, status))
+            orders.rows.append((d.date, t0 + t, v, a, d.weight, d.price, d.target, order, filled, status))
 
         if fills:  # in (variant, asset) order within the date
             columns = fills[0] if len(fills) == 1 else tuple(np.concatenate(c) for c in zip(*fills, strict=True))
             if len(fills) > 1:
                 columns = tuple(c[np.argsort(columns[0], kind="stable")] for c in columns)
-            trades.rows.append((t, *columns[1:]))
+            trades.rows.append((t0 + t, *columns[1:]))
 
         # 3. the close
         held = np.flatnonzero(shares)
@@ -322,7 +366,7 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
         eq_cash[t], eq_mv[t], eq_gross[t] = cash, market_value, per_variant(v, np.abs(values))
         eq_traded[t], eq_costs[t] = traded, costs
         if held.size:
-            positions.rows.append((t, v, a, held_shares, close))
+            positions.rows.append((t0 + t, v, a, held_shares, close))
 
         # 4. the decision, for the variants rebalancing on t
         if any_rebalance[t]:
@@ -334,22 +378,26 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
             f = np.flatnonzero(candidate)
             if f.size:
                 wanted = targets.weight[target_ptr[t] : target_ptr[t + 1]]
-                resize_later = any_fill_price and t < T - 1
-                pending = _decide(t, f, nav, shares, chosen, wanted, weight_buf, last_close[t], rules, N, resize_later)
-                if t == T - 1:
+                resize_later = any_fill_price and t < last
+                pending = _decide(
+                    t0 + t, f, nav, shares, chosen, wanted, weight_buf, last_close[t], rules, N, resize_later
+                )
+                if resize_later:
+                    pending.close_row = last_close[t].copy()
+                if t == last:
                     d, pending = pending, None
                     status = np.where(d.skipped, SKIPPED, PENDING).astype(np.int8)
                     orders.rows.append(
-                        (t, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order,
+                        (t0 + t, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order,
                          np.zeros(d.flat.size), status)
                     )  # fmt: skip
         if progress is not None:
-            progress(t + 1, T)  # type: ignore[operator]
+            progress(t0 + t + 1, state.n_dates)  # type: ignore[operator]
 
     nav_all = eq_cash + eq_mv
-    nav_prev = np.vstack([rules.initial_cash[None, :], nav_all[:-1]])
+    nav_prev = np.vstack([state.nav_prev[None, :], nav_all[:-1]])
     equity = {
-        "date": np.repeat(np.arange(T, dtype=np.int64), V),
+        "date": np.repeat(np.arange(t0, t0 + T, dtype=np.int64), V),
         "variant": np.tile(np.arange(V, dtype=np.int64), T),
         "cash": eq_cash.ravel(),
         "market_value": eq_mv.ravel(),
@@ -360,11 +408,13 @@ def run_fold(panel: Panel, targets: Targets, rules: Rules, progress: object = No
         "turnover": (eq_traded / nav_prev).ravel(),
         "costs": eq_costs.ravel(),
     }
+    after = FoldState(cash, shares, nav_all[-1].copy() if T else state.nav_prev, t0 + T, state.n_dates, pending)
     return Ledger(
         equity=equity,
         trades=trades.build(),  # every log is in (date, variant, asset) order as appended
         orders=orders.build(),
         positions=positions.build(),
+        state=after,
     )
 
 
