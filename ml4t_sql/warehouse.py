@@ -51,36 +51,82 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:64] or "host"
 
 
+class Stage:
+    """A run being written: tables appended in pieces under `.staging/`, then published at once.
+
+        with Stage(warehouse, run_id) as stage:
+            stage.write("trades", chunk)     # as often as needed, one Parquet file per table
+            ...
+            path = stage.commit()            # one directory rename: the run appears whole
+
+    Leaving the block without `commit` (an error, an interrupt) removes the staged files.
+    """
+
+    def __init__(self, warehouse: Path, run_id: str) -> None:
+        check_run_id(run_id)
+        self.run_id = run_id
+        self.warehouse = warehouse.resolve()
+        self.final = self.warehouse / "runs" / run_id
+        if self.final.exists():
+            raise Ml4tError(f"run {run_id} already exists in {self.warehouse}")
+        sweep_staging(self.warehouse)
+        self.path = self.warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
+        self.path.mkdir(parents=True, exist_ok=False)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._done = False
+
+    def write(self, name: str, table: pa.Table) -> None:
+        """Append rows to table `name` (its first piece fixes the schema; checked by the caller)."""
+        if name not in ALL_TABLES:
+            raise Ml4tError(f"internal: unknown table {name}")
+        writer = self._writers.get(name)
+        if writer is None:
+            writer = pq.ParquetWriter(self.path / f"{name}.parquet", table.schema, compression="zstd")
+            self._writers[name] = writer
+        writer.write_table(table)
+
+    def commit(self) -> Path:
+        """Close every table, flush to disk and move the run into `runs/`. Returns its folder."""
+        missing = set(RUN_TABLES) - set(self._writers)
+        if missing:
+            raise Ml4tError(f"internal: run {self.run_id} tables: missing {sorted(missing)}")
+        for name, writer in self._writers.items():
+            writer.close()
+            _fsync(self.path / f"{name}.parquet")
+        _fsync(self.path)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(self.path, self.final)  # the commit point
+        _fsync(self.final.parent)
+        self._done = True
+        return self.final
+
+    def abort(self) -> None:
+        for writer in self._writers.values():
+            with contextlib.suppress(Exception):
+                writer.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            self.abort()
+
+
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     """Write a run's tables and make them visible all at once. Returns the run's folder.
 
     Call `ensure_catalog` afterwards so that `ml4t.duckdb` has the views.
     """
-    check_run_id(run_id)
-    warehouse = warehouse.resolve()
-    final = warehouse / "runs" / run_id
-    if final.exists():
-        raise Ml4tError(f"run {run_id} already exists in {warehouse}")
     missing = set(RUN_TABLES) - set(tables)
     unknown = set(tables) - set(ALL_TABLES)
-    if missing or unknown:
+    if missing or unknown:  # refused before anything touches the disk
         raise Ml4tError(f"internal: run {run_id} tables: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    sweep_staging(warehouse)
-    staging = warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
-    staging.mkdir(parents=True, exist_ok=False)
-    try:
+    with Stage(warehouse, run_id) as stage:
         for name, table in tables.items():  # checked against schema.py by whoever made them
-            path = staging / f"{name}.parquet"
-            pq.write_table(table, path, compression="zstd")
-            _fsync(path)
-        _fsync(staging)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(staging, final)  # the commit point
-        _fsync(final.parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return final
+            stage.write(name, table)
+        return stage.commit()
 
 
 def check_run_id(run_id: str) -> str:

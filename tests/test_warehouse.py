@@ -49,15 +49,15 @@ def test_views_answer_sql_from_any_working_directory(tmp_path: Path):
 def test_a_failed_write_leaves_nothing_and_keeps_earlier_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     earlier = ml4t_sql.run(CONFIG, warehouse=tmp_path)
     calls = {"n": 0}
-    real = pq.write_table
+    real = pq.ParquetWriter.write_table
 
-    def failing(table, where, **kw):  # the fourth table fails to write
+    def failing(self, table, *args, **kw):  # the fourth table fails to write
         calls["n"] += 1
         if calls["n"] == 4:
             raise OSError("disk full")
-        return real(table, where, **kw)
+        return real(self, table, *args, **kw)
 
-    monkeypatch.setattr(pq, "write_table", failing)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
     with pytest.raises(OSError):
         ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]

@@ -45,10 +45,10 @@ def _kill_at(owner: Any, attr: str, k: int, *, after: bool = False) -> None:
 
 
 POINTS = {
-    # the k-th table file of the run is about to be written (k - 1 are in .staging)
-    "write": lambda k: _kill_at(wh.pq, "write_table", k),
-    # the k-th table file has been written but not yet flushed
-    "written": lambda k: _kill_at(wh.pq, "write_table", k, after=True),
+    # the k-th table of the run is about to be written (k - 1 are in .staging)
+    "write": lambda k: _kill_at(wh.pq.ParquetWriter, "write_table", k),
+    # the k-th table has been written but not yet closed and flushed
+    "written": lambda k: _kill_at(wh.pq.ParquetWriter, "write_table", k, after=True),
     # os.rename: k = 1 is the run's commit point; k = 2 a new catalog's rename
     "rename": lambda k: _kill_at(wh.os, "rename", k),
     "renamed": lambda k: _kill_at(wh.os, "rename", k, after=True),
