@@ -1,11 +1,19 @@
 """From relations to the fold's dense arrays (dates x assets), and back to asset names.
 
-This is where the window's bars become NumPy: one query pulls (date_idx, asset_idx, open, close),
-one scatter fills T x N arrays, one forward fill gives the last close. Delisting dates are found
-here too, from the gaps between an asset's bars, so the fold only looks them up.
+This is where the window's bars become NumPy: a query pulls (date_idx, asset_idx, open, close)
+as Arrow record batches, each scattered into T x N arrays, and a forward fill gives the last
+close. Delisting dates are found here too, from the gaps between an asset's bars, so the fold
+only looks them up.
+
+A window too big for memory comes in chunks of dates (`iter_panels`): each chunk is one query
+over that date range, and what a chunk hands to the next (each asset's last close and the index
+of its latest bar) makes the chunks equal to one whole panel.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -13,54 +21,102 @@ import pyarrow as pa
 
 from .fold import Panel, Targets
 
+BATCH_ROWS = 1 << 20
+BYTES_PER_CELL = 48
+"""Peak bytes per (date, asset) cell while a panel is built: six float64 or int64 T x N arrays."""
+
+_BARS = """
+select c.date_idx, a.asset_idx, p.open, p.close
+from prices as p
+inner join calendar as c on c.date = p.date
+inner join assets as a on a.asset = p.asset
+{where}
+"""
+
+
+@dataclass
+class _Carry:
+    """What the dates before a chunk leave to it, per asset."""
+
+    last_close: np.ndarray  # close of the latest bar so far (NaN: none)
+    latest: np.ndarray  # window index of the latest bar so far (-1: none)
+
+
+def window_axes(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
+    """The window's dates and assets, in index order. Needs `calendar` and `assets` on `con`."""
+    dates = con.sql("select date from calendar order by date_idx").to_arrow_table().column(0).to_numpy()
+    assets = con.sql("select asset from assets order by asset_idx").to_arrow_table().column(0)
+    return dates, assets.to_numpy(zero_copy_only=False)
+
 
 def load_panel(con: duckdb.DuckDBPyConnection, delist_after: int) -> tuple[Panel, np.ndarray, np.ndarray]:
-    """The window's bars as a `Panel`, with the window's dates and the assets, in index order.
+    """The window's bars as one `Panel`, with the window's dates and the assets, in index order."""
+    dates, assets = window_axes(con)
+    reader = con.sql(_BARS.format(where="")).to_arrow_reader(BATCH_ROWS)
+    panel, _ = _build(reader, 0, len(dates), len(assets), _start(len(assets)), delist_after)
+    return panel, dates, assets
 
-    Needs tables `calendar(date, date_idx)` and `assets(asset, asset_idx)` on `con`.
-    """
-    dates = con.sql("select date from calendar order by date_idx").to_arrow_table().column(0).to_numpy()
-    assets = (
-        con.sql("select asset from assets order by asset_idx").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
-    )
-    bars = con.sql(
-        """
-        select c.date_idx, a.asset_idx, p.open, p.close
-        from prices as p
-        inner join calendar as c on c.date = p.date
-        inner join assets as a on a.asset = p.asset
-        """
-    ).to_arrow_table()
-    T, N = len(dates), len(assets)
-    d = _ints(bars.column("date_idx"))
-    a = _ints(bars.column("asset_idx"))
-    close = np.full((T, N), np.nan)
-    close[d, a] = _floats(bars.column("close"))
-    opens = np.full((T, N), np.nan)
-    opens[d, a] = _floats(bars.column("open"))  # NULL open (no_fill policy) stays NaN: cannot trade
 
-    has_bar = np.zeros((T, N), dtype=bool)
-    has_bar[d, a] = True
-    # index of each asset's latest bar at or before t (-1 before the first)
-    latest = np.where(has_bar, np.arange(T, dtype=np.int64)[:, None], -1)
+def iter_panels(
+    con: duckdb.DuckDBPyConnection, delist_after: int, n_dates: int, n_assets: int, chunk_dates: int
+) -> Iterator[tuple[int, int, Panel]]:
+    """(start, stop, panel of window dates start..stop-1), chunk after chunk."""
+    carry = _start(n_assets)
+    for start in range(0, n_dates, chunk_dates):
+        stop = min(start + chunk_dates, n_dates)
+        sql = _BARS.format(where="where c.date_idx >= $start and c.date_idx < $stop")
+        reader = con.sql(sql, params={"start": start, "stop": stop}).to_arrow_reader(BATCH_ROWS)
+        panel, carry = _build(reader, start, stop - start, n_assets, carry, delist_after)
+        yield start, stop, panel
+
+
+def chunk_dates(n_dates: int, n_assets: int, n_variants: int, budget_mb: float) -> int | None:
+    """Dates per chunk so that a chunk's arrays fit half the budget; None: the whole window fits."""
+    per_date = BYTES_PER_CELL * n_assets + 64 * n_variants
+    budget = budget_mb * 2**20 / 2
+    if per_date * n_dates <= budget:
+        return None
+    return max(1, int(budget // per_date))
+
+
+def _start(n_assets: int) -> _Carry:
+    return _Carry(np.full(n_assets, np.nan), np.full(n_assets, -1, dtype=np.int64))
+
+
+def _build(
+    reader: pa.RecordBatchReader, start: int, n_dates: int, n_assets: int, carry: _Carry, delist_after: int
+) -> tuple[Panel, _Carry]:
+    """Scatter the reader's bars (window dates start..start+n_dates-1) into a Panel."""
+    shape = (n_dates, n_assets)
+    close = np.full(shape, np.nan)
+    opens = np.full(shape, np.nan)  # NULL open (no_fill policy) stays NaN: cannot trade
+    has_bar = np.zeros(shape, dtype=bool)
+    for batch in reader:
+        d = _ints(batch.column(0)) - start
+        a = _ints(batch.column(1))
+        opens[d, a] = _floats(batch.column(2))
+        close[d, a] = _floats(batch.column(3))
+        has_bar[d, a] = True
+    # window index of each asset's latest bar at or before each date (-1 before the first)
+    latest = np.where(has_bar, np.arange(start, start + n_dates, dtype=np.int64)[:, None], carry.latest[None, :])
     np.maximum.accumulate(latest, axis=0, out=latest)
-    last_close = np.take_along_axis(close, np.maximum(latest, 0), axis=0)
-    last_close[latest < 0] = np.nan
+    here = latest >= start
+    last_close = np.take_along_axis(close, np.where(here, latest - start, 0), axis=0)
+    last_close = np.where(here, last_close, carry.last_close[None, :])
+    ptr, who = _delistings(latest, start, delist_after)
+    panel = Panel(open=opens, last_close=last_close, delist_ptr=ptr, delist_asset=who)
+    after = _Carry(last_close[-1].copy(), latest[-1].copy()) if n_dates else carry
+    return panel, after
 
-    ptr, who = _delistings(latest, delist_after)
-    return Panel(open=opens, last_close=last_close, delist_ptr=ptr, delist_asset=who), dates, assets
 
-
-def _delistings(latest: np.ndarray, delist_after: int) -> tuple[np.ndarray, np.ndarray]:
+def _delistings(latest: np.ndarray, start: int, delist_after: int) -> tuple[np.ndarray, np.ndarray]:
     """Per date, the assets on their `delist_after`-th consecutive date without a bar (CSR)."""
     T = latest.shape[0]
     if delist_after <= 0:
         return np.zeros(T + 1, dtype=np.int64), np.empty(0, dtype=np.int64)
-    gap = np.arange(T, dtype=np.int64)[:, None] - latest
+    gap = np.arange(start, start + T, dtype=np.int64)[:, None] - latest
     t_idx, a_idx = np.nonzero((latest >= 0) & (gap == delist_after))
-    ptr = np.zeros(T + 1, dtype=np.int64)
-    np.add.at(ptr, t_idx + 1, 1)
-    return np.cumsum(ptr), a_idx.astype(np.int64)  # np.nonzero is row-major: sorted by date
+    return date_pointers(t_idx, T), a_idx.astype(np.int64)  # np.nonzero is row-major: sorted by date
 
 
 def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int, n_variants: int = 1) -> Targets:
