@@ -19,13 +19,13 @@ with own_returns as (
 ),
 
 on_calendar as (
-    select c.date, b.r
+    select c.date, b.date as own_date, b.r
     from own_returns as b
     asof join calendar as c on b.date <= c.date
 ),
 
 compounded as (
-    select date, product(1 + r) - 1 as r
+    select date, product(1 + r order by own_date) - 1 as r
     from on_calendar
     group by date
 ),

@@ -12,7 +12,7 @@ with trading_dates as (
 ),
 
 asset_returns as (
-    select t.date, p.close / q.close - 1 as r
+    select t.date, p.asset, p.close / q.close - 1 as r
     from calendar as c
     inner join trading_dates as t on t.date = c.date
     inner join prices as p on p.date = t.date
@@ -21,7 +21,7 @@ asset_returns as (
 ),
 
 daily as (
-    select date, avg(r) as r, count(*) as n_assets
+    select date, avg(r order by asset) as r, count(*) as n_assets  -- ordered: bit-identical reruns
     from asset_returns
     group by date
 ),
