@@ -192,6 +192,12 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
                 "drawdown": _columns(dd, ("date", "drawdown")),
             }
         )
+    first = [r for r in data["equity_curve"] if r["run_id"] == infos[0]["run_id"]]
+    bench = {
+        "name": infos[0]["benchmark_label"] or "Equal-weight universe",
+        "date": [_plain(r["date"]) for r in first],
+        "growth": [_plain(r["benchmark_nav"] * r["growth"] / r["nav"]) if r["benchmark_nav"] else None for r in first],
+    }
     table = [
         (METRICS.get(key, ("", key, "ratio"))[1], [_format(v, METRICS.get(key, ("", "", "ratio"))[2]) for v in values])
         for key, values in rows
@@ -200,7 +206,7 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
         infos=infos,
         ids=ids,
         table=table,
-        payload=_script_json({"runs": series}),
+        payload=_script_json({"runs": series, "benchmark": bench}),
         echarts=_asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=_asset("report.css"),

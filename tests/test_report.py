@@ -192,8 +192,13 @@ def test_compare_page_draws_both_curves(browser, example: ml4t_sql.Run, tmp_path
     other = ml4t_sql.run(ROOT / "examples" / "top25_momentum_monthly.toml", write=False)
     page = tmp_path / "compare.html"
     page.write_text(render_compare([example.tables, other.tables]))
+    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page.read_text(), re.S)
+    assert match is not None
+    payload = json.loads(match.group(1).replace("<\\/", "</"))
+    assert payload["benchmark"]["growth"][-1] == pytest.approx(1 + example.stats()["benchmark_total_return"], rel=1e-12)
+    assert payload["runs"][1]["growth"]["growth"][-1] == pytest.approx(1 + other.stats()["total_return"], rel=1e-12)
     _open(browser, page, 2)
-    for chart_id in ("chart-growth", "chart-drawdowns"):
-        drawn = _drawn(browser, chart_id)
-        assert drawn["points"] == [1007, 1007] and drawn["paths"] > 10, (chart_id, drawn)
+    growth, drawdowns = _drawn(browser, "chart-growth"), _drawn(browser, "chart-drawdowns")
+    assert growth["points"] == [1007, 1007, 1007] and growth["paths"] > 10, growth  # two runs and SPY
+    assert drawdowns["points"] == [1007, 1007] and drawdowns["paths"] > 10, drawdowns
     assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []

@@ -26,7 +26,11 @@
       }),
     };
   };
-  var growth = draw("chart-growth", option("growth", "growth", function (v) { return v == null ? "n/a" : v.toFixed(2); }));
+  var growthOption = option("growth", "growth", function (v) { return v == null ? "n/a" : v.toFixed(2); });
+  var b = data.benchmark;  // the first run's primary benchmark, for reference
+  growthOption.series.push({ name: b.name, type: "line", showSymbol: false, data: pairs(b.date, b.growth),
+    lineStyle: { width: 1, type: "dashed" }, color: "#888" });
+  var growth = draw("chart-growth", growthOption);
   document.getElementById("log-scale").addEventListener("change", function (e) {
     growth.setOption({ yAxis: e.target.checked
       ? { type: "log", min: function (v) { return v.min * 0.95; }, max: function (v) { return v.max * 1.05; } }
