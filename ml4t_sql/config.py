@@ -133,6 +133,9 @@ class Execution:
     delist_after: close a held asset at its last close after this many consecutive trading
         dates without a bar (0 turns it off).
     start, end: the backtest window (inclusive dates); data before `start` still feeds signals.
+    memory_budget_mb: memory for the dense dates x assets arrays of the fold. A window that needs
+        more than half of it is folded in chunks of dates, each loaded from DuckDB and its tables
+        written to the run's staging folder as it goes; the tables are identical either way.
 
     Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
     engine's rule; the defaults are ml4t-sql's own:
@@ -156,6 +159,7 @@ class Execution:
     delist_after: int = 5
     start: dt.date | None = None
     end: dt.date | None = None
+    memory_budget_mb: float = 2048.0
     cash_shortfall: Literal["scale", "sequential", "borrow"] = "scale"
     rounding: Literal["target", "order", "order_snap"] = "target"
 
@@ -351,6 +355,8 @@ def _check_values(cfg: Config, where: str) -> None:
         raise ConfigError(f"{where} [execution] `delist_after`: must be >= 0, got {x.delist_after}")
     if x.start and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
+    if x.memory_budget_mb <= 0:
+        raise ConfigError(f"{where} [execution] `memory_budget_mb`: must be positive, got {x.memory_budget_mb}")
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"

@@ -1,4 +1,5 @@
-"""run(config) -> Run: one backtest, from inputs to published tables.
+"""run(config) -> Run: one backtest, from inputs to published tables. A sweep is the same with
+many variants (ml4t_sql.sweep); both go through `execute`.
 
 The steps, in order, and where each lives:
 
@@ -8,14 +9,17 @@ The steps, in order, and where each lives:
    the [data.quality] policies; snapshot the result       sql/sources/prices.sql
 4. the signals, checked                                   sql/sources/signals.sql, validate.check_signals
 5. the window's calendar and assets                       sql/sources/calendar.sql
-6. targets: built-in top-N SQL or the user's query        strategy.build_targets (sql/strategy/*.sql)
-7. dense arrays of the window's bars and targets          panel.load_panel, panel.load_targets
+6. targets of every variant: built-in SQL or the user's   strategy.build_targets (sql/strategy/*.sql)
+7. dense arrays of the window's bars and targets          panel.load_panel (or panel.iter_panels, in
+                                                          chunks of dates), panel.load_targets
 8. the fold over dates                                    fold.run_fold
-9. tables, benchmarks and metrics                         ledger_tables below, benchmark.benchmark_table,
-                                                          stats.metrics_table
-10. publish atomically to the warehouse                   warehouse.publish
+9. tables, benchmarks and metrics                         tables.big_tables, tables.Totals,
+                                                          benchmark.benchmark_table
+10. publish atomically to the warehouse                   warehouse.Stage
 
-Nothing is written before step 10, so bad input never leaves a partial run.
+Nothing is published before step 10, so bad input never leaves a partial run. A window too big
+for `[execution] memory_budget_mb` is folded chunk by chunk (7-8), its big tables written to the
+run's staging folder as each chunk is done; the tables are the same as in one pass.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import datetime as dt
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,20 +37,44 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import __version__
-from .benchmark import benchmark_table
+from .benchmark import benchmark_table, primary_returns, variant_benchmarks
 from .config import Config, Execution, load_config
-from .fold import CASH_SHORTFALLS, ORDER_STATUSES, ROUNDINGS, TRADE_REASONS, Ledger, Rules, run_fold
-from .panel import load_panel, load_targets
+from .fold import CASH_SHORTFALLS, ROUNDINGS, FoldState, Rules, run_fold
+from .panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
 from .report import write_report
-from .schema import RUN_TABLES, TABLES, conform, with_variant
+from .schema import RUN_TABLES, TABLES, VARIANTS, conform
 from .sources import load_sources
-from .stats import metrics_table
 from .strategy import build_targets
+from .tables import Labels, Totals, big_tables, finish
 from .validate import QualityReport
-from .warehouse import ensure_catalog, publish
+from .warehouse import Stage, ensure_catalog
+
+
+class RunTables(Mapping[str, pl.DataFrame]):
+    """A run's tables as Polars frames: kept in memory, or read from the run's folder when asked
+    for (the big tables of a run folded in chunks are only on disk)."""
+
+    def __init__(self, memory: Mapping[str, pa.Table], folder: Path | None, names: Sequence[str]) -> None:
+        self._memory, self._folder, self._names = dict(memory), folder, list(names)
+        self._frames: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._frames:
+            if name in self._memory:
+                self._frames[name] = pl.from_arrow(self._memory[name])  # type: ignore[assignment]
+            elif name in self._names and self._folder is not None:
+                self._frames[name] = pl.read_parquet(self._folder / f"{name}.parquet")
+            else:
+                raise KeyError(name)
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass
@@ -54,7 +82,7 @@ class Run:
     """A finished backtest: its id, its tables as Polars frames, and where they were written."""
 
     run_id: str
-    tables: dict[str, pl.DataFrame]
+    tables: Mapping[str, pl.DataFrame]
     config: Config
     quality: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -109,133 +137,130 @@ def run(
     warehouse: overrides `[output] warehouse`. write: False keeps the run in memory only.
     progress: called as progress(dates_done, dates_total) during the fold.
     """
+    cfg = load_config(config)
+    out = execute(cfg, [cfg], warehouse=warehouse, write=write, progress=progress)
+    return Run(out.run_id, out.tables, cfg, out.quality, out.path, out.timings)
+
+
+@dataclass
+class Outcome:
+    """What `execute` produced: the run id, the tables, where they went, timings and quality."""
+
+    run_id: str
+    tables: RunTables
+    path: Path | None
+    timings: dict[str, float]
+    quality: dict[str, Any]
+
+
+def execute(
+    base: Config,
+    variants: Sequence[Config],
+    *,
+    combos: Sequence[Mapping[str, Any]] | None = None,
+    warehouse: str | Path | None = None,
+    write: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Outcome:
+    """Steps 2-10 for the variants of one strategy over `base`'s data (a run: one variant).
+
+    `combos` (a sweep's swept values per variant) makes the tables a sweep's: `variant` after
+    `run_id`, plus the `variants` table.
+    """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    cfg = load_config(config)
+    sweep, V = combos is not None, len(variants)
     con = duckdb.connect()
+    stage: Stage | None = None
     try:
         report = QualityReport()
         tick = time.perf_counter()
-        load_sources(con, cfg, report)
+        load_sources(con, base, report)
         timings["load_validate"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
-        build_targets(con, cfg)
+        build_targets(con, base, [v.strategy for v in variants])
         timings["targets"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
-        panel, dates, assets = load_panel(con, cfg.execution.delist_after)
-        targets = load_targets(con, panel.n_dates)
-        x = cfg.execution
-        rules = rules_for([x])
-        timings["panel"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        ledger = run_fold(panel, targets, rules, progress)
-        timings["fold"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
+        dates, assets = window_axes(con)
+        T, N = len(dates), len(assets)
+        labels = Labels(pa.array(dates, pa.date32()), pa.array(assets, pa.string()))
+        targets = load_targets(con, T, V)
+        rules = rules_for([v.execution for v in variants])
         run_id = new_run_id()
-        target_rows = con.sql("select date, asset, weight from final_targets order by date, asset").to_arrow_table()
-        tables = ledger_tables(run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows)
-        tables["benchmark"] = benchmark_table(con, cfg, run_id)
-        tables["metrics"] = metrics_table(run_id, tables, cfg)
+        root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
+        stage = Stage(root, run_id) if write else None
+        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) if write else None
+        totals = Totals(T, V)
+        memory: dict[str, pa.Table] = {}
+        if chunk is None:
+            panel, _, _ = load_panel(con, base.execution.delist_after)
+            timings["panel"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            ledger = run_fold(panel, targets, rules, progress)
+            timings["fold"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            del panel
+            memory.update(big_tables(run_id, ledger, labels, variants=sweep))
+            totals.add(ledger)
+        else:
+            assert stage is not None
+            state = FoldState.start(rules, N, T)
+            for start, stop, panel in iter_panels(con, base.execution.delist_after, T, N, chunk):
+                ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
+                state = ledger.state
+                for name, table in big_tables(run_id, ledger, labels, variants=sweep).items():
+                    stage.write(name, table)
+                totals.add(ledger)
+            timings["panel"], timings["fold"] = 0.0, time.perf_counter() - tick
+            tick = time.perf_counter()
+
+        order = "order by date, variant, asset" if sweep else "order by date, asset"
+        columns = "variant, date, asset, weight" if sweep else "date, asset, weight"
+        target_rows = con.sql(f"select {columns} from final_targets {order}").to_arrow_table()
+        memory["targets"] = finish("targets", run_id, target_rows, variants=sweep)
+        memory["equity"] = totals.equity_table(run_id, labels, variants=sweep)
+        memory["benchmark"] = variant_benchmarks(con, variants, run_id) if sweep else benchmark_table(con, base, run_id)
+        bench = primary_returns(memory["benchmark"]) if memory["benchmark"].num_rows else None
+        memory["metrics"] = totals.metrics_table(run_id, variants, bench, variants=sweep)
+        if combos is not None:
+            memory["variants"] = variants_table(run_id, combos)
         timings["tables"] = time.perf_counter() - tick
-        tables["runs"] = runs_row(con, cfg, run_id, report, dates, len(assets), time.perf_counter() - started)
+        memory["runs"] = runs_row(con, base, run_id, report, dates, N, time.perf_counter() - started)
+
+        path = None
+        if stage is not None:
+            tick = time.perf_counter()
+            for name, table in memory.items():
+                stage.write(name, table)
+            path = stage.commit()
+            if not ensure_catalog(root):
+                report.warnings.append(
+                    f"{root / 'ml4t.duckdb'} is held open by another process: the run is saved in {path}, "
+                    "and its views will be created by the next run (ml4t_sql.connect reads it now)"
+                )
+            timings["write"] = time.perf_counter() - tick
     finally:
+        if stage is not None:
+            stage.__exit__(None, None, None)  # removes the staged files unless committed
         con.close()
-
-    path = None
-    if write:
-        tick = time.perf_counter()
-        root = Path(warehouse) if warehouse is not None else cfg.resolve(cfg.output.warehouse)
-        path = publish(root, run_id, tables)
-        if not ensure_catalog(root):
-            report.warnings.append(
-                f"{root / 'ml4t.duckdb'} is held open by another process: the run is saved in {path}, "
-                "and its views will be created by the next run (ml4t_sql.connect reads it now)"
-            )
-        timings["write"] = time.perf_counter() - tick
     timings["total"] = time.perf_counter() - started
-    frames = {name: pl.from_arrow(tables[name]) for name in RUN_TABLES}
-    return Run(run_id, frames, cfg, report.as_dict(), path, timings)  # type: ignore[arg-type]
+    names = [*RUN_TABLES, *(["variants"] if sweep else [])]
+    return Outcome(run_id, RunTables(memory, path, names), path, timings, report.as_dict())
 
 
-def ledger_tables(
-    run_id: str, ledger: Ledger, dates: pa.Array, assets: pa.Array, target_rows: pa.Table, *, variants: bool = False
-) -> dict[str, pa.Table]:
-    """The fold's index-keyed arrays as the output tables of schema.TABLES.
-
-    With `variants` (a sweep), every table keeps the fold's `variant` after `run_id`, and
-    `target_rows` must start with it.
-    """
-
-    def date_of(idx: np.ndarray) -> pa.Array:
-        valid = idx >= 0
-        taken = pc.take(dates, pa.array(np.where(valid, idx, 0)))
-        return taken if valid.all() else pc.if_else(pa.array(valid), taken, pa.scalar(None, pa.date32()))
-
-    def asset_of(idx: np.ndarray) -> pa.Array:
-        return pc.take(assets, pa.array(idx))
-
-    def label(names: Sequence[str], codes: np.ndarray) -> pa.Array:
-        return pc.take(pa.array(names, pa.string()), pa.array(codes))
-
-    e = ledger.equity
-    n_variants = int(e["variant"].max()) + 1 if e["variant"].size else 1
-    equity = pa.table({"date": date_of(e["date"]), **{k: e[k] for k in TABLES["equity"].names[2:]}})
-
-    p = ledger.positions
-    nav = e["nav"][p["date"] * n_variants + p["variant"]]
-    positions = pa.table(
+def variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """A sweep's `variants` table: each variant's number, a readable name and its values."""
+    table = pa.table(
         {
-            "date": date_of(p["date"]),
-            "asset": asset_of(p["asset"]),
-            "shares": p["shares"],
-            "close": p["close"],
-            "market_value": p["shares"] * p["close"],
-            "weight": p["shares"] * p["close"] / nav,
+            "run_id": pa.array([run_id] * len(combos), pa.string()),
+            "variant": pa.array(range(len(combos)), pa.int64()),
+            "name": pa.array([", ".join(f"{k}={v}" for k, v in c.items()) for c in combos], pa.string()),
+            "params": pa.array([json.dumps(dict(c), sort_keys=True) for c in combos], pa.string()),
         }
     )
-
-    t = ledger.trades
-    trades = pa.table(
-        {
-            "date": date_of(t["date"]),
-            "asset": asset_of(t["asset"]),
-            "side": label(("buy", "sell"), (t["shares"] < 0).astype(np.int8)),
-            "shares": np.abs(t["shares"]),
-            "price": t["price"],
-            "notional": t["notional"],
-            "commission": t["commission"],
-            "slippage_cost": t["slippage_cost"],
-            "reason": label(TRADE_REASONS, t["reason"]),
-            "decision_date": date_of(t["decision"]),
-        }
-    )
-
-    o = ledger.orders
-    orders = pa.table(
-        {
-            "decision_date": date_of(o["decision"]),
-            "fill_date": date_of(o["fill"]),
-            "asset": asset_of(o["asset"]),
-            "target_weight": o["weight"],
-            "decision_price": o["price"],
-            "target_shares": o["target"],
-            "order_shares": o["order"],
-            "filled_shares": o["filled"],
-            "status": label(ORDER_STATUSES, o["status"]),
-        }
-    )
-    out = {"equity": equity, "positions": positions, "trades": trades, "orders": orders}
-    if not variants:
-        out["targets"] = target_rows
-        return {name: conform(name, _with_run_id(run_id, table)) for name, table in out.items()}
-    for name, source in (("equity", e), ("positions", p), ("trades", t), ("orders", o)):
-        out[name] = out[name].add_column(0, "variant", pa.array(source["variant"]))
-    out["targets"] = target_rows
-    return {name: with_variant(name, _with_run_id(run_id, table)) for name, table in out.items()}
+    return table.cast(VARIANTS.schema)
 
 
 def rules_for(executions: Sequence[Execution]) -> Rules:
@@ -250,10 +275,6 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         cash_shortfall=np.array([CASH_SHORTFALLS.index(x.cash_shortfall) for x in executions], dtype=np.int64),
         rounding=np.array([ROUNDINGS.index(x.rounding) for x in executions], dtype=np.int64),
     )
-
-
-def _with_run_id(run_id: str, table: pa.Table) -> pa.Table:
-    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, pa.string()))
 
 
 def runs_row(

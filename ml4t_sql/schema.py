@@ -165,6 +165,7 @@ def conform(name: str, table: pa.Table) -> pa.Table:
         return table
     return table.cast(contract.schema, safe=True)
 
+
 VARIANT = ("variant", pa.int64(), "variant number of a sweep (see the variants table)")
 VARIANTS = Table(
     "variants",

@@ -48,14 +48,8 @@ information_ratio           mean(r - b) / std(r - b) * sqrt(P)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from .config import Config
-from .schema import conform
 
 PERIODS_PER_YEAR = 252
 
@@ -176,42 +170,6 @@ def drawdown_durations(nav: np.ndarray, initial_cash: float) -> tuple[int, int]:
     trough = int(np.argmin(wealth / peak))
     episode = int(np.flatnonzero((starts <= trough) & (trough <= ends))[0])
     return int(durations[episode]), int(durations.max())
-
-
-def metrics_table(run_id: str, tables: Mapping[str, pa.Table], cfg: Config) -> pa.Table:
-    """The run table `metrics` from the run's `equity`, `positions`, `trades` and `benchmark`."""
-    equity = tables["equity"]
-    dates = equity["date"].to_numpy()
-    held = tables["positions"]["date"].to_numpy()
-    holdings = np.bincount(np.searchsorted(dates, held), minlength=len(dates)) if len(held) else np.zeros(len(dates))
-    bench = None
-    if "benchmark" in tables and tables["benchmark"].num_rows:
-        primary = tables["benchmark"].filter(pc.field("is_primary")).sort_by("date")
-        if primary["date"].to_numpy().tolist() != dates.tolist():
-            raise ValueError("internal: the primary benchmark's dates differ from the equity dates")
-        bench = primary["return"].to_numpy()
-    metrics = compute_metrics(
-        nav=equity["nav"].to_numpy(),
-        returns=equity["return"].to_numpy(),
-        turnover=equity["turnover"].to_numpy(),
-        costs=equity["costs"].to_numpy(),
-        gross=equity["gross_exposure"].to_numpy(),
-        net=equity["net_exposure"].to_numpy(),
-        holdings=holdings,
-        n_trades=tables["trades"].num_rows,
-        initial_cash=cfg.execution.initial_cash,
-        benchmark=bench,
-        risk_free_rate=cfg.metrics.risk_free_rate,
-        periods_per_year=cfg.metrics.periods_per_year,
-    )
-    table = pa.table(
-        {
-            "run_id": pa.array([run_id] * len(metrics), pa.string()),
-            "metric": pa.array(list(metrics), pa.string()),
-            "value": pa.array(list(metrics.values()), pa.float64()),
-        }
-    )
-    return conform("metrics", table)
 
 
 def _ratio(num: float, den: float) -> float:

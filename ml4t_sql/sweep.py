@@ -26,30 +26,17 @@ import dataclasses
 import difflib
 import itertools
 import json
-import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from .benchmark import primary_returns, variant_benchmarks
 from .config import Config, from_mapping, load_config
 from .errors import ConfigError
-from .fold import run_fold
-from .panel import load_panel, load_targets
-from .pipeline import ledger_tables, new_run_id, rules_for, runs_row
-from .schema import VARIANTS, with_variant
-from .sources import load_sources
-from .stats import compute_metrics
-from .strategy import build_targets
-from .validate import QualityReport
-from .warehouse import ensure_catalog, publish
+from .pipeline import execute
 
 STRATEGY_KEYS = ("signal", "top_n", "weighting", "rebalance", "min_signal")
 EXECUTION_KEYS = (
@@ -143,105 +130,9 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> Sweep:
     """Run every variant of a sweep (see the module docstring); tables keyed by (run_id, variant)."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
     base, combos = load_sweep(config, grid)
-    variants = variant_configs(base, combos)
-    V = len(variants)
-    con = duckdb.connect()
-    try:
-        report = QualityReport()
-        tick = time.perf_counter()
-        load_sources(con, base, report)
-        timings["load_validate"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        build_targets(con, base, [v.strategy for v in variants])
-        timings["targets"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        panel, dates, assets = load_panel(con, base.execution.delist_after)
-        targets = load_targets(con, panel.n_dates, V)
-        rules = rules_for([v.execution for v in variants])
-        timings["panel"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        ledger = run_fold(panel, targets, rules, progress)
-        timings["fold"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        run_id = new_run_id()
-        target_rows = con.sql(
-            "select variant, date, asset, weight from final_targets order by date, variant, asset"
-        ).to_arrow_table()
-        tables = ledger_tables(
-            run_id, ledger, pa.array(dates, pa.date32()), pa.array(assets, pa.string()), target_rows, variants=True
-        )
-        tables["benchmark"] = variant_benchmarks(con, variants, run_id)
-        m, bench = base.metrics, primary_returns(tables["benchmark"])
-        extra = {"benchmark": bench, "risk_free_rate": m.risk_free_rate, "periods_per_year": m.periods_per_year}
-        tables["metrics"] = _metrics(run_id, ledger, rules.initial_cash, panel.n_dates, V, **extra)
-        tables["variants"] = _variants_table(run_id, combos)
-        timings["tables"] = time.perf_counter() - tick
-        tables["runs"] = runs_row(con, base, run_id, report, dates, len(assets), time.perf_counter() - started)
-    finally:
-        con.close()
-
-    path = None
-    if write:
-        tick = time.perf_counter()
-        root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
-        path = publish(root, run_id, tables)
-        ensure_catalog(root)
-        timings["write"] = time.perf_counter() - tick
-    timings["total"] = time.perf_counter() - started
-    frames = {name: pl.from_arrow(table) for name, table in tables.items()}
-    return Sweep(run_id, frames.pop("variants"), frames, path, timings)  # type: ignore[arg-type]
-
-
-def _metrics(run_id: str, ledger: Any, initial_cash: np.ndarray, T: int, V: int, **extra: Any) -> pa.Table:
-    """The metrics of every variant, long: (run_id, variant, metric, value)."""
-    e = ledger.equity
-    nav, ret = e["nav"].reshape(T, V), e["return"].reshape(T, V)
-    turnover, costs, gross = e["turnover"].reshape(T, V), e["costs"].reshape(T, V), e["gross_exposure"].reshape(T, V)
-    p = ledger.positions
-    holdings = np.bincount(p["date"] * V + p["variant"], minlength=T * V).reshape(T, V)
-    n_trades = np.bincount(ledger.trades["variant"], minlength=V)
-    rows: dict[str, list[Any]] = {"variant": [], "metric": [], "value": []}
-    for v in range(V):
-        values = compute_metrics(
-            nav=nav[:, v],
-            returns=ret[:, v],
-            turnover=turnover[:, v],
-            costs=costs[:, v],
-            gross=gross[:, v],
-            holdings=holdings[:, v],
-            n_trades=int(n_trades[v]),
-            initial_cash=float(initial_cash[v]),
-            net=e["net_exposure"].reshape(T, V)[:, v],
-            **extra,
-        )
-        rows["variant"] += [v] * len(values)
-        rows["metric"] += list(values)
-        rows["value"] += list(values.values())
-    table = pa.table(
-        {
-            "run_id": pa.array([run_id] * len(rows["variant"]), pa.string()),
-            "variant": pa.array(rows["variant"], pa.int64()),
-            "metric": pa.array(rows["metric"], pa.string()),
-            "value": pa.array(rows["value"], pa.float64()),
-        }
+    out = execute(
+        base, variant_configs(base, combos), combos=combos, warehouse=warehouse, write=write, progress=progress
     )
-    return with_variant("metrics", table)
-
-
-def _variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table:
-    columns: dict[str, Any] = {
-        "run_id": pa.array([run_id] * len(combos), pa.string()),
-        "variant": pa.array(range(len(combos)), pa.int64()),
-        "name": pa.array([", ".join(f"{k}={v}" for k, v in c.items()) for c in combos], pa.string()),
-        "params": pa.array([json.dumps(dict(c), sort_keys=True) for c in combos], pa.string()),
-    }
-    table = pa.table(columns)
-    assert table.schema.equals(VARIANTS.schema)
-    return table
+    tables = dict(out.tables)
+    return Sweep(out.run_id, tables.pop("variants"), tables, out.path, out.timings)
