@@ -72,3 +72,34 @@ def test_query_errors_are_short(tmp_path: Path, config: Path):
     assert done.returncode == 2 and "nowhere" in done.stderr and "Traceback" not in done.stderr
     empty = cli("query", "select 1", "--warehouse", str(tmp_path / "empty"))
     assert empty.returncode == 2 and "no runs in warehouse" in empty.stderr
+
+
+def on_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with its standard error on a pseudo-terminal; return (status, what it showed)."""
+    import os
+    import pty
+
+    main, replica = pty.openpty()
+    done = subprocess.run([CLI, *args], stdout=subprocess.PIPE, stderr=replica)
+    os.close(replica)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    return done.returncode, shown.decode()
+
+
+def test_progress_goes_to_a_terminal_only(config: Path):
+    """Dates done, rate and time left on stderr when it is a terminal; nothing when piped or quiet."""
+    status, shown = on_terminal("run", str(config))
+    n = PANEL["date"].n_unique()
+    assert status == 0 and f"fold: {n}/{n} dates" in shown and "dates/s" in shown and "s left" in shown
+    assert "dates/s" not in cli("run", str(config)).stderr
+    status, shown = on_terminal("run", str(config), "--quiet")
+    assert status == 0 and "dates/s" not in shown
