@@ -195,7 +195,7 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
     if total == 0:
         report.refuse(InputError("prices", "the input has no rows"))
         return
-    cols = "date, asset, open, high, low, close"
+    cols = "date, asset, open, high, low, close, volume"
     if null_keys:
         sql = f"select {cols} from typed_prices where date is null or asset is null"
         report.refuse(InputError("prices", "NULL date or asset", count=null_keys, rows=_examples(con, sql)))
@@ -209,7 +209,12 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
         hint="keep one row per date and asset",
     )
     rules = (
-        ("bad_price", bad, "is_bad_price", "NULL, NaN, infinite, zero or negative prices"),
+        (
+            "bad_price",
+            bad,
+            "is_bad_price",
+            "NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume",
+        ),
         ("missing_open", missing_open, "is_missing_open", "NULL open"),
         (
             "inconsistent_ohlc",

@@ -85,7 +85,7 @@ def _extra_row(**row: Any) -> pl.DataFrame:
 EARLY = "select date '2021-01-05' as date, 'S0' as asset, 1.0 as weight"
 R = "prices"
 NAN, INF = float("nan"), float("inf")
-BAD_PRICE = "NULL, NaN, infinite, zero or negative prices (1 row)"
+BAD_PRICE = "NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (1 row)"
 ROW = "2021-01-08  S1"  # the offending row, as the message's example table prints it
 
 CASES = [
@@ -255,8 +255,8 @@ def test_at_most_five_offending_rows_are_shown_with_the_total():
     with pytest.raises(InputError) as err:
         ml4t_sql.run({"data": {"prices": eight}, "strategy": STRATEGY}, write=False)
     lines = str(err.value).splitlines()
-    assert lines[0] == "prices: NULL, NaN, infinite, zero or negative prices (8 rows)"
-    assert lines[1].split() == ["date", "asset", "open", "high", "low", "close"]
+    assert lines[0] == "prices: NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (8 rows)"
+    assert lines[1].split() == ["date", "asset", "open", "high", "low", "close", "volume"]
     assert [line.split()[0] for line in lines[2:7]] == [f"2021-01-0{d}" for d in range(4, 9)]
     assert 'bad_price = "drop"' in lines[7]
 

@@ -72,13 +72,14 @@ def test_several_problems_are_reported_together_with_their_rows():
     heads = [e.splitlines()[0] for e in result.errors]
     assert heads == [
         "prices: duplicate (date, asset) keys (1 row)",
-        "prices: NULL, NaN, infinite, zero or negative prices (40 rows)",
+        "prices: NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (40 rows)",
         "prices: NULL open (40 rows)",
     ]
     assert result.report.findings["bad_price"]["examples"][0]["asset"] == "S3"
     report = format_check(result)
     assert (
-        "3 error(s)" in report and "bad_price: NULL, NaN, infinite, zero or negative prices (40), first rows:" in report
+        "3 error(s)" in report
+        and "bad_price: NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (40), first rows:" in report
     )
 
 

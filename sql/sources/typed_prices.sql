@@ -2,7 +2,7 @@
 -- reads:    input_prices (the user's relation; column names come from [data.columns])
 -- produces: typed_prices(date, asset, open, high, low, close, volume, <flags>, <extra columns>)
 -- grain:    one row per input row (duplicate keys are found by validation, not removed here)
--- flags:    is_bad_price     close NULL/NaN/inf/<= 0, or open/high/low NaN/inf/<= 0
+-- flags:    is_bad_price     close NULL/NaN/inf/<= 0, open/high/low NaN/inf/<= 0, or volume NaN/inf/< 0
 --           is_missing_open  open is NULL (and the row has no bad price)
 --           is_inconsistent  high < max(open, close), low > min(open, close) or high < low,
 --                            where those values are present (and the row has no bad price)
@@ -29,6 +29,7 @@ flagged as (
             or coalesce(not isfinite(open) or open <= 0, false)
             or coalesce(not isfinite(high) or high <= 0, false)
             or coalesce(not isfinite(low) or low <= 0, false)
+            or coalesce(not isfinite(volume) or volume < 0, false)
         ) as is_bad_price
     from source
 ),

@@ -32,9 +32,19 @@ def test_each_rule_flags_its_rows_and_only_them(sql):
         bar("HIGHLOW", high=10.2),  # high below close 10.5
         bar("LOWHIGH", low=10.2),  # low above open 10.0
         bar("NOHL", high=None, low=None),  # nothing to check
+        bar("NEGVOLUME", volume=-5.0),
+        bar("NANVOLUME", volume=math.nan),
+        bar("NOVOLUME", volume=None),  # volume is optional
     ]
     frame = pl.DataFrame(
-        rows, schema_overrides={"open": pl.Float64, "high": pl.Float64, "low": pl.Float64, "close": pl.Float64}
+        rows,
+        schema_overrides={
+            "open": pl.Float64,
+            "high": pl.Float64,
+            "low": pl.Float64,
+            "close": pl.Float64,
+            "volume": pl.Float64,
+        },
     )
     got = flags(sql("sources/typed_prices", {"input_prices": frame}, columns=PLAN, extra=()))
     assert got == {
@@ -49,6 +59,9 @@ def test_each_rule_flags_its_rows_and_only_them(sql):
         "HIGHLOW": (False, False, True),
         "LOWHIGH": (False, False, True),
         "NOHL": (False, False, False),
+        "NEGVOLUME": (True, False, False),
+        "NANVOLUME": (True, False, False),
+        "NOVOLUME": (False, False, False),
     }
 
 
