@@ -59,8 +59,8 @@ class Quality:
 
     missing_open: a bar with a NULL open. ``fail``; ``drop`` the row; or ``no_fill``: keep the bar
         (its close values positions and feeds signals) but no order can fill at that open.
-    bad_price: a NULL, NaN, infinite, zero or negative close, or a NaN/infinite/non-positive
-        open, high or low. ``fail`` or ``drop`` the row.
+    bad_price: a NULL, NaN, infinite, zero or negative close, a NaN/infinite/non-positive
+        open, high or low, or a NaN/infinite/negative volume. ``fail`` or ``drop`` the row.
     inconsistent_ohlc: ``high < max(open, close)``, ``low > min(open, close)`` or ``high < low``
         (NULL high/low are not checked). ``fail``; ``drop`` the row (one of its prices is wrong and
         we cannot tell which); or ``keep`` it (the engine trades at the open and values at the
