@@ -120,7 +120,6 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     Call `ensure_catalog` afterwards so that `ml4t.duckdb` has the views.
     """
     check_run_id(run_id)
-    check_run_id(run_id)
     missing = set(RUN_TABLES) - set(tables)
     unknown = set(tables) - set(ALL_TABLES)
     if missing or unknown:  # refused before anything touches the disk
