@@ -3,8 +3,9 @@
 Leaves on the connection, in this order (later ones may read earlier ones):
 
 - `[data.tables]` from files and frames, under their own names;
-- `prices`: a temp table (a snapshot: the input cannot change under the run), after the
-  [data.quality] policies (sql/sources/typed_prices.sql, sql/sources/prices.sql);
+- `typed_prices`: a temp table, the input read once (a snapshot: it cannot change under the
+  run), typed and flagged (sql/sources/typed_prices.sql); `prices`: a view of it after the
+  [data.quality] policies (sql/sources/prices.sql);
 - `signals`: a view (sql/sources/signals.sql), over the signals input or over `prices`;
 - `calendar(date, date_idx)` and `assets(asset, asset_idx)`: the window's dates and assets;
 - `[data.tables]` given as .sql files (they may read everything above);
@@ -63,12 +64,13 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     plan = price_columns(columns, d.columns)
     if plan.date_type != "DATE":
         check_intraday(con, "prices", "input_prices", plan.date, report)
+    # the snapshot: the input is read once, typed and flagged; every check and step reads this table
     con.execute(
-        f"create or replace temp view typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
+        f"create or replace temp table typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
     )
     check_prices(con, d.quality, report)
     con.execute(
-        f"create or replace temp table prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
+        f"create or replace temp view prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
     )
     check_prices_used(con, report)
     note_gaps(con, report, cfg.execution.delist_after)
@@ -121,7 +123,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
             "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
             {"s": cfg.strategy.rebalance or "daily"},
         )
-        check_signal_dates(con, d.quality, report, cfg.strategy.signal, "select date from rebalance_dates")
+        rebalance = "select date from rebalance_dates"
+        check_signal_dates(con, d.quality, report, cfg.strategy.signal, rebalance, separate=d.signals is not None)
     for name, source in deferred.items():
         register(con, name, source, cfg)
     load_benchmarks(con, cfg)

@@ -241,9 +241,13 @@ def note_gaps(con: duckdb.DuckDBPyConnection, report: QualityReport, delist_afte
     no bar means no fill, valuation at the last close, and delisting after `delist_after` dates)."""
     sql = """
         with cal as (select date, row_number() over (order by date) as i from (select distinct date from prices)),
+        spans as (  -- cheap first pass: only assets with fewer bars than dates in their span have gaps
+            select p.asset from prices as p inner join cal as c using (date)
+            group by p.asset having max(c.i) - min(c.i) + 1 > count(*)
+        ),
         bars as (
             select p.asset, p.date, c.i, c.i - lag(c.i) over (partition by p.asset order by c.i) - 1 as missing
-            from prices as p inner join cal as c using (date)
+            from prices as p semi join spans using (asset) inner join cal as c using (date)
         )
         select asset, (select min(date) from cal where cal.i = bars.i - missing) as first_missing,
                missing as missing_dates
@@ -300,7 +304,13 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
 
 
 def check_signal_dates(
-    con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport, signal: str, rebalance_sql: str
+    con: duckdb.DuckDBPyConnection,
+    quality: Quality,
+    report: QualityReport,
+    signal: str,
+    rebalance_sql: str,
+    *,
+    separate: bool = True,
 ) -> None:
     """Rebalance dates of the window on which no asset with a bar has a finite signal.
 
@@ -308,8 +318,9 @@ def check_signal_dates(
     a signal that needs history (12-1 momentum) is NULL there by construction.
     """
     column = f"cast(s.{ident(signal)} as double)"
+    has_bar = "semi join prices as p using (date, asset)" if separate else ""  # signals in prices: a bar each
     finite = f"""
-        select distinct s.date from signals as s inner join prices as p using (date, asset)
+        select distinct s.date from signals as s {has_bar}
         where isfinite({column})
     """
     sql = f"""
