@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,7 +171,8 @@ def execute(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     sweep, V = combos is not None, len(variants)
-    con = duckdb.connect()
+    spill = tempfile.TemporaryDirectory(prefix="ml4t-sql-")
+    con = working_connection(base.execution.memory_budget_mb, Path(spill.name))
     stage: Stage | None = None
     try:
         report = QualityReport()
@@ -245,9 +247,19 @@ def execute(
         if stage is not None:
             stage.__exit__(None, None, None)  # removes the staged files unless committed
         con.close()
+        spill.cleanup()
     timings["total"] = time.perf_counter() - started
     names = [*RUN_TABLES, *(["variants"] if sweep else [])]
     return Outcome(run_id, RunTables(memory, path, names), path, timings, report.as_dict())
+
+
+def working_connection(budget_mb: float, spill: Path) -> duckdb.DuckDBPyConnection:
+    """The run's in-memory DuckDB: half the memory budget (the fold's arrays get the other half),
+    spilling to `spill` beyond it."""
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{max(int(budget_mb // 2), 64)}MB'")  # a number we computed
+    con.execute("set temp_directory = $dir", {"dir": str(spill)})
+    return con
 
 
 def variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table:
