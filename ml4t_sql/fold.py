@@ -350,9 +350,11 @@ def run_fold(
             orders.rows.append((d.date, t0 + t, v, a, d.weight, d.price, d.target, order, filled, status))
 
         if fills:  # in (variant, asset) order within the date
-            columns = fills[0] if len(fills) == 1 else tuple(np.concatenate(c) for c in zip(*fills, strict=True))
+            columns = fills[0]
             if len(fills) > 1:
-                columns = tuple(c[np.argsort(columns[0], kind="stable")] for c in columns)
+                merged = [np.concatenate(c) for c in zip(*fills, strict=True)]
+                by_pair = np.argsort(merged[0], kind="stable")
+                columns = tuple(c[by_pair] for c in merged)
             trades.rows.append((t0 + t, *columns[1:]))
 
         # 3. the close
