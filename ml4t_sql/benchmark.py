@@ -76,7 +76,7 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) ->
     sql = render("reports/benchmark", has_benchmark=has_benchmark)
     params = {"initial_cash": cfg.execution.initial_cash, "primary": "benchmark" if has_benchmark else "universe"}
     rows = con.sql(f"{sql} order by series, date", params=params).to_arrow_table()
-    rows = rows.add_column(0, "run_id", pa.array([run_id] * rows.num_rows, pa.string()))
+    rows = rows.add_column(0, "run_id", pa.repeat(pa.scalar(run_id, pa.string()), rows.num_rows))
     return conform("benchmark", rows)
 
 

@@ -42,7 +42,7 @@ class Labels:
 
 def finish(name: str, run_id: str, table: pa.Table, *, variants: bool) -> pa.Table:
     """`run_id` first, then checked against the contract of `name` (with `variant`: a sweep's)."""
-    table = table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, pa.string()))
+    table = table.add_column(0, "run_id", pa.repeat(pa.scalar(run_id, pa.string()), table.num_rows))
     return with_variant(name, table) if variants else conform(name, table)
 
 
