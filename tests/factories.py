@@ -142,7 +142,7 @@ def make_targets(
             raw = [rng.random() + 0.05 for _ in chosen]
             total = 1.0 if rng.random() < 0.5 else rng.uniform(0.3, 1.0)
             weights = [r / sum(raw) * total for r in raw]
-        rows.extend((d, a, w) for a, w in zip(chosen, weights))
+        rows.extend((d, a, w) for a, w in zip(chosen, weights, strict=True))
     return pl.DataFrame(rows, schema=TARGET_SCHEMA, orient="row")
 
 
@@ -171,3 +171,17 @@ def targets_from_frame(targets: pl.DataFrame) -> tuple[dict, set]:
     for d, a, w in targets.select("date", "asset", "weight").iter_rows():
         out.setdefault(d, {})[a] = w
     return out, set(out)
+
+
+def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, **execution):
+    """ml4t-sql on `prices` with `targets` as a custom strategy (rebalance dates = its dates)."""
+    import ml4t_sql
+
+    return ml4t_sql.run(
+        {
+            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"}},
+            "strategy": {"sql": "select date, asset, weight from my_targets"},
+            "execution": execution,
+        },
+        write=False,
+    )

@@ -157,7 +157,10 @@ def simulate(
             live = [o for o in sent if o["status"] is None]
 
             def fill(o, q, side, price):
-                """Book a fill of q > 0 shares (q = 0 books nothing). Returns the notional."""
+                """Book a fill of q > 0 shares (q = 0 books nothing). Returns the notional.
+
+                Called only within this date's iteration, so `t` and `decision` are this date's.
+                """
                 nonlocal traded_notional, costs
                 a = o["asset"]
                 signed = q if side == "buy" else -q
@@ -166,7 +169,7 @@ def simulate(
                     return 0.0
                 notional = q * price
                 comm = commission * notional
-                slip = q * open_of[(t, a)] * slippage
+                slip = q * open_of[(t, a)] * slippage  # noqa: B023 (this date's t)
                 new = shares.get(a, 0.0) + signed
                 if new == 0:
                     shares.pop(a, None)
@@ -175,9 +178,9 @@ def simulate(
                 traded_notional += notional
                 costs += comm + slip
                 trades.append(
-                    dict(date=t, asset=a, side=side, shares=q, price=price, notional=notional,
+                    dict(date=t, asset=a, side=side, shares=q, price=price, notional=notional,  # noqa: B023
                          commission=comm, slippage_cost=slip, reason="rebalance",
-                         decision_date=decision["date"])
+                         decision_date=decision["date"])  # noqa: B023
                 )
                 return notional
 

@@ -17,26 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import bars_from_prices, make_prices, make_targets, shuffled, targets_from_frame
+from tests.factories import bars_from_prices, make_prices, make_targets, run_engine, shuffled, targets_from_frame
 from tests.reference import simulate
 
 REL = 1e-9
 
 
 # --- running both ------------------------------------------------------------------------------
-
-
-def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, **execution):
-    import ml4t_sql
-
-    return ml4t_sql.run(
-        {
-            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"}},
-            "strategy": {"sql": "select date, asset, weight from my_targets"},
-            "execution": execution,
-        },
-        write=False,
-    )
 
 
 def run_reference(prices: pl.DataFrame, targets: pl.DataFrame, **execution) -> dict:
@@ -97,7 +84,7 @@ def compare_table(name: str, engine: pl.DataFrame, expected: list[dict], keys: l
             if not close_enough(g[col], w[col], floor):
                 bad.append(col)
         if bad:
-            problems.append(f"{name} {dict(zip(keys, key))}: {bad} differ\n  engine:    "
+            problems.append(f"{name} {dict(zip(keys, key, strict=True))}: {bad} differ\n  engine:    "
                             f"{ {c: g[c] for c in bad} }\n  reference: { {c: w[c] for c in bad} }")
     return problems
 

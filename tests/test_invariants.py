@@ -8,23 +8,10 @@ import polars as pl
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_prices, make_targets
+from tests.factories import make_prices, make_targets, run_engine
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TERMINAL = {"filled", "scaled", "cancelled", "skipped"}
-
-
-def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, **execution):
-    import ml4t_sql
-
-    return ml4t_sql.run(
-        {
-            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"}},
-            "strategy": {"sql": "select date, asset, weight from my_targets"},
-            "execution": execution,
-        },
-        write=False,
-    )
 
 
 def rows(df: pl.DataFrame) -> list[dict]:
@@ -169,7 +156,7 @@ def test_every_order_resolves_on_the_next_bar(case):
     prices, targets, execution = case
     run = run_engine(prices, targets, **execution)
     days = calendar_of(prices)
-    next_day = dict(zip(days, days[1:]))
+    next_day = dict(zip(days, days[1:], strict=False))
     tradable = {(d, a) for d, a, o in prices.select("date", "asset", "open").iter_rows() if o is not None}
     has_bar = {(d, a) for d, a in prices.select("date", "asset").iter_rows()}
     rebalance = set(targets.get_column("date").to_list())
@@ -224,7 +211,7 @@ def test_every_order_resolves_on_the_next_bar(case):
 def same_rows(full: list[dict], cut: list[dict], what: str) -> None:
     """Rows equal, floats to 1e-12 (a look-ahead shows up far above that)."""
     assert len(full) == len(cut), f"{what}: {len(full)} rows in the full run, {len(cut)} after truncation"
-    for f, c in zip(full, cut):
+    for f, c in zip(full, cut, strict=True):
         assert f.keys() == c.keys()
         for k in f:
             if isinstance(f[k], float) and isinstance(c[k], float):
@@ -264,7 +251,7 @@ def test_truncating_the_future_changes_nothing_before(case, where):
     assert all(r["status"] in ("pending", "skipped") and r["fill_date"] is None for r in b)
     if execution["sizing"] == "decision_close":
         assert [r["asset"] for r in a] == [r["asset"] for r in b]
-        for f, c in zip(a, b):
+        for f, c in zip(a, b, strict=True):
             assert rel_close(f["order_shares"], c["order_shares"], 1e-12, 1e-9), (f, c)
             assert (f["status"] == "skipped") == (c["status"] == "skipped"), (f, c)
 
