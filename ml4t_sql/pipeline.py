@@ -298,9 +298,9 @@ def runs_row(
     n_assets: int,
     elapsed: float,
 ) -> pa.Table:
-    fingerprint = con.sql(
-        "select (select sum(hash(p))::varchar from prices p) || '-' || (select sum(hash(s))::varchar from signals s)"
-    ).fetchall()[0][0]
+    # signals sitting in prices are already in the prices' hash: hash them apart only when separate
+    signals = "(select sum(hash(s))::varchar from signals s)" if cfg.data.signals is not None else "'in prices'"
+    fingerprint = con.sql(f"select (select sum(hash(p))::varchar from prices p) || '-' || {signals}").fetchall()[0][0]
     row = {
         "run_id": run_id,
         "created_at": dt.datetime.now(dt.UTC),
