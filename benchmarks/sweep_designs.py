@@ -30,13 +30,13 @@ sys.path.insert(0, str(HERE))
 from panel import write_panel  # noqa: E402
 
 import ml4t_sql  # noqa: E402
-from ml4t_sql.fold import run_fold  # noqa: E402
-from ml4t_sql.panel import load_panel, load_targets  # noqa: E402
+from ml4t_sql.data.panel import load_panel, load_targets  # noqa: E402
+from ml4t_sql.data.quality import QualityReport  # noqa: E402
+from ml4t_sql.data.sources import load_sources  # noqa: E402
+from ml4t_sql.engine.fold import run_fold  # noqa: E402
 from ml4t_sql.pipeline import rules_for  # noqa: E402
-from ml4t_sql.sources import load_sources  # noqa: E402
-from ml4t_sql.strategy import build_targets  # noqa: E402
-from ml4t_sql.sweep import load_sweep, sweep, variant_configs  # noqa: E402
-from ml4t_sql.validate import QualityReport  # noqa: E402
+from ml4t_sql.strategy.targets import build_targets  # noqa: E402
+from ml4t_sql.sweeps import load_sweep, sweep, variant_configs  # noqa: E402
 
 GRID = {
     "top_n": [5, 10, 15, 20, 25, 30, 35, 40, 45, 50],

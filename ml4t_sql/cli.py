@@ -23,13 +23,13 @@ import duckdb
 import polars as pl
 
 from . import __version__
-from .check import check, format_check
 from .errors import Ml4tError
 from .pipeline import run
-from .report import compare_metrics, render_compare, write_report
-from .runs import format_runs, list_runs, load_runs
-from .sweep import sweep
-from .warehouse import connect
+from .report.tearsheet import compare_metrics, render_compare, write_report
+from .store.runs import format_runs, list_runs, load_runs
+from .store.warehouse import connect
+from .sweeps import sweep
+from .validation import check, format_check
 
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
 

@@ -40,17 +40,17 @@ import polars as pl
 import pyarrow as pa
 
 from . import __version__
-from .benchmark import benchmark_table, primary_returns, variant_benchmarks
 from .config import Config, Execution, load_config
-from .fold import CASH_SHORTFALLS, ROUNDINGS, FoldState, Rules, run_fold
-from .panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
-from .report import write_report
+from .data.panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
+from .data.quality import QualityReport
+from .data.sources import load_sources
+from .engine.fold import CASH_SHORTFALLS, ROUNDINGS, FoldState, Rules, run_fold
+from .report.tearsheet import write_report
+from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
+from .results.tables import Labels, Totals, big_tables, finish
 from .schema import RUN_TABLES, TABLES, VARIANTS, conform
-from .sources import load_sources
-from .strategy import build_targets
-from .tables import Labels, Totals, big_tables, finish
-from .validate import QualityReport
-from .warehouse import Stage, ensure_catalog
+from .store.warehouse import Stage, ensure_catalog
+from .strategy.targets import build_targets
 
 
 class RunTables(Mapping[str, pl.DataFrame]):

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml4t_sql.check import check, format_check
+from ml4t_sql.validation import check, format_check
 
 from .test_inputs import PANEL
 

@@ -19,7 +19,7 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.schema import RUN_TABLES
-from ml4t_sql.warehouse import DB_NAME, run_folders
+from ml4t_sql.store.warehouse import DB_NAME, run_folders
 
 from .factories import make_prices
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml4t_sql.fold import FoldState, Ledger, Panel, Rules, Targets, run_fold
+from ml4t_sql.engine.fold import FoldState, Ledger, Panel, Rules, Targets, run_fold
 
 
 def random_case(seed: int, n_dates: int = 40, n_assets: int = 7, n_variants: int = 3):

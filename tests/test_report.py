@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import ml4t_sql
-from ml4t_sql.report import RELATIONS, load_run, render_compare, render_report, report_data
+from ml4t_sql.report.tearsheet import RELATIONS, render_compare, render_report, report_data
+from ml4t_sql.store.runs import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 CHARTS = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ml4t_sql
-from ml4t_sql.runs import list_runs, resolve_run_id
+from ml4t_sql.store.runs import list_runs, resolve_run_id
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "ml4t-sql")
@@ -82,7 +82,7 @@ def test_unknown_run_and_empty_warehouse_are_short_errors(warehouse, tmp_path: P
 
 
 def test_a_sweep_is_listed_without_headline_metrics_and_has_no_single_report(tmp_path: Path):
-    from ml4t_sql.sweep import sweep
+    from ml4t_sql.sweeps import sweep
 
     from .test_inputs import PANEL, STRATEGY
 

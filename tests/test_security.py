@@ -21,8 +21,8 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.errors import ConfigError, InputError, Ml4tError
+from ml4t_sql.store.warehouse import check_run_id, publish
 from ml4t_sql.templates import ident, render_user
-from ml4t_sql.warehouse import check_run_id, publish
 
 from .test_inputs import PANEL
 

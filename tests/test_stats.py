@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import ml4t_sql
-from ml4t_sql.stats import compute_metrics, drawdown_durations
+from ml4t_sql.results.metrics import compute_metrics, drawdown_durations
 from ml4t_sql.templates import render
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import ml4t_sql
-from ml4t_sql.panel import chunk_dates
-from ml4t_sql.sweep import sweep
+from ml4t_sql.data.panel import chunk_dates
+from ml4t_sql.sweeps import sweep
 
 from .factories import make_prices
 

@@ -12,7 +12,7 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.errors import ConfigError
-from ml4t_sql.sweep import load_sweep, sweep
+from ml4t_sql.sweeps import load_sweep, sweep
 
 from .factories import make_prices
 

@@ -14,7 +14,7 @@ import pytest
 import ml4t_sql
 from ml4t_sql.errors import Ml4tError
 from ml4t_sql.schema import RUN_TABLES, TABLES
-from ml4t_sql.warehouse import _HOST, DB_NAME, connect, ensure_catalog, run_folders, sweep_staging
+from ml4t_sql.store.warehouse import _HOST, DB_NAME, connect, ensure_catalog, run_folders, sweep_staging
 
 from .test_inputs import PANEL
 
@@ -155,7 +155,7 @@ def test_a_catalog_that_is_not_a_database_is_set_aside_and_rebuilt(tmp_path: Pat
 
 
 def test_a_failed_publish_leaves_no_staging(tmp_path: Path):
-    from ml4t_sql.warehouse import publish
+    from ml4t_sql.store.warehouse import publish
 
     with pytest.raises(Ml4tError, match="missing"):
         publish(tmp_path, "r1", {})

@@ -20,7 +20,8 @@ import time
 from typing import Any
 
 import ml4t_sql
-import ml4t_sql.warehouse as wh
+import ml4t_sql.pipeline  # noqa: F401  (the library loads once, in the parent: forks are cheap trials)
+import ml4t_sql.store.warehouse as wh
 
 
 def _die() -> None:

@@ -1,4 +1,4 @@
-"""sql/reports/benchmark.sql: both series with a NAV from the initial cash; the primary one flagged."""
+"""sql/results/benchmark.sql: both series with a NAV from the initial cash; the primary one flagged."""
 
 import datetime as dt
 
@@ -11,7 +11,7 @@ def test_navs_compound_from_the_initial_cash_and_primary_is_the_users_benchmark(
     universe = [{"date": d, "return": r} for d, r in zip(D, (0.0, 0.1, -0.5), strict=True)]
     bench = [{"date": d, "return": r} for d, r in zip(D, (0.0, 0.2, 0.25), strict=True)]
     out = sql(
-        "reports/benchmark",
+        "results/benchmark",
         {"universe_returns": universe, "benchmark_returns": bench},
         {"initial_cash": 100.0, "primary": "benchmark"},
         has_benchmark=True,
@@ -25,7 +25,7 @@ def test_navs_compound_from_the_initial_cash_and_primary_is_the_users_benchmark(
 
 def test_without_a_benchmark_only_the_universe_which_is_primary(sql):
     universe = [{"date": D[0], "return": 0.0}, {"date": D[1], "return": 0.1}]
-    out = sql("reports/benchmark", {"universe_returns": universe}, {"initial_cash": 10.0, "primary": "universe"},
+    out = sql("results/benchmark", {"universe_returns": universe}, {"initial_cash": 10.0, "primary": "universe"},
               has_benchmark=False)  # fmt: skip
     assert [(r["series"], r["nav"], r["is_primary"]) for r in out] == [
         ("universe", 10.0, True), ("universe", pytest.approx(11.0), True),

@@ -1,4 +1,4 @@
-"""sql/reports/benchmark_input.sql: our names and types; UTC timestamps become their UTC date."""
+"""sql/sources/benchmark_input.sql: our names and types; UTC timestamps become their UTC date."""
 
 import datetime as dt
 
@@ -9,7 +9,7 @@ from ml4t_sql.templates import render
 
 
 def test_renames_and_casts_a_date_column(sql):
-    rows = sql("reports/benchmark_input", {"input_benchmark": [{"day": dt.date(2020, 1, 2), "ret": 1}]},
+    rows = sql("sources/benchmark_input", {"input_benchmark": [{"day": dt.date(2020, 1, 2), "ret": 1}]},
                date="day", value="ret", utc=False)  # fmt: skip
     assert rows == [{"date": dt.date(2020, 1, 2), "value": 1.0}]
     assert isinstance(rows[0]["value"], float)
@@ -21,6 +21,6 @@ def test_utc_timestamps_become_their_utc_date_whatever_the_session_time_zone():
         con = duckdb.connect()
         con.execute(f"set TimeZone = '{zone}'")
         con.register("input_benchmark", frame.to_arrow())
-        rows = con.sql(render("reports/benchmark_input", date="date", value="return", utc=True)).fetchall()
+        rows = con.sql(render("sources/benchmark_input", date="date", value="return", utc=True)).fetchall()
         con.close()
         assert rows == [(dt.date(2020, 1, 2), 0.01)], zone

@@ -1,4 +1,4 @@
-"""sql/reports/benchmark_returns.sql: a benchmark on the window's calendar; off-calendar rows compound forward."""
+"""sql/sources/benchmark_returns.sql: a benchmark on the window's calendar; off-calendar rows compound forward."""
 
 import datetime as dt
 
@@ -18,14 +18,14 @@ def test_returns_on_the_calendar_first_date_zero_weekend_row_compounds_into_mond
         {"date": D[3], "value": 0.03},
         {"date": dt.date(2020, 1, 8), "value": 0.9},  # after the window: dropped
     ]
-    out = sql("reports/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="return")
+    out = sql("sources/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="return")
     assert [r["date"] for r in out] == D
     assert [r["return"] for r in out] == pytest.approx([0.0, 0.02, 1.10 * 0.95 - 1, 0.03], abs=1e-15)
 
 
 def test_a_date_without_benchmark_row_has_return_zero(sql):
     rows = [{"date": D[0], "value": 0.0}, {"date": D[1], "value": 0.02}, {"date": D[3], "value": 0.03}]
-    out = sql("reports/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="return")
+    out = sql("sources/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="return")
     assert [r["return"] for r in out] == pytest.approx([0.0, 0.02, 0.0, 0.03], abs=1e-15)
 
 
@@ -38,5 +38,5 @@ def test_prices_become_returns_from_the_last_price_at_or_before_the_previous_dat
         {"date": D[2], "value": 99.0},
         {"date": D[3], "value": 99.0},
     ]
-    out = sql("reports/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="price")
+    out = sql("sources/benchmark_returns", {"benchmark_input": rows, "calendar": CALENDAR}, kind="price")
     assert [r["return"] for r in out] == pytest.approx([0.0, 0.1, 99 / 110 - 1, 0.0], abs=1e-15)

@@ -5,7 +5,7 @@ import math
 
 import polars as pl
 
-from ml4t_sql.validate import PriceColumns
+from ml4t_sql.data.quality import PriceColumns
 
 D = dt.date(2020, 1, 2)
 PLAN = PriceColumns("date", "asset", "open", "high", "low", "close", "volume", (), "DATE")

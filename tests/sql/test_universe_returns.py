@@ -1,4 +1,4 @@
-"""sql/reports/universe_returns.sql: equal weight over assets with a bar today and on the previous trading date."""
+"""sql/results/universe_returns.sql: equal weight over assets with a bar today and on the previous trading date."""
 
 import datetime as dt
 
@@ -20,7 +20,7 @@ def test_mean_of_close_to_close_returns_gaps_and_new_listings_left_out(sql):
     ]  # fmt: skip
     calendar = [{"date": d, "date_idx": i} for i, d in enumerate((D1, D2, D3))]
     assets = [{"asset": a, "asset_idx": i} for i, a in enumerate("ABC")]
-    out = sql("reports/universe_returns", {"prices": prices, "calendar": calendar, "assets": assets})
+    out = sql("results/universe_returns", {"prices": prices, "calendar": calendar, "assets": assets})
     assert [(r["date"], r["n_assets"]) for r in out] == [(D1, 0), (D2, 1), (D3, 2)]
     assert [r["return"] for r in out] == pytest.approx([0.0, 0.1, (0.0 + 0.2) / 2], abs=1e-15)
 
@@ -29,5 +29,5 @@ def test_a_date_where_no_asset_has_two_bars_returns_zero(sql):
     prices = [bar(D1, "A", 10.0), bar(D2, "B", 10.0)]
     calendar = [{"date": D1, "date_idx": 0}, {"date": D2, "date_idx": 1}]
     assets = [{"asset": "A", "asset_idx": 0}, {"asset": "B", "asset_idx": 1}]
-    out = sql("reports/universe_returns", {"prices": prices, "calendar": calendar, "assets": assets})
+    out = sql("results/universe_returns", {"prices": prices, "calendar": calendar, "assets": assets})
     assert [(r["return"], r["n_assets"]) for r in out] == [(0.0, 0), (0.0, 0)]

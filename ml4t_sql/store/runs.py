@@ -12,11 +12,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from .errors import Ml4tError
-from .report import load_run
-from .templates import render
+from ..errors import Ml4tError
+from ..schema import TABLES
+from ..templates import render
+from .warehouse import check_run_id
 
+INPUT_TABLES = ("runs", "equity", "positions", "trades", "benchmark", "metrics")
+"""The tables a report or a comparison reads."""
 LATEST = "latest"
 """A run id that names the warehouse's most recent run."""
 
@@ -49,6 +53,23 @@ def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
         return run_id
     runs = list_runs(warehouse)
     return str(runs["run_id"][-1])
+
+
+def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
+    """One run's tables, read from `<warehouse>/runs/<run_id>/` (missing tables come back empty)."""
+    folder = Path(warehouse) / "runs" / check_run_id(run_id)
+    if not (folder / "runs.parquet").is_file():
+        known = sorted(p.name for p in (Path(warehouse) / "runs").glob("*") if (p / "runs.parquet").is_file())
+        hint = f"; runs there: {', '.join(known[-5:])}" if known else ""
+        raise Ml4tError(f"no run {run_id!r} in warehouse {Path(warehouse).resolve()}{hint}")
+    if (folder / "variants.parquet").is_file():
+        raise Ml4tError(f"run {run_id!r} is a sweep: a report covers one run; compare its variants with Sweep.compare")
+    return {
+        name: pq.read_table(folder / f"{name}.parquet")
+        if (folder / f"{name}.parquet").is_file()
+        else TABLES[name].schema.empty_table()
+        for name in INPUT_TABLES
+    }
 
 
 def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, pa.Table]]:

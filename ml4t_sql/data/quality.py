@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
-from .config import Columns, Quality
-from .errors import InputError
-from .templates import ident, is_ident
+from ..config import Columns, Quality
+from ..errors import InputError
+from ..templates import ident, is_ident
 
 EXAMPLES = 5
 NUMERIC = re.compile(

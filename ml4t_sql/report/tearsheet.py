@@ -23,19 +23,17 @@ from typing import Any
 import duckdb
 import jinja2
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .errors import Ml4tError
-from .schema import TABLES
-from .templates import render
-from .warehouse import check_run_id
+from ..errors import Ml4tError
+from ..schema import TABLES
+from ..store.runs import INPUT_TABLES
+from ..templates import render
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 ECHARTS_VERSION = "6.1.0"
 ROLLING_WINDOW = 126
 """Trailing window of the rolling statistics, in trading dates (six months)."""
 TOP_CONTRIBUTORS = 10
-INPUT_TABLES = ("runs", "equity", "positions", "trades", "benchmark", "metrics")
 RELATIONS = (
     "equity_curve",
     "drawdowns",
@@ -84,23 +82,6 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "tracking_error": ("Benchmark", "Tracking error", "pct"),
     "information_ratio": ("Benchmark", "Information ratio", "ratio"),
 }
-
-
-def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
-    """One run's tables, read from `<warehouse>/runs/<run_id>/` (missing tables come back empty)."""
-    folder = Path(warehouse) / "runs" / check_run_id(run_id)
-    if not (folder / "runs.parquet").is_file():
-        known = sorted(p.name for p in (Path(warehouse) / "runs").glob("*") if (p / "runs.parquet").is_file())
-        hint = f"; runs there: {', '.join(known[-5:])}" if known else ""
-        raise Ml4tError(f"no run {run_id!r} in warehouse {Path(warehouse).resolve()}{hint}")
-    if (folder / "variants.parquet").is_file():
-        raise Ml4tError(f"run {run_id!r} is a sweep: a report covers one run; compare its variants with Sweep.compare")
-    return {
-        name: pq.read_table(folder / f"{name}.parquet")
-        if (folder / f"{name}.parquet").is_file()
-        else TABLES[name].schema.empty_table()
-        for name in INPUT_TABLES
-    }
 
 
 def report_data(

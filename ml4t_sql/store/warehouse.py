@@ -42,8 +42,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import Ml4tError
-from .schema import RUN_TABLES, VARIANTS
+from ..errors import Ml4tError
+from ..schema import RUN_TABLES, VARIANTS
 
 DB_NAME = "ml4t.duckdb"
 ALL_TABLES = (*RUN_TABLES, VARIANTS.name)

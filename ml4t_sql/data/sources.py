@@ -20,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 
+from ..config import Config
+from ..errors import ConfigError, InputError
+from ..templates import render
 from .benchmark import load_benchmarks
-from .config import Config
-from .errors import ConfigError, InputError
 from .inputs import register
-from .templates import render
-from .validate import (
+from .quality import (
     QualityReport,
     check_date_column,
     check_intraday,

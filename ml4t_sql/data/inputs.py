@@ -13,9 +13,9 @@ from typing import Any
 
 import duckdb
 
-from .config import Config
-from .errors import ConfigError, InputError
-from .templates import ident, render_user
+from ..config import Config
+from ..errors import ConfigError, InputError
+from ..templates import ident, render_user
 
 _GLOB_CHARS = set("*?[")
 

@@ -1,14 +1,13 @@
-"""Benchmarks of a run: the user's `[data] benchmark` and the built-in equal-weight universe.
+"""Benchmark input: the user's `[data] benchmark` and the built-in equal-weight universe as daily returns.
 
-Both become daily returns on the window's calendar, in SQL (sql/reports/):
+Both become daily returns on the window's calendar, in SQL:
 
-- `benchmark_input` -> `benchmark_returns`: the user's relation, `(date, return)` or
-  `(date, price)` (a `price` or `close` column), checked here before anything runs;
-- `universe_returns`: every asset of `prices`, equally weighted, rebalanced daily, no costs;
-- `benchmark`: both series with their NAV (the initial cash invested at the first date's close),
-  written as the run table `benchmark`. The primary series (`is_primary`), against which alpha,
-  beta, tracking error and the information ratio are measured, is the user's benchmark when there
-  is one, else the universe.
+- `benchmark_input` -> `benchmark_returns` (sql/sources/): the user's relation, `(date, return)`
+  or `(date, price)` (a `price` or `close` column), checked here before anything runs;
+- `universe_returns` (sql/results/): every asset of `prices`, equally weighted, rebalanced daily,
+  no costs.
+
+ml4t_sql.results.benchmark turns them into the run table `benchmark`.
 
 The first window date's return is 0 for every series, as for the strategy, whose cash is first
 invested at the next open: all curves start together at the first date's close.
@@ -17,19 +16,14 @@ invested at the next open: all curves start together at the first date's close.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .config import Config
-from .errors import InputError
+from ..config import Config
+from ..errors import InputError
+from ..templates import ident, render
 from .inputs import register
-from .schema import conform, with_variant
-from .templates import ident, render
 
 RELATION = "benchmark"
 _NUMERIC = re.compile(r"^(DOUBLE|FLOAT|REAL|DECIMAL.*|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)$")
@@ -44,7 +38,7 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     missing columns, wrong types, duplicate dates, non-finite values, returns <= -1 or prices
     <= 0, or dates that do not cover the window.
     """
-    con.execute(f"create or replace temp table universe_returns as {render('reports/universe_returns')}")
+    con.execute(f"create or replace temp table universe_returns as {render('results/universe_returns')}")
     if cfg.data.benchmark is None:
         return
     columns = register(con, "input_benchmark", cfg.data.benchmark, cfg)
@@ -64,20 +58,10 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             select {ident(date)} as date from input_benchmark
             where cast(timezone('UTC', {ident(date)}) as time) <> time '00:00:00'""",
         )
-    typed = render("reports/benchmark_input", date=date, value=value, utc=utc)
+    typed = render("sources/benchmark_input", date=date, value=value, utc=utc)
     con.execute(f"create or replace temp table benchmark_input as {typed}")
     _check_rows(con, kind, value)
-    con.execute(f"create or replace temp table benchmark_returns as {render('reports/benchmark_returns', kind=kind)}")
-
-
-def benchmark_table(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str) -> pa.Table:
-    """The run table `benchmark` (schema.TABLES), from what `load_benchmarks` left on `con`."""
-    has_benchmark = cfg.data.benchmark is not None
-    sql = render("reports/benchmark", has_benchmark=has_benchmark)
-    params = {"initial_cash": cfg.execution.initial_cash, "primary": "benchmark" if has_benchmark else "universe"}
-    rows = con.sql(f"{sql} order by series, date", params=params).to_arrow_table()
-    rows = rows.add_column(0, "run_id", pa.repeat(pa.scalar(run_id, pa.string()), rows.num_rows))
-    return conform("benchmark", rows)
+    con.execute(f"create or replace temp table benchmark_returns as {render('sources/benchmark_returns', kind=kind)}")
 
 
 def _plan(columns: dict[str, str], date_name: str) -> tuple[str, str, str, bool]:
@@ -133,18 +117,3 @@ def _refuse(con: duckdb.DuckDBPyConnection, rule: str, sql: str) -> None:
         raise InputError(RELATION, rule, rows=rows, count=count)
 
 
-def variant_benchmarks(con: duckdb.DuckDBPyConnection, cfgs: Sequence[Config], run_id: str) -> pa.Table:
-    """A sweep's `benchmark` table: `benchmark_table` of each variant, with `variant` after `run_id`."""
-    parts = []
-    for variant, cfg in enumerate(cfgs):
-        table = benchmark_table(con, cfg, run_id)
-        parts.append(table.add_column(1, "variant", pa.array([variant] * table.num_rows, pa.int64())))
-    return with_variant("benchmark", pa.concat_tables(parts))
-
-
-def primary_returns(benchmark: pa.Table) -> np.ndarray:
-    """The primary series' returns by date (of the first variant, in a sweep's table)."""
-    mask = pc.field("is_primary")
-    if "variant" in benchmark.column_names:
-        mask = mask & (pc.field("variant") == 0)
-    return benchmark.filter(mask).sort_by("date")["return"].to_numpy()

@@ -21,10 +21,10 @@ from typing import Any
 import duckdb
 
 from .config import Config, Quality, load_config
+from .data.quality import QualityReport
+from .data.sources import load_sources
 from .errors import Ml4tError, format_rows
-from .sources import load_sources
-from .strategy import build_targets
-from .validate import QualityReport
+from .strategy.targets import build_targets
 
 
 @dataclasses.dataclass

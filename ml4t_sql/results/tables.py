@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import Config
-from .fold import ORDER_STATUSES, TRADE_REASONS, Ledger
-from .schema import TABLES, conform, with_variant
-from .stats import compute_metrics
+from ..config import Config
+from ..engine.fold import ORDER_STATUSES, TRADE_REASONS, Ledger
+from ..schema import TABLES, conform, with_variant
+from .metrics import compute_metrics
 
 BIG_TABLES = ("positions", "trades", "orders")
 

@@ -1,0 +1,59 @@
+"""The built-in strategy: the files of `sql/strategy/` composed into one query for every variant.
+
+Each file is one CTE named after the relation it produces, in this order:
+
+    universe -> cutoffs -> ranks -> selection -> targets
+
+over two small tables made first: `variants(variant, signal_id, top_n, weighting, schedule,
+min_signal)` (from the configuration, as Arrow: values never enter SQL text) and
+`schedule_dates(schedule, date)`. Every variant is decided in the same statement, so ranking a
+signal happens once however many variants use it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ..config import Config, Strategy
+from ..templates import params_for, render
+
+STEPS = ("universe", "cutoffs", "ranks", "selection", "targets")
+
+
+def compose(steps: tuple[str, ...], **structure: object) -> str:
+    """One query with each step's SQL file as a CTE; the last step is the result."""
+    ctes = ",\n".join(f"{name} as (\n{render(f'strategy/{name}', **structure).strip()}\n)" for name in steps)
+    return f"with {ctes}\nselect * from {steps[-1]}"
+
+
+def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
+    signals = list(dict.fromkeys(s.signal for s in variants))
+    table = pa.table(
+        {
+            "variant": pa.array(range(len(variants)), pa.int64()),
+            "signal_id": pa.array([signals.index(s.signal) for s in variants], pa.int64()),
+            "top_n": pa.array([s.top_n for s in variants], pa.int64()),
+            "weighting": pa.array([s.weighting for s in variants], pa.string()),
+            "schedule": pa.array([s.rebalance or "daily" for s in variants], pa.string()),
+            "min_signal": pa.array([s.min_signal for s in variants], pa.float64()),
+        }
+    )
+    con.register("variant_rows", table)
+    con.execute("create or replace temp table variants as select * from variant_rows")
+    con.unregister("variant_rows")
+    sql = compose(STEPS, signals=signals, signals_in_prices=cfg.data.signals is None)
+    con.execute(
+        f"create or replace temp table final_targets as {sql}",
+        params_for(sql, {"top_n": max(s.top_n for s in variants)}),
+    )
+    con.execute(
+        """
+        create or replace temp table rebalance as
+        select v.variant, r.date
+        from variants as v
+        inner join schedule_dates as r on r.schedule = v.schedule
+        """
+    )
+
+

@@ -1,0 +1,66 @@
+"""A user's own strategy: one SQL query returning `(date, asset, weight)`, run once per variant.
+
+The query may read `prices`, `signals`, `calendar`, the `[data.tables]` and, when `rebalance` is
+set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. Its output is
+checked (ml4t_sql.data.quality.check_targets) before it becomes the variant's targets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ..config import Config, Strategy
+from ..data.quality import check_targets
+from ..errors import ConfigError, InputError
+from ..templates import params_for, render_user
+
+
+def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
+    """The user's query, run once per variant with its `$top_n` and `$min_signal`."""
+    con.execute("create or replace temp table rebalance (variant bigint, date date)")
+    con.execute("create or replace temp table final_targets (variant bigint, date date, asset varchar, weight double)")
+    for variant, s in enumerate(variants):
+        assert s.sql is not None
+        if s.rebalance is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
+            con.execute(
+                "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
+                {"s": s.rebalance},
+            )
+        sql = render_user(_user_sql(s.sql, cfg)).strip().rstrip(";")
+        values = {"top_n": s.top_n, "min_signal": s.min_signal}
+        try:
+            con.execute(f"create or replace temp table raw_targets as {sql}", params_for(sql, values))
+        except duckdb.Error as exc:
+            raise InputError("strategy sql", f"the query fails: {str(exc).strip().splitlines()[0]}") from None
+        columns = {str(r[0]): str(r[1]) for r in con.sql("describe raw_targets").fetchall()}
+        check_targets(con, columns)
+        if s.rebalance is None:
+            dates = "select distinct cast(date as date) as date from raw_targets semi join calendar using (date)"
+        else:
+            dates = "select date from schedule_dates where schedule = $schedule"
+        params = {"variant": variant, "schedule": s.rebalance}
+        insert = f"insert into rebalance select $variant, date from ({dates})"
+        con.execute(insert, params_for(insert, params))
+        con.execute(
+            """
+            insert into final_targets
+            select $variant, cast(date as date), cast(asset as varchar), cast(weight as double)
+            from raw_targets
+            where cast(date as date) in (select date from rebalance where variant = $variant)
+                and asset in (select asset from assets)
+            """,
+            {"variant": variant},
+        )
+
+
+def _user_sql(sql: str, cfg: Config) -> str:
+    """The strategy SQL: a `.sql` file (relative to the config) or the SQL text itself."""
+    text = sql.strip()
+    if text.lower().endswith(".sql") and "\n" not in text and " " not in text:
+        path = cfg.resolve(text)
+        if not path.is_file():
+            raise ConfigError(f"[strategy] sql: file not found: {path}")
+        return Path(path).read_text()
+    return sql
