@@ -23,11 +23,25 @@ import difflib
 import hashlib
 import json
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from .choices import (
+    BadPrice,
+    CashShortfall,
+    InconsistentOhlc,
+    MissingOpen,
+    NoSignalDate,
+    Rounding,
+    Schedule,
+    Sizing,
+    WarnOrFail,
+    Weighting,
+)
 from .errors import ConfigError
 from .templates import is_ident
 
@@ -35,9 +49,6 @@ Source = Any
 """An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
 ``{database = ..., table = ...}``, or an in-memory Arrow table / Polars / pandas frame."""
 
-SCHEDULES = ("daily", "weekly", "monthly", "month_end", "quarterly")
-WEIGHTINGS = ("equal", "signal")
-SIZINGS = ("decision_close", "fill_price")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,12 +85,12 @@ class Quality:
     Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
-    missing_open: Literal["fail", "drop", "no_fill"] = "fail"
-    bad_price: Literal["fail", "drop"] = "fail"
-    inconsistent_ohlc: Literal["fail", "drop", "keep"] = "fail"
-    unknown_signal_asset: Literal["warn", "fail"] = "warn"
-    off_calendar_signal: Literal["warn", "fail"] = "warn"
-    no_signal_date: Literal["fail", "cash"] = "fail"
+    missing_open: MissingOpen = MissingOpen.FAIL
+    bad_price: BadPrice = BadPrice.FAIL
+    inconsistent_ohlc: InconsistentOhlc = InconsistentOhlc.FAIL
+    unknown_signal_asset: WarnOrFail = WarnOrFail.WARN
+    off_calendar_signal: WarnOrFail = WarnOrFail.WARN
+    no_signal_date: NoSignalDate = NoSignalDate.FAIL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,8 +124,8 @@ class Strategy:
 
     signal: str = "signal"
     top_n: int = 25
-    weighting: Literal["equal", "signal"] = "equal"
-    rebalance: str | None = None
+    weighting: Weighting = Weighting.EQUAL
+    rebalance: Schedule | None = None
     min_signal: float | None = None
     sql: str | None = None
 
@@ -151,7 +162,7 @@ class Execution:
     """
 
     initial_cash: float = 1_000_000.0
-    sizing: Literal["decision_close", "fill_price"] = "decision_close"
+    sizing: Sizing = Sizing.DECISION_CLOSE
     fractional: bool = True
     commission_bps: float = 0.0
     slippage_bps: float = 0.0
@@ -160,8 +171,8 @@ class Execution:
     start: dt.date | None = None
     end: dt.date | None = None
     memory_budget_mb: float = 2048.0
-    cash_shortfall: Literal["scale", "sequential", "borrow"] = "scale"
-    rounding: Literal["target", "order", "order_snap"] = "target"
+    cash_shortfall: CashShortfall = CashShortfall.SCALE
+    rounding: Rounding = Rounding.TARGET
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -275,25 +286,25 @@ def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) ->
 
 
 def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    _check_keys(raw, tuple(fields), where)
-    values = {key: _coerce(value, fields[key].type, f"{where} `{key}`") for key, value in raw.items()}
+    hints = typing.get_type_hints(cls)
+    _check_keys(raw, tuple(f.name for f in dataclasses.fields(cls)), where)
+    values = {key: _coerce(value, hints[key], f"{where} `{key}`") for key, value in raw.items()}
     return cls(**values)
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
-    """Check one value against its annotation (given as a string under postponed evaluation)."""
-    kind = str(annotation)
-    optional = "None" in kind
+    """Check one value against its (resolved) annotation; a choice becomes its enumeration member."""
+    args = typing.get_args(annotation)
+    optional = type(None) in args
+    if optional:
+        annotation = next(a for a in args if a is not type(None))
     if value is None:
         if optional:
             return None
         raise ConfigError(f"{where}: a value is required")
-    if kind.startswith("Literal"):
-        choices = tuple(c.strip().strip("'\"") for c in kind[len("Literal[") : -1].split(","))
-        if value not in choices:
-            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
-        return value
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return _choice(value, annotation, where)
+    kind = getattr(annotation, "__name__", str(annotation))
     if kind.startswith("bool"):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true or false, got {value!r}")
@@ -306,7 +317,7 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
         return float(value)
-    if kind.startswith("dt.date"):
+    if kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -322,6 +333,15 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
     return value
+
+
+def _choice(value: Any, enum: type[StrEnum], where: str) -> StrEnum:
+    values = [m.value for m in enum]
+    if isinstance(value, str) and value in values:
+        return enum(value)
+    near = difflib.get_close_matches(str(value), values, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise ConfigError(f"{where}: {value!r} is not one of {', '.join(values)}{hint}")
 
 
 def _check_names(cfg: Config, where: str) -> None:
@@ -342,10 +362,6 @@ def _check_values(cfg: Config, where: str) -> None:
     s, x = cfg.strategy, cfg.execution
     if s.top_n < 1:
         raise ConfigError(f"{where} [strategy] `top_n`: must be at least 1, got {s.top_n}")
-    if s.rebalance is not None and s.rebalance not in SCHEDULES:
-        near = difflib.get_close_matches(s.rebalance, SCHEDULES, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise ConfigError(f"{where} [strategy] `rebalance`: {s.rebalance!r} is not one of {', '.join(SCHEDULES)}{hint}")
     if x.initial_cash <= 0:
         raise ConfigError(f"{where} [execution] `initial_cash`: must be positive, got {x.initial_cash}")
     for name in ("commission_bps", "slippage_bps", "min_trade_value"):

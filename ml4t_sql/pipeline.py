@@ -40,11 +40,12 @@ import polars as pl
 import pyarrow as pa
 
 from . import __version__
+from .choices import Sizing, code
 from .config import Config, Execution, load_config
 from .data.panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
 from .data.quality import QualityReport
 from .data.sources import load_sources
-from .engine.fold import CASH_SHORTFALLS, ROUNDINGS, FoldState, Rules, run_fold
+from .engine.fold import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
 from .results.tables import Labels, Totals, big_tables, finish
@@ -279,13 +280,13 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
     """The fold's per-variant execution arrays from one `[execution]` section per variant."""
     return Rules(
         initial_cash=np.array([x.initial_cash for x in executions], dtype=np.float64),
-        fill_price_sizing=np.array([x.sizing == "fill_price" for x in executions]),
+        fill_price_sizing=np.array([x.sizing == Sizing.FILL_PRICE for x in executions]),
         fractional=np.array([x.fractional for x in executions]),
         commission_rate=np.array([x.commission_bps / 1e4 for x in executions]),
         slippage_rate=np.array([x.slippage_bps / 1e4 for x in executions]),
         min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
-        cash_shortfall=np.array([CASH_SHORTFALLS.index(x.cash_shortfall) for x in executions], dtype=np.int64),
-        rounding=np.array([ROUNDINGS.index(x.rounding) for x in executions], dtype=np.int64),
+        cash_shortfall=np.array([code(x.cash_shortfall) for x in executions], dtype=np.int64),
+        rounding=np.array([code(x.rounding) for x in executions], dtype=np.int64),
     )
 
 

@@ -416,14 +416,6 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], repor
 
 # --- helpers ------------------------------------------------------------------------------------
 
-_CHOICES = {
-    "bad_price": ("fail", "drop"),
-    "missing_open": ("fail", "drop", "no_fill"),
-    "inconsistent_ohlc": ("fail", "drop", "keep"),
-    "unknown_signal_asset": ("warn", "fail"),
-    "off_calendar_signal": ("warn", "fail"),
-    "no_signal_date": ("fail", "cash"),
-}
 
 _UNITS = {"unknown_signal_asset": "assets", "off_calendar_signal": "dates"}
 
@@ -439,10 +431,11 @@ def _apply_policy(
     hint: str = "",
 ) -> None:
     """Record a finding; refuse it under ``fail``, warn under ``warn``."""
-    policy = getattr(quality, key)
+    choice = getattr(quality, key)
+    policy = str(choice)
     report.note(key, relation, rule, count, policy, rows)
     if policy == "fail":
-        alternatives = " or ".join(f'"{c}"' for c in _CHOICES[key] if c != "fail")
+        alternatives = " or ".join(f'"{c}"' for c in type(choice) if c != "fail")
         how = f"choose a policy: [data.quality] {key} = {alternatives} (see docs/DATA_QUALITY.md)"
         text = hint + how if hint else f"fix the data, or {how}"
         report.refuse(InputError(relation, rule, count=count, rows=rows, hint=text))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..choices import Schedule
 from ..config import Config
 from ..errors import ConfigError, InputError
 from ..templates import render
@@ -121,7 +122,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         con.execute(f"create or replace temp table schedule_dates as {render('strategy/schedule_dates')}")
         con.execute(
             "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
-            {"s": cfg.strategy.rebalance or "daily"},
+            {"s": cfg.strategy.rebalance or Schedule.DAILY},
         )
         rebalance = "select date from rebalance_dates"
         check_signal_dates(con, d.quality, report, cfg.strategy.signal, rebalance, separate=d.signals is not None)

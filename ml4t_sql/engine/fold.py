@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..choices import CashShortfall, OrderStatus, Rounding, TradeReason, code
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
@@ -31,19 +33,13 @@ DUST = 1e-9
 SCALE_EPS = 1e-12
 """A buy scale factor within SCALE_EPS of 1 reports as `filled`, not `scaled`."""
 
-# status codes of the orders table, in the order of ORDER_STATUSES
-FILLED, SCALED, CANCELLED, SKIPPED, PENDING = range(5)
-ORDER_STATUSES = ("filled", "scaled", "cancelled", "skipped", "pending")
-# cash_shortfall codes (SEMANTICS, "Compatibility options"), in the order of CASH_SHORTFALLS
-SCALE, SEQUENTIAL, BORROW = range(3)
-CASH_SHORTFALLS = ("scale", "sequential", "borrow")
-# rounding codes of whole shares, in the order of ROUNDINGS
-ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = range(3)
-ROUNDINGS = ("target", "order", "order_snap")
+# the integer codes of ml4t_sql.choices that the fold's arrays carry
+FILLED, SCALED, CANCELLED, SKIPPED, PENDING = (code(s) for s in OrderStatus)
+SCALE, SEQUENTIAL, BORROW = (code(c) for c in CashShortfall)
+ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = (code(r) for r in Rounding)
 SNAP = 1e-4
 """`rounding = "order_snap"`: an order within SNAP of a whole number is that number (zipline)."""
-REBALANCE, DELISTED = 0, 1
-TRADE_REASONS = ("rebalance", "delisted")
+REBALANCE, DELISTED = (code(r) for r in TradeReason)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..choices import OrderStatus, Side, TradeReason
+from ..choices import labels as choice_labels
 from ..config import Config
-from ..engine.fold import ORDER_STATUSES, TRADE_REASONS, Ledger
+from ..engine.fold import Ledger
 from ..schema import TABLES, conform, with_variant
 from .metrics import compute_metrics
 
@@ -70,13 +72,13 @@ def big_tables(run_id: str, ledger: Ledger, labels: Labels, *, variants: bool) -
                 "variant": t["variant"],
                 "date": labels.date_of(t["date"]),
                 "asset": labels.asset_of(t["asset"]),
-                "side": _label(("buy", "sell"), (t["shares"] < 0).astype(np.int8)),
+                "side": _label(choice_labels(Side), (t["shares"] < 0).astype(np.int8)),
                 "shares": np.abs(t["shares"]),
                 "price": t["price"],
                 "notional": t["notional"],
                 "commission": t["commission"],
                 "slippage_cost": t["slippage_cost"],
-                "reason": _label(TRADE_REASONS, t["reason"]),
+                "reason": _label(choice_labels(TradeReason), t["reason"]),
                 "decision_date": labels.date_of(t["decision"]),
             }
         ),
@@ -91,7 +93,7 @@ def big_tables(run_id: str, ledger: Ledger, labels: Labels, *, variants: bool) -
                 "target_shares": o["target"],
                 "order_shares": o["order"],
                 "filled_shares": o["filled"],
-                "status": _label(ORDER_STATUSES, o["status"]),
+                "status": _label(choice_labels(OrderStatus), o["status"]),
             }
         ),
     }

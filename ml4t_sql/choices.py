@@ -1,0 +1,115 @@
+"""Every enumeration of choices, defined once: configuration, validation, SQL rendering and the fold
+all use these (standard library only, so the engine can import it).
+
+A choice's value is what users write in TOML and what the tables say; `code(member)` is the
+small integer the fold carries in its arrays (the member's position in its enumeration), and
+`labels(Enum)` gives the values in code order, to turn codes back into table values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Weighting(StrEnum):
+    """How a leg's weight is split over its selected assets (docs/SEMANTICS.md, *Built-in strategy*)."""
+
+    EQUAL = "equal"
+    SIGNAL = "signal"
+
+
+class Schedule(StrEnum):
+    """Rebalance schedules of the built-in strategy (sql/strategy/schedule_dates.sql)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    MONTH_END = "month_end"
+    QUARTERLY = "quarterly"
+
+
+class Sizing(StrEnum):
+    """Which NAV and prices size the targets: the decision close, or the fill open (peeks)."""
+
+    DECISION_CLOSE = "decision_close"
+    FILL_PRICE = "fill_price"
+
+
+class CashShortfall(StrEnum):
+    """What happens when a decision's buys cost more than the cash (docs/SEMANTICS.md, *Compatibility options*)."""
+
+    SCALE = "scale"
+    SEQUENTIAL = "sequential"
+    BORROW = "borrow"
+
+
+class Rounding(StrEnum):
+    """With whole shares: what is rounded toward zero, the target or the order (and zipline's snap)."""
+
+    TARGET = "target"
+    ORDER = "order"
+    ORDER_SNAP = "order_snap"
+
+
+class OrderStatus(StrEnum):
+    """The orders table's `status`."""
+
+    FILLED = "filled"
+    SCALED = "scaled"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    PENDING = "pending"
+
+
+class TradeReason(StrEnum):
+    """The trades table's `reason`."""
+
+    REBALANCE = "rebalance"
+    DELISTED = "delisted"
+
+
+class Side(StrEnum):
+    """The trades table's `side`."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+# --- [data.quality] policies: each rule's choices ------------------------------------------------
+
+
+class MissingOpen(StrEnum):
+    FAIL = "fail"
+    DROP = "drop"
+    NO_FILL = "no_fill"
+
+
+class BadPrice(StrEnum):
+    FAIL = "fail"
+    DROP = "drop"
+
+
+class InconsistentOhlc(StrEnum):
+    FAIL = "fail"
+    DROP = "drop"
+    KEEP = "keep"
+
+
+class WarnOrFail(StrEnum):
+    WARN = "warn"
+    FAIL = "fail"
+
+
+class NoSignalDate(StrEnum):
+    FAIL = "fail"
+    CASH = "cash"
+
+
+def code(member: StrEnum) -> int:
+    """The fold's integer code of a choice: its position in its enumeration."""
+    return list(type(member)).index(member)
+
+
+def labels(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The values of an enumeration in code order."""
+    return tuple(m.value for m in enum)
