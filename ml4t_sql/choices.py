@@ -105,6 +105,14 @@ class NoSignalDate(StrEnum):
     CASH = "cash"
 
 
+class AssetVariants(StrEnum):
+    """Asset names that differ only by case or surrounding whitespace (sql/checks/asset_variants.sql)."""
+
+    WARN = "warn"
+    FOLD = "fold"
+    FAIL = "fail"
+
+
 def code(member: StrEnum) -> int:
     """The fold's integer code of a choice: its position in its enumeration."""
     return list(type(member)).index(member)

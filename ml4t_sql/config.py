@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .choices import (
+    AssetVariants,
     BadPrice,
     CashShortfall,
     InconsistentOhlc,
@@ -48,7 +49,6 @@ from .templates import is_ident
 Source = Any
 """An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
 ``{database = ..., table = ...}``, or an in-memory Arrow table / Polars / pandas frame."""
-
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,10 @@ class Quality:
         holiday). ``warn`` (default: never used) or ``fail``.
     no_signal_date: a rebalance date of the window on which no asset with a bar has a finite
         signal (built-in strategy). ``fail`` (default) or ``cash``: hold cash that date.
+    asset_variants: asset names that differ only by case or surrounding whitespace ('AAPL', 'aapl',
+        ' AAPL'), in prices or signals. ``warn`` (default: they stay distinct assets, and the run's
+        report says so), ``fold`` them into one name (the most frequent spelling, trimmed; for
+        signals, the prices' spelling) or ``fail``.
     Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
@@ -91,6 +95,7 @@ class Quality:
     unknown_signal_asset: WarnOrFail = WarnOrFail.WARN
     off_calendar_signal: WarnOrFail = WarnOrFail.WARN
     no_signal_date: NoSignalDate = NoSignalDate.FAIL
+    asset_variants: AssetVariants = AssetVariants.WARN
 
 
 @dataclass(frozen=True, kw_only=True)

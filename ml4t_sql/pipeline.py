@@ -182,7 +182,7 @@ def execute(
         timings["load_validate"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
-        build_targets(con, base, [v.strategy for v in variants])
+        build_targets(con, base, [v.strategy for v in variants], report)
         timings["targets"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
@@ -221,7 +221,7 @@ def execute(
 
         order = "order by date, variant, asset" if sweep else "order by date, asset"
         columns = "variant, date, asset, weight" if sweep else "date, asset, weight"
-        target_rows = con.sql(f"select {columns} from final_targets {order}").to_arrow_table()
+        target_rows = con.sql(f"select {columns} from ml4t.final_targets {order}").to_arrow_table()
         memory["targets"] = finish("targets", run_id, target_rows, variants=sweep)
         memory["equity"] = totals.equity_table(run_id, labels, variants=sweep)
         memory["benchmark"] = variant_benchmarks(con, variants, run_id) if sweep else benchmark_table(con, base, run_id)
@@ -300,8 +300,9 @@ def runs_row(
     elapsed: float,
 ) -> pa.Table:
     # signals sitting in prices are already in the prices' hash: hash them apart only when separate
-    signals = "(select sum(hash(s))::varchar from signals s)" if cfg.data.signals is not None else "'in prices'"
-    fingerprint = con.sql(f"select (select sum(hash(p))::varchar from prices p) || '-' || {signals}").fetchall()[0][0]
+    signals = "(select sum(hash(s))::varchar from ml4t.signals s)" if cfg.data.signals is not None else "'in prices'"
+    prices = "(select sum(hash(p))::varchar from ml4t.prices p)"
+    fingerprint = con.sql(f"select {prices} || '-' || {signals}").fetchall()[0][0]
     row = {
         "run_id": run_id,
         "created_at": dt.datetime.now(dt.UTC),

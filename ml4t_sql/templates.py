@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jinja2
@@ -59,6 +60,12 @@ def _env() -> jinja2.Environment:
 def render(name: str, **structure: object) -> str:
     """Render `sql/<name>.sql` with structural variables (never data values)."""
     return _env().get_template(f"{name}.sql").render(**structure)
+
+
+def module(name: str, **structure: object) -> Any:
+    """`sql/<name>.sql` as a Jinja module: `str(m)` is the rendered query, and its top-level macros are
+    attributes (a check's `where()`: its rule as a predicate, which the checks runner composes)."""
+    return _env().get_template(f"{name}.sql").make_module(dict(structure))
 
 
 def render_user(sql: str, *, where: str = "strategy sql", **structure: object) -> str:

@@ -55,10 +55,13 @@ def check(config: Config | Mapping[str, Any] | str | Path) -> CheckResult:
         try:
             load_sources(con, cfg, report)
             if not report.errors:  # a strategy over rows that break the rules would only add noise
-                build_targets(con, cfg)
+                build_targets(con, cfg, report=report)
                 summary.update(_target_summary(con))
         except Ml4tError as exc:
             errors.append(str(exc))
+        except duckdb.Error as exc:  # a later step over rows already refused above; never a traceback
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            errors.append(f"the check stopped early: {first}" + (" (after the errors above)" if report.errors else ""))
         with contextlib.suppress(duckdb.Error):  # what could be read before a structural error
             summary = {**_source_summary(con), **summary}
     finally:
@@ -87,9 +90,9 @@ def format_check(result: CheckResult) -> str:
     if result.config is not None:
         lines += ["", "data quality:", _rules_table(result.config.data.quality, r)]
         for key, finding in r.findings.items():
-            if finding["examples"]:
-                lines += ["", f"{key}: {finding['rule']} ({finding['count']:,}), first rows:"]
-                lines.append(format_rows(finding["examples"]))
+            if finding.examples:
+                lines += ["", f"{key}: {finding.rule} ({finding.count:,}), first rows:"]
+                lines.append(format_rows(finding.examples))
     if r.warnings:
         lines += ["", *(f"warning: {w}" for w in r.warnings)]
     if result.errors:
@@ -107,24 +110,25 @@ def _rules_table(quality: Quality, report: QualityReport) -> str:
         rows.append(
             {
                 "rule": f.name,
-                "count": found["count"] if found else 0,
+                "count": found.count if found else 0,
                 "policy": getattr(quality, f.name),
-                "what": found["rule"] if found else "",
+                "what": found.rule if found else "",
             }
         )
-    gaps = report.findings.get("gaps")
-    if gaps:
-        rows.append({"rule": "gaps", "count": gaps["count"], "policy": gaps["policy"], "what": gaps["rule"]})
+    policies = {f.name for f in dataclasses.fields(Quality)}
+    for key, found in report.findings.items():  # the other findings: gaps, signals.asset_variants, ...
+        if key not in policies:
+            rows.append({"rule": key, "count": found.count, "policy": found.policy, "what": found.rule})
     return format_rows(rows)
 
 
 def _source_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     row = con.sql(
         """
-        select (select count(*) from prices), (select count(distinct asset) from prices),
-               (select count(distinct date) from prices), (select min(date) from prices),
-               (select max(date) from prices), (select count(*) from calendar),
-               (select min(date) from calendar), (select max(date) from calendar)
+        select (select count(*) from ml4t.prices), (select count(distinct asset) from ml4t.prices),
+               (select count(distinct date) from ml4t.prices), (select min(date) from ml4t.prices),
+               (select max(date) from ml4t.prices), (select count(*) from ml4t.calendar),
+               (select min(date) from ml4t.calendar), (select max(date) from ml4t.calendar)
         """
     ).fetchall()[0]
     keys = ("prices_rows", "assets", "dates", "first_date", "last_date", "window_dates", "window_start", "window_end")
@@ -134,8 +138,9 @@ def _source_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def _target_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     row = con.sql(
         """
-        select (select count(*) from rebalance), (select count(*) from final_targets),
-               (select count(*) from rebalance anti join (select distinct date from final_targets) using (date))
+        select (select count(*) from ml4t.rebalance), (select count(*) from ml4t.final_targets),
+               (select count(*) from ml4t.rebalance
+                anti join (select distinct date from ml4t.final_targets) using (date))
         """
     ).fetchall()[0]
     return dict(zip(("rebalance_dates", "target_rows", "cash_dates"), row, strict=True))

@@ -125,7 +125,7 @@ CASES = [
     Case("column-name-not-plain", prices(PANEL.rename({"score": "score;x"})), InputError,
          (R, "column name 'score;x' is not a plain identifier")),
     Case("prices-path-missing", lambda tmp: {"data": {"prices": str(tmp / "no" / "prices.parquet")}}, ConfigError,
-         ("[data] input_prices: path does not exist", "prices.parquet")),
+         ("[data] prices: path does not exist", "prices.parquet")),
     Case("prices-database-missing", _db_with_prices, ConfigError, ("database file not found", "nowhere.duckdb")),
     Case("window-without-dates", config(execution={"start": "2030-01-01"}), InputError,
          (R, "no trading dates in the window 2030-01-01 to ...", "the prices run from 2021-01-04 to 2021-02-12")),
@@ -153,7 +153,7 @@ CASES = [
     Case("signals-without-asset-column", signals(SIGNALS.drop("asset")), InputError,
          ("signals", "missing required column 'asset'", "date, score")),
     Case("signals-path-missing", lambda tmp: {"data": {"prices": PRICES, "signals": str(tmp / "s.parquet")}},
-         ConfigError, ("[data] input_signals: path does not exist",)),
+         ConfigError, ("[data] signals: path does not exist",)),
     # --- strategy -----------------------------------------------------------------------------------
     Case("top-n-zero", config(strategy={"signal": "score", "top_n": 0}), ConfigError,
          ("[strategy] `top_n`", "must be at least 1, got 0")),
@@ -227,7 +227,7 @@ CASES = [
     Case("table-path-missing", lambda tmp: {"data": {"prices": PANEL, "tables": {"x": str(tmp / "x.parquet")}}},
          ConfigError, ("[data] x: path does not exist",)),
     Case("table-name-taken", lambda _: {"data": {"prices": PANEL, "tables": {"calendar": PANEL}}}, ConfigError,
-         ("[data.tables] `calendar`: the run creates a relation of that name",)),
+         ("[data.tables] `calendar`: the run makes a relation of that name", "taken: calendar, prices")),
 ]  # fmt: skip
 
 

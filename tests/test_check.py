@@ -75,7 +75,7 @@ def test_several_problems_are_reported_together_with_their_rows():
         "prices: NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (40 rows)",
         "prices: NULL open (40 rows)",
     ]
-    assert result.report.findings["bad_price"]["examples"][0]["asset"] == "S3"
+    assert result.report.findings["bad_price"].examples[0]["asset"] == "S3"
     report = format_check(result)
     rule = "NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume"
     assert "3 error(s)" in report and f"bad_price: {rule} (40), first rows:" in report

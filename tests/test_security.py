@@ -142,7 +142,7 @@ def test_user_sql_templates_cannot_reach_python(template: str, tmp_path: Path, m
     with pytest.raises(ConfigError, match="strategy sql: template error"):
         ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": template}}, write=False)
     (tmp_path / "prices.sql").write_text(template)
-    with pytest.raises(ConfigError, match=r"\[data\] input_prices .* template error"):
+    with pytest.raises(ConfigError, match=r"\[data\] prices .* template error"):
         ml4t_sql.run({"data": {"prices": str(tmp_path / "prices.sql")}, "strategy": STRATEGY}, write=False)
     assert not (tmp_path / "pwned").exists()
 

@@ -2,10 +2,11 @@
 
 Both become daily returns on the window's calendar, in SQL:
 
-- `benchmark_input` -> `benchmark_returns` (sql/sources/): the user's relation, `(date, return)`
-  or `(date, price)` (a `price` or `close` column), checked here before anything runs;
-- `universe_returns` (sql/results/): every asset of `prices`, equally weighted, rebalanced daily,
-  no costs.
+- `ml4t.benchmark_input` -> `ml4t.benchmark_returns` (sql/sources/): the user's relation,
+  `(date, return)` or `(date, price)` (a `price` or `close` column), checked before anything runs
+  by the same rules as the other inputs (ml4t_sql.data.rules, sql/checks/);
+- `ml4t.universe_returns` (sql/results/): every asset of `prices`, equally weighted, rebalanced
+  daily, no costs.
 
 ml4t_sql.results.benchmark turns them into the run table `benchmark`.
 
@@ -15,53 +16,38 @@ invested at the next open: all curves start together at the first date's close.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import duckdb
 
 from ..config import Config
 from ..errors import InputError
-from ..templates import ident, render
-from .inputs import register
+from ..templates import render
+from .inputs import register_input
+from .quality import NAIVE_TS, NUMERIC, QualityReport
+from .relations import create
+from .rules import check_benchmark, check_intraday
 
 RELATION = "benchmark"
-_NUMERIC = re.compile(r"^(DOUBLE|FLOAT|REAL|DECIMAL.*|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)$")
-_NAIVE = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
-EXAMPLES = 5
 
 
-def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
-    """Leave `universe_returns` (and `benchmark_returns` when configured) on `con`.
+def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
+    """Leave `ml4t.universe_returns` (and `ml4t.benchmark_returns` when configured) on `con`.
 
-    Needs `prices` and `calendar` on `con`. Raises InputError for a benchmark that breaks a rule:
-    missing columns, wrong types, duplicate dates, non-finite values, returns <= -1 or prices
-    <= 0, or dates that do not cover the window.
+    Needs `ml4t.prices` and `ml4t.calendar`. The benchmark's rules (ml4t_sql.data.rules.check_benchmark:
+    keys, readable dates, duplicate dates, non-finite values, returns <= -1 or prices <= 0, extreme
+    levels, coverage of the window) refuse through `report`; wrong columns or types raise InputError.
     """
-    con.execute(f"create or replace temp table universe_returns as {render('results/universe_returns')}")
+    create(con, "universe_returns", render("results/universe_returns"))
     if cfg.data.benchmark is None:
         return
-    columns = register(con, "input_benchmark", cfg.data.benchmark, cfg)
+    columns = register_input(con, "benchmark", cfg.data.benchmark, cfg)
     date, value, kind, utc = _plan(columns, cfg.data.columns.date)
-    if not utc and columns[date] != "DATE":
-        _refuse(
-            con,
-            "timestamps with a time of day; a benchmark has one row per date",
-            f"""
-            select {ident(date)} as date from input_benchmark where cast({ident(date)} as time) <> time '00:00:00'""",
-        )
-    if utc:
-        _refuse(
-            con,
-            "time-zone-aware timestamps that are not UTC midnights",
-            f"""
-            select {ident(date)} as date from input_benchmark
-            where cast(timezone('UTC', {ident(date)}) as time) <> time '00:00:00'""",
-        )
-    typed = render("sources/benchmark_input", date=date, value=value, utc=utc)
-    con.execute(f"create or replace temp table benchmark_input as {typed}")
-    _check_rows(con, kind, value)
-    con.execute(f"create or replace temp table benchmark_returns as {render('sources/benchmark_returns', kind=kind)}")
+    if columns[date] != "DATE":
+        check_intraday(con, RELATION, "input_benchmark", date, report, utc=utc)
+    create(con, "benchmark_input", render("sources/benchmark_input", date=date, value=value, utc=utc))
+    errors = len(report.errors)
+    check_benchmark(con, report, kind, value)
+    if len(report.errors) == errors:  # returns over rows that break a rule would only add noise
+        create(con, "benchmark_returns", render("sources/benchmark_returns", kind=kind))
 
 
 def _plan(columns: dict[str, str], date_name: str) -> tuple[str, str, str, bool]:
@@ -71,12 +57,12 @@ def _plan(columns: dict[str, str], date_name: str) -> tuple[str, str, str, bool]
         raise InputError(RELATION, f"missing required column {date_name!r}", hint=f"columns: {', '.join(columns)}")
     dtype = columns[date]
     utc = dtype.startswith("TIMESTAMP WITH TIME ZONE") or dtype == "TIMESTAMPTZ"
-    if dtype not in _NAIVE and not utc:
+    if dtype != "DATE" and dtype not in NAIVE_TS and not utc:
         raise InputError(RELATION, f"column {date!r} must be a DATE or a timestamp, but it is {dtype}")
     for kind, names in (("return", ("return",)), ("price", ("price", "close"))):
         for name in names:
             if name in columns:
-                if not _NUMERIC.match(columns[name]):
+                if not NUMERIC.match(columns[name]):
                     raise InputError(RELATION, f"column {name!r} must be numeric, but it is {columns[name]}")
                 return date, name, kind, utc
     raise InputError(
@@ -84,36 +70,3 @@ def _plan(columns: dict[str, str], date_name: str) -> tuple[str, str, str, bool]
         "needs a `return` column (daily returns) or a `price` / `close` column (levels)",
         hint=f"columns: {', '.join(columns)}",
     )
-
-
-def _check_rows(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> None:
-    if not con.sql("select count(*) from benchmark_input").fetchall()[0][0]:
-        raise InputError(RELATION, "is empty")
-    _refuse(con, "duplicate dates", "select * from benchmark_input qualify count(*) over (partition by date) > 1")
-    _refuse(
-        con, f"NULL or non-finite {value}", "select * from benchmark_input where value is null or not isfinite(value)"
-    )
-    if kind == "return":
-        _refuse(con, "returns of -100% or less", "select * from benchmark_input where value <= -1")
-    else:
-        _refuse(con, "prices <= 0", "select * from benchmark_input where value <= 0")
-    first, last, b_first, b_last = con.sql(
-        "select (select min(date) from calendar), (select max(date) from calendar), min(date), max(date) "
-        "from benchmark_input"
-    ).fetchall()[0]
-    if b_first > first or b_last < last:
-        raise InputError(
-            RELATION,
-            f"covers {b_first} to {b_last}, but the window runs from {first} to {last}",
-            hint="give a benchmark that starts on or before the first window date and ends on or after the last",
-        )
-
-
-def _refuse(con: duckdb.DuckDBPyConnection, rule: str, sql: str) -> None:
-    count = con.sql(f"select count(*) from ({sql})").fetchall()[0][0]
-    if count:
-        rel = con.sql(f"select * from ({sql}) order by 1 limit {EXAMPLES}")
-        rows: list[dict[str, Any]] = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
-        raise InputError(RELATION, rule, rows=rows, count=count)
-
-

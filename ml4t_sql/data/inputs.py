@@ -16,24 +16,42 @@ import duckdb
 from ..config import Config
 from ..errors import ConfigError, InputError
 from ..templates import ident, render_user
+from .files import check_file_types
+from .relations import internal, qualified, start
 
 _GLOB_CHARS = set("*?[")
 
 
-def register(con: duckdb.DuckDBPyConnection, name: str, source: Any, cfg: Config) -> dict[str, str]:
-    """Make `source` queryable as view `name`; return its columns and DuckDB types."""
-    view = ident(name)
+def register(
+    con: duckdb.DuckDBPyConnection, name: str, source: Any, cfg: Config, *, label: str | None = None
+) -> dict[str, str]:
+    """Make `source` queryable as temp view `name`; return its columns and DuckDB types.
+
+    `label` names the input in messages (default: `name`)."""
+    view, label = ident(name), label or name
     if isinstance(source, (str, Path)):
-        _register_path(con, name, str(source), cfg)
+        _register_path(con, name, str(source), cfg, label)
     elif isinstance(source, Mapping):
-        _register_table(con, name, source, cfg)
+        _register_table(con, name, source, cfg, label)
     else:
-        _register_frame(con, name, source)
+        _register_frame(con, name, source, label)
     try:
         described = con.sql(f"describe {view}").fetchall()
     except duckdb.Error as exc:
-        raise InputError(name, f"cannot be read: {_first_line(exc)}") from None
+        raise InputError(label, f"cannot be read: {_first_line(exc)}") from None
     return {str(row[0]): str(row[1]) for row in described}
+
+
+def register_input(con: duckdb.DuckDBPyConnection, name: str, source: Any, cfg: Config) -> dict[str, str]:
+    """An engine input (`[data] prices`, `signals`, `benchmark`) as the view `ml4t.input_<name>`.
+
+    The source is registered under a temp name no user relation can take (`ml4t_input_<name>`,
+    see ml4t_sql.data.relations), then viewed from the engine's schema."""
+    start(con)
+    temp = internal(f"input_{name}")
+    columns = register(con, temp, source, cfg, label=name)
+    con.execute(f"create or replace view {qualified('input_' + name)} as select * from {ident(temp)}")
+    return columns
 
 
 def describe_source(source: Any, cfg: Config) -> str:
@@ -45,53 +63,59 @@ def describe_source(source: Any, cfg: Config) -> str:
     return f"<in-memory {type(source).__name__}>"
 
 
-def _register_path(con: duckdb.DuckDBPyConnection, name: str, text: str, cfg: Config) -> None:
+def _register_path(con: duckdb.DuckDBPyConnection, name: str, text: str, cfg: Config, label: str) -> None:
     if text.lower().endswith(".sql") and not any(c in text for c in _GLOB_CHARS):
         path = cfg.resolve(text)
         if not path.is_file():
-            raise ConfigError(f"[data] {name}: SQL file not found: {path}")
-        _create_view_from_sql(con, name, path.read_text(), where=str(path))
+            raise ConfigError(f"[data] {label}: SQL file not found: {path}")
+        _create_view_from_sql(con, name, path.read_text(), where=str(path), label=label)
         return
     path = cfg.resolve(text)
     is_glob = any(c in text for c in _GLOB_CHARS)
     if not is_glob and not path.exists():
-        raise ConfigError(f"[data] {name}: path does not exist: {path}")
+        raise ConfigError(f"[data] {label}: path does not exist: {path}")
     try:
         if path.is_dir():
-            rel = con.read_parquet(str(path / "**" / "*.parquet"), hive_partitioning=True)
+            pattern = str(path / "**" / "*.parquet")
+            check_file_types(con, label, pattern, root=path)
+            rel = con.read_parquet(pattern, hive_partitioning=True)
         elif path.suffix.lower() in (".csv", ".tsv") or str(path).lower().endswith((".csv.gz", ".csv.zst")):
             rel = con.read_csv(str(path))
         else:
+            if is_glob:
+                check_file_types(con, label, str(path), root=path.parent)
             rel = con.read_parquet(str(path), hive_partitioning=is_glob)
         rel.create_view(name, replace=True)
     except duckdb.Error as exc:
-        raise InputError(name, f"cannot read {path}: {_first_line(exc)}") from None
+        raise InputError(label, f"cannot read {path}: {_first_line(exc)}") from None
 
 
-def _register_table(con: duckdb.DuckDBPyConnection, name: str, spec: Mapping[str, Any], cfg: Config) -> None:
+def _register_table(
+    con: duckdb.DuckDBPyConnection, name: str, spec: Mapping[str, Any], cfg: Config, label: str
+) -> None:
     unknown = set(spec) - {"database", "table"}
     if unknown or "table" not in spec:
-        raise ConfigError(f"[data] {name}: a table source is {{database = 'file.duckdb', table = 'name'}}")
+        raise ConfigError(f"[data] {label}: a table source is {{database = 'file.duckdb', table = 'name'}}")
     table = ".".join(ident(part) for part in str(spec["table"]).split("."))
     source = table
     if spec.get("database"):
         db = cfg.resolve(str(spec["database"]))
         if not db.is_file():
-            raise ConfigError(f"[data] {name}: database file not found: {db}")
+            raise ConfigError(f"[data] {label}: database file not found: {db}")
         alias = ident(f"src_{name}")
         literal = "'" + str(db).replace("'", "''") + "'"
         try:
             con.execute(f"attach if not exists {literal} as {alias} (read_only)")
         except duckdb.Error as exc:
-            raise InputError(name, f"cannot open {db}: {_first_line(exc)}") from None
+            raise InputError(label, f"cannot open {db}: {_first_line(exc)}") from None
         source = f"{alias}.{table}"
     try:
         con.execute(f"create or replace temp view {ident(name)} as select * from {source}")
     except duckdb.Error as exc:
-        raise InputError(name, f"table {spec['table']!r} not found: {_first_line(exc)}") from None
+        raise InputError(label, f"table {spec['table']!r} not found: {_first_line(exc)}") from None
 
 
-def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> None:
+def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any, label: str) -> None:
     module = type(frame).__module__.split(".")[0]
     if module == "polars":
         if hasattr(frame, "collect"):  # LazyFrame
@@ -101,21 +125,21 @@ def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> No
         frame = frame.to_arrow_table()
     elif module not in ("pyarrow", "pandas"):
         raise ConfigError(
-            f"[data] {name}: unsupported input {type(frame).__name__}; give a path, "
+            f"[data] {label}: unsupported input {type(frame).__name__}; give a path, "
             "{database, table}, or an Arrow table / Polars / pandas frame"
         )
     try:
         con.register(name, frame)
     except duckdb.Error as exc:
-        raise InputError(name, f"cannot register the in-memory frame: {_first_line(exc)}") from None
+        raise InputError(label, f"cannot register the in-memory frame: {_first_line(exc)}") from None
 
 
-def _create_view_from_sql(con: duckdb.DuckDBPyConnection, name: str, sql: str, *, where: str) -> None:
-    query = render_user(sql, where=f"[data] {name} ({where})").strip().rstrip(";")
+def _create_view_from_sql(con: duckdb.DuckDBPyConnection, name: str, sql: str, *, where: str, label: str) -> None:
+    query = render_user(sql, where=f"[data] {label} ({where})").strip().rstrip(";")
     try:
         con.execute(f"create or replace temp view {ident(name)} as {query}")
     except duckdb.Error as exc:
-        raise InputError(name, f"the SQL in {where} fails: {_first_line(exc)}") from None
+        raise InputError(label, f"the SQL in {where} fails: {_first_line(exc)}") from None
 
 
 def _first_line(exc: Exception) -> str:

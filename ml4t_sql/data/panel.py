@@ -27,9 +27,9 @@ BYTES_PER_CELL = 48
 
 _BARS = """
 select c.date_idx, a.asset_idx, p.open, p.close
-from prices as p
-inner join calendar as c on c.date = p.date
-inner join assets as a on a.asset = p.asset
+from ml4t.prices as p
+inner join ml4t.calendar as c on c.date = p.date
+inner join ml4t.assets as a on a.asset = p.asset
 {where}
 """
 
@@ -44,8 +44,8 @@ class _Carry:
 
 def window_axes(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
     """The window's dates and assets, in index order. Needs `calendar` and `assets` on `con`."""
-    dates = con.sql("select date from calendar order by date_idx").to_arrow_table().column(0).to_numpy()
-    assets = con.sql("select asset from assets order by asset_idx").to_arrow_table().column(0)
+    dates = con.sql("select date from ml4t.calendar order by date_idx").to_arrow_table().column(0).to_numpy()
+    assets = con.sql("select asset from ml4t.assets order by asset_idx").to_arrow_table().column(0)
     return dates, assets.to_numpy(zero_copy_only=False)
 
 
@@ -122,16 +122,16 @@ def _delistings(latest: np.ndarray, start: int, delist_after: int) -> tuple[np.n
 def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int, n_variants: int = 1) -> Targets:
     """The variants' targets as CSR by date index. Needs `final_targets(variant, date, asset,
     weight)`, `rebalance(variant, date)`, `calendar` and `assets` on `con`."""
-    rebal = con.sql("select r.variant, c.date_idx from rebalance as r inner join calendar as c using (date)")
+    rebal = con.sql("select r.variant, c.date_idx from ml4t.rebalance as r inner join ml4t.calendar as c using (date)")
     rebal_rows = rebal.to_arrow_table()
     is_rebalance = np.zeros((n_variants, n_dates), dtype=bool)
     is_rebalance[_ints(rebal_rows.column(0)), _ints(rebal_rows.column(1))] = True
     rows = con.sql(
         """
         select c.date_idx, t.variant, a.asset_idx, t.weight
-        from final_targets as t
-        inner join calendar as c on c.date = t.date
-        inner join assets as a on a.asset = t.asset
+        from ml4t.final_targets as t
+        inner join ml4t.calendar as c on c.date = t.date
+        inner join ml4t.assets as a on a.asset = t.asset
         order by c.date_idx, t.variant, a.asset_idx
         """
     ).to_arrow_table()

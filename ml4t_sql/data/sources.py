@@ -1,17 +1,21 @@
 """The run's input relations, registered, typed, checked and snapshotted on one connection.
 
-Leaves on the connection, in this order (later ones may read earlier ones):
+Leaves on the connection, in this order (later ones may read earlier ones), each in the engine's
+schema `ml4t` (ml4t_sql.data.relations); the public ones are also views of the same name that user
+SQL reads:
 
-- `[data.tables]` from files and frames, under their own names;
-- `typed_prices`: a temp table, the input read once (a snapshot: it cannot change under the
-  run), typed and flagged (sql/sources/typed_prices.sql); `prices`: a view of it after the
-  [data.quality] policies (sql/sources/prices.sql);
-- `signals`: a view (sql/sources/signals.sql), over the signals input or over `prices`;
-- `calendar(date, date_idx)` and `assets(asset, asset_idx)`: the window's dates and assets;
+- `[data.tables]` from files and frames, as temp views under their own names;
+- `ml4t.input_prices`: the prices input; `ml4t.typed_prices`: a table, the input read once (a
+  snapshot: it cannot change under the run), typed and flagged (sql/sources/typed_prices.sql);
+  `prices` (public): a view of it after the [data.quality] policies (sql/sources/prices.sql);
+- `signals` (public): a view (sql/sources/signals.sql), over `ml4t.input_signals` or over `prices`;
+- `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets;
+- `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
+  the built-in strategy, `rebalance_dates` (public) of its schedule;
 - `[data.tables]` given as .sql files (they may read everything above);
-- `universe_returns` and, with `[data] benchmark`, `benchmark_returns` (ml4t_sql.benchmark).
+- `ml4t.universe_returns` and, with `[data] benchmark`, `ml4t.benchmark_returns` (data/benchmark.py).
 
-Every rule of validate.py runs here, in that order; docs/DATA_QUALITY.md lists them.
+Every rule of ml4t_sql.data.rules runs here, in that order; docs/DATA_QUALITY.md lists them.
 """
 
 from __future__ import annotations
@@ -22,110 +26,110 @@ import duckdb
 
 from ..choices import Schedule
 from ..config import Config
-from ..errors import ConfigError, InputError
+from ..errors import InputError
 from ..templates import render
 from .benchmark import load_benchmarks
-from .inputs import register
-from .quality import (
-    QualityReport,
-    check_date_column,
+from .inputs import register, register_input
+from .quality import QualityReport, check_date_column, check_signal_column, price_columns
+from .relations import check_user_names, create, start
+from .rules import (
+    check_extra_columns,
     check_intraday,
     check_prices,
     check_prices_used,
-    check_signal_column,
+    check_signal_columns,
     check_signal_dates,
     check_signals,
     note_gaps,
-    price_columns,
 )
-
-RESERVED = frozenset(
-    {"prices", "signals", "calendar", "assets", "rebalance", "rebalance_dates", "raw_targets", "final_targets"}
-    | {"input_prices", "input_signals", "typed_prices", "universe", "ranks", "selection", "targets"}
-)
-"""Relation names the run itself creates; `[data.tables]` cannot take them."""
 
 
 def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
-    """Register and check every input; leave `prices`, `signals`, `calendar`, `assets` on `con`."""
+    """Register and check every input; leave the relations above on `con`."""
     d = cfg.data
+    start(con)
+    check_user_names(list(d.tables))
     deferred = {}
     for name, source in d.tables.items():
-        if name.lower() in RESERVED:
-            raise ConfigError(
-                f"[data.tables] `{name}`: the run creates a relation of that name; choose another name "
-                f"(taken: {', '.join(sorted(RESERVED))})"
-            )
         if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
             deferred[name] = source  # SQL tables may read prices and signals: register them last
         else:
             register(con, name, source, cfg)
 
-    columns = register(con, "input_prices", d.prices, cfg)
-    plan = price_columns(columns, d.columns)
-    if plan.date_type != "DATE":
-        check_intraday(con, "prices", "input_prices", plan.date, report)
-    # the snapshot: the input is read once, typed and flagged; every check and step reads this table
-    con.execute(
-        f"create or replace temp table typed_prices as {render('sources/typed_prices', columns=plan, extra=plan.extra)}"
-    )
-    check_prices(con, d.quality, report)
-    con.execute(
-        f"create or replace temp view prices as {render('sources/prices', quality=d.quality, extra=plan.extra)}"
-    )
-    check_prices_used(con, report)
-    note_gaps(con, report, cfg.execution.delist_after)
-
-    if d.signals is not None:
-        raw = register(con, "input_signals", d.signals, cfg)
-        date_col = d.columns.date if d.columns.date in raw else "date"
-        asset_col = d.columns.asset if d.columns.asset in raw else "asset"
-        for std, name in (("date", date_col), ("asset", asset_col)):
-            if name not in raw:
-                raise InputError(
-                    "signals",
-                    f"missing required column {name!r} ({std})",
-                    hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
-                )
-        if check_date_column("signals", date_col, raw[date_col]) != "DATE":
-            check_intraday(con, "signals", "input_signals", date_col, report)
-        sql = render("sources/signals", from_prices=False, date=date_col, asset=asset_col)
-    else:
-        sql = render("sources/signals", from_prices=True)
-    con.execute(f"create or replace temp view signals as {sql}")
-    sig_columns = {str(r[0]): str(r[1]) for r in con.sql("describe signals").fetchall()}
+    load_prices(con, cfg, report)
     builtin = cfg.strategy.sql is None
-    if builtin:
-        check_signal_column(sig_columns, cfg.strategy.signal, relation="signals" if d.signals is not None else "prices")
-    if d.signals is not None:
-        check_signals(con, d.quality, report)
+    load_signals(con, cfg, report, builtin=builtin)
 
     x = cfg.execution
-    con.execute(
-        f"create or replace temp table calendar as {render('sources/calendar')}", {"start": x.start, "end": x.end}
-    )
-    if not con.sql("select count(*) from calendar").fetchall()[0][0]:
-        span = con.sql("select min(date), max(date) from prices").fetchall()[0]
+    create(con, "calendar", render("sources/calendar"), {"start": x.start, "end": x.end})
+    if not con.sql("select count(*) from ml4t.calendar").fetchall()[0][0]:
+        span = con.sql("select min(date), max(date) from ml4t.prices").fetchall()[0]
         raise InputError(
             "prices",
             f"no trading dates in the window {x.start or '...'} to {x.end or '...'}",
             hint=f"the prices run from {span[0]} to {span[1]}; change [execution] start or end",
         )
-    con.execute(
-        """
-        create or replace temp table assets as
-        select asset, row_number() over (order by asset) - 1 as asset_idx
-        from (select distinct asset from prices semi join calendar using (date))
-        """
-    )
+    create(con, "assets", render("sources/assets"))
+    create(con, "schedule_dates", render("strategy/schedule_dates"))
     if builtin:
-        con.execute(f"create or replace temp table schedule_dates as {render('strategy/schedule_dates')}")
-        con.execute(
-            "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
-            {"s": cfg.strategy.rebalance or Schedule.DAILY},
-        )
-        rebalance = "select date from rebalance_dates"
-        check_signal_dates(con, d.quality, report, cfg.strategy.signal, rebalance, separate=d.signals is not None)
+        schedule = cfg.strategy.rebalance or Schedule.DAILY
+        create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": schedule})
+        check_signal_dates(con, d.quality, report, cfg.strategy.signal, separate=d.signals is not None)
     for name, source in deferred.items():
         register(con, name, source, cfg)
-    load_benchmarks(con, cfg)
+    load_benchmarks(con, cfg, report)
+
+
+def load_prices(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
+    """`ml4t.input_prices` -> `ml4t.typed_prices` (checked) -> `prices`, with the gaps noted."""
+    d = cfg.data
+    columns = register_input(con, "prices", d.prices, cfg)
+    plan = price_columns(columns, d.columns)
+    check_extra_columns(con, render("sources/typed_prices", columns=plan, extra=()), plan.extra, "prices")
+    if plan.date_type != "DATE":
+        check_intraday(con, "prices", "input_prices", plan.date, report)
+    # the snapshot: the input is read once, typed and flagged; every check and step reads this table
+    create(con, "typed_prices", render("sources/typed_prices", columns=plan, extra=plan.extra))
+    check_prices(con, d.quality, report)
+    create(con, "prices", render("sources/prices", quality=d.quality, extra=plan.extra), view=True)
+    check_prices_used(con, report)
+    note_gaps(con, report, cfg.execution.delist_after)
+
+
+def load_signals(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, *, builtin: bool) -> None:
+    """`signals`: from `ml4t.input_signals` (checked; asset names folded if the policy says so), or
+    the extra columns of `prices`."""
+    d = cfg.data
+    if d.signals is None:
+        create(con, "signals", render("sources/signals", from_prices=True), view=True)
+        if builtin:
+            rel = con.sql("select * from ml4t.signals")
+            columns = {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+            check_signal_column(columns, cfg.strategy.signal, relation="prices")
+        return
+    raw = register_input(con, "signals", d.signals, cfg)
+    date = d.columns.date if d.columns.date in raw else "date"
+    asset = d.columns.asset if d.columns.asset in raw else "asset"
+    for std, name in (("date", date), ("asset", asset)):
+        if name not in raw:
+            raise InputError(
+                "signals",
+                f"missing required column {name!r} ({std})",
+                hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
+            )
+    extra = check_signal_columns(raw, date, asset)
+    if check_date_column("signals", date, raw[date]) != "DATE":
+        check_intraday(con, "signals", "input_signals", date, report)
+    if builtin:
+        check_signal_column({c: raw[c] for c in extra}, cfg.strategy.signal, relation="signals")
+
+    def view(*, fold: bool) -> None:
+        sql = render("sources/signals", from_prices=False, date=date, asset=asset, extra=extra, fold=fold)
+        create(con, "signals", sql, view=True)
+
+    def refold(folds_sql: str) -> None:
+        create(con, "signal_folds", folds_sql)
+        view(fold=True)
+
+    view(fold=False)
+    check_signals(con, d.quality, report, refold=refold)

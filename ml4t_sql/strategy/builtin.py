@@ -4,10 +4,10 @@ Each file is one CTE named after the relation it produces, in this order:
 
     universe -> cutoffs -> ranks -> selection -> targets
 
-over two small tables made first: `variants(variant, signal_id, top_n, weighting, schedule,
-min_signal)` (from the configuration, as Arrow: values never enter SQL text) and
-`schedule_dates(schedule, date)`. Every variant is decided in the same statement, so ranking a
-signal happens once however many variants use it.
+over two small tables: `ml4t.variants(variant, signal_id, top_n, weighting, schedule,
+min_signal)` (made here from the configuration, as Arrow: values never enter SQL text) and
+`ml4t.schedule_dates(schedule, date)` (made once per run by the sources). Every variant is
+decided in the same statement, so ranking a signal happens once however many variants use it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..choices import Schedule
 from ..config import Config, Strategy
+from ..data.relations import create
 from ..templates import params_for, render
 
 STEPS = ("universe", "cutoffs", "ranks", "selection", "targets")
@@ -29,6 +30,7 @@ def compose(steps: tuple[str, ...], **structure: object) -> str:
 
 
 def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
+    """`ml4t.variants`, then `ml4t.final_targets` and `ml4t.rebalance` of every variant."""
     signals = list(dict.fromkeys(s.signal for s in variants))
     table = pa.table(
         {
@@ -40,21 +42,8 @@ def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list
             "min_signal": pa.array([s.min_signal for s in variants], pa.float64()),
         }
     )
-    con.register("variant_rows", table)
-    con.execute("create or replace temp table variants as select * from variant_rows")
-    con.unregister("variant_rows")
+    con.execute("drop table if exists ml4t.variants")
+    con.from_arrow(table).create("ml4t.variants")  # from Arrow: no temp name that a user's could shadow
     sql = compose(STEPS, signals=signals, signals_in_prices=cfg.data.signals is None)
-    con.execute(
-        f"create or replace temp table final_targets as {sql}",
-        params_for(sql, {"top_n": max(s.top_n for s in variants)}),
-    )
-    con.execute(
-        """
-        create or replace temp table rebalance as
-        select v.variant, r.date
-        from variants as v
-        inner join schedule_dates as r on r.schedule = v.schedule
-        """
-    )
-
-
+    create(con, "final_targets", sql, params_for(sql, {"top_n": max(s.top_n for s in variants)}))
+    create(con, "rebalance", render("strategy/rebalance"))

@@ -1,58 +1,70 @@
 """A user's own strategy: one SQL query returning `(date, asset, weight)`, run once per variant.
 
 The query may read `prices`, `signals`, `calendar`, the `[data.tables]` and, when `rebalance` is
-set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. Its output is
-checked (ml4t_sql.data.quality.check_targets) before it becomes the variant's targets.
+set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. Its output,
+`ml4t.raw_targets`, is checked (ml4t_sql.data.rules.check_targets) before it becomes the variant's
+targets; rows on window dates off its `rebalance` schedule are ignored and reported.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from ..config import Config, Strategy
-from ..data.quality import check_targets
+from ..data.quality import QualityReport
+from ..data.relations import create
+from ..data.rules import check_targets, note_off_schedule, off_schedule_targets
 from ..errors import ConfigError, InputError
-from ..templates import params_for, render_user
+from ..templates import params_for, render, render_user
 
 
-def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
+def custom_targets(
+    con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport
+) -> None:
     """The user's query, run once per variant with its `$top_n` and `$min_signal`."""
-    con.execute("create or replace temp table rebalance (variant bigint, date date)")
-    con.execute("create or replace temp table final_targets (variant bigint, date date, asset varchar, weight double)")
+    con.execute("create or replace table ml4t.rebalance (variant bigint, date date)")
+    con.execute("create or replace table ml4t.final_targets (variant bigint, date date, asset varchar, weight double)")
+    ignored: list[tuple[int, list[dict[str, Any]], str]] = []  # per variant: off-schedule rows, examples, schedule
     for variant, s in enumerate(variants):
         assert s.sql is not None
         if s.rebalance is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
-            con.execute(
-                "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
-                {"s": s.rebalance},
-            )
+            create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": s.rebalance})
         sql = render_user(_user_sql(s.sql, cfg)).strip().rstrip(";")
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
         try:
-            con.execute(f"create or replace temp table raw_targets as {sql}", params_for(sql, values))
+            con.execute(f"create or replace table ml4t.raw_targets as {sql}", params_for(sql, values))
         except duckdb.Error as exc:
             raise InputError("strategy sql", f"the query fails: {str(exc).strip().splitlines()[0]}") from None
-        columns = {str(r[0]): str(r[1]) for r in con.sql("describe raw_targets").fetchall()}
-        check_targets(con, columns)
+        columns = {str(r[0]): str(r[1]) for r in con.sql("describe ml4t.raw_targets").fetchall()}
+        check_targets(con, columns, report)
         if s.rebalance is None:
-            dates = "select distinct cast(date as date) as date from raw_targets semi join calendar using (date)"
+            dates = (
+                "select distinct cast(date as date) as date from ml4t.raw_targets semi join ml4t.calendar using (date)"
+            )
         else:
-            dates = "select date from schedule_dates where schedule = $schedule"
-        params = {"variant": variant, "schedule": s.rebalance}
-        insert = f"insert into rebalance select $variant, date from ({dates})"
-        con.execute(insert, params_for(insert, params))
+            dates = "select date from ml4t.rebalance_dates"
+            count, rows = off_schedule_targets(con, variant)
+            if count:
+                ignored.append((count, rows, f"rebalance = {str(s.rebalance)!r}"))
+        insert = f"insert into ml4t.rebalance select $variant, date from ({dates})"
+        con.execute(insert, params_for(insert, {"variant": variant}))
         con.execute(
             """
-            insert into final_targets
+            insert into ml4t.final_targets
             select $variant, cast(date as date), cast(asset as varchar), cast(weight as double)
-            from raw_targets
-            where cast(date as date) in (select date from rebalance where variant = $variant)
-                and asset in (select asset from assets)
+            from ml4t.raw_targets
+            where cast(date as date) in (select date from ml4t.rebalance where variant = $variant)
+                and asset in (select asset from ml4t.assets)
             """,
             {"variant": variant},
         )
+    if ignored:
+        rows = [row for _, found, _ in ignored for row in found][:5]
+        schedules = ", ".join(sorted({schedule for _, _, schedule in ignored}))
+        note_off_schedule(report, sum(count for count, _, _ in ignored), rows, schedules)
 
 
 def _user_sql(sql: str, cfg: Config) -> str:

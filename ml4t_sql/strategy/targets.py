@@ -2,8 +2,9 @@
 
 A run has one variant (variant 0); a sweep has many, which differ in strategy and execution keys.
 
-Produces on the connection: `rebalance(variant, date)` and `final_targets(variant, date, asset,
-weight)`, both restricted to the window (`calendar`).
+Reads `ml4t.schedule_dates` (made once per run by ml4t_sql.data.sources) and the sources. Produces
+on the connection: `ml4t.rebalance(variant, date)` and `ml4t.final_targets(variant, date, asset,
+weight)`, both restricted to the window (`ml4t.calendar`).
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from collections.abc import Sequence
 import duckdb
 
 from ..config import Config, Strategy
-from ..templates import render
+from ..data.quality import QualityReport
 from .builtin import built_in_targets
 from .custom import custom_targets
 
 
-def build_targets(con: duckdb.DuckDBPyConnection, cfg: Config, strategies: Sequence[Strategy] | None = None) -> None:
-    """Targets of each strategy variant (default: the run's one strategy) into `final_targets`."""
+def build_targets(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    strategies: Sequence[Strategy] | None = None,
+    report: QualityReport | None = None,
+) -> None:
+    """Targets of each strategy variant (default: the run's one strategy) into `ml4t.final_targets`.
+
+    `report` receives a custom strategy's findings (default: a strict report of its own)."""
     variants = list(strategies) if strategies is not None else [cfg.strategy]
-    con.execute(f"create or replace temp table schedule_dates as {render('strategy/schedule_dates')}")
     if variants[0].sql is None:
         built_in_targets(con, cfg, variants)
     else:
-        custom_targets(con, cfg, variants)
-
-
+        custom_targets(con, cfg, variants, report if report is not None else QualityReport())

@@ -1,14 +1,14 @@
 -- benchmark: a run's benchmark series with their NAVs (the run table `benchmark`, without run_id).
--- reads:    universe_returns(date, return), benchmark_returns(date, return) when [data] benchmark is set
+-- reads:    ml4t.universe_returns(date, return), ml4t.benchmark_returns(date, return) with [data] benchmark
 -- produces: benchmark(series, date, return, nav, is_primary)
 -- grain:    series x window date
 -- nav:      $initial_cash invested at the first date's close (whose return is 0), compounded.
 -- primary:  $primary names the series that alpha, beta, tracking error and information ratio use.
 with series as (
-    select 'universe' as series, date, return from universe_returns
+    select 'universe' as series, date, return from ml4t.universe_returns
     {%- if has_benchmark %}
     union all
-    select 'benchmark' as series, date, return from benchmark_returns
+    select 'benchmark' as series, date, return from ml4t.benchmark_returns
     {%- endif %}
 ),
 

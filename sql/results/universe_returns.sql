@@ -1,5 +1,5 @@
 -- universe_returns: the built-in benchmark, every asset of `prices` equally weighted, rebalanced daily.
--- reads:    prices(date, asset, close), calendar(date, date_idx), assets(asset, asset_idx)
+-- reads:    ml4t.prices(date, asset, close), ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx)
 -- produces: universe_returns(date, return, n_assets)
 -- grain:    window date
 -- rule:     on window date t, the mean close-to-close return of the assets with a bar on t and on
@@ -9,9 +9,9 @@
 --           returns are rounded to 1e-18 before they are summed exactly.
 with bars as (
     select c.date_idx, a.asset_idx, p.close
-    from prices as p
-    inner join calendar as c on c.date = p.date
-    inner join assets as a on a.asset = p.asset
+    from ml4t.prices as p
+    inner join ml4t.calendar as c on c.date = p.date
+    inner join ml4t.assets as a on a.asset = p.asset
 ),
 
 asset_returns as (
@@ -33,7 +33,7 @@ final as (
         c.date,
         coalesce(d.r, 0.0) as return,
         coalesce(d.n_assets, 0) as n_assets
-    from calendar as c
+    from ml4t.calendar as c
     left join daily as d using (date_idx)
 )
 

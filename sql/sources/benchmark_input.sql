@@ -1,5 +1,5 @@
 -- benchmark_input: the user's benchmark relation ([data] benchmark) with our names and types.
--- reads:    input_benchmark (the user's relation)
+-- reads:    ml4t.input_benchmark (the user's relation)
 -- produces: benchmark_input(date, value)
 -- grain:    one row per input row (duplicate dates are refused by ml4t_sql.benchmark, not removed)
 -- dates:    a DATE, a naive midnight TIMESTAMP, or a time-zone-aware UTC midnight (read as its UTC
@@ -11,4 +11,4 @@ select
     cast({{ date | ident }} as date) as date,
     {%- endif %}
     cast({{ value | ident }} as double) as value
-from input_benchmark
+from ml4t.input_benchmark

@@ -1,5 +1,5 @@
 -- benchmark_returns: the user's benchmark ([data] benchmark) as daily returns on the window's calendar.
--- reads:    benchmark_input(date, value), calendar(date, date_idx)
+-- reads:    ml4t.benchmark_input(date, value), ml4t.calendar(date, date_idx)
 -- produces: benchmark_returns(date, return)
 -- grain:    window date
 -- kind:     "return": `value` is each benchmark row's return from its previous row;
@@ -15,13 +15,13 @@ with own_returns as (
         {%- else %}
         value / lag(value) over (order by date) - 1 as r
         {%- endif %}
-    from benchmark_input
+    from ml4t.benchmark_input
 ),
 
 on_calendar as (
     select c.date, b.date as own_date, b.r
     from own_returns as b
-    asof join calendar as c on b.date <= c.date
+    asof join ml4t.calendar as c on b.date <= c.date
 ),
 
 compounded as (
@@ -34,7 +34,7 @@ final as (
     select
         c.date,
         case when c.date_idx = 0 then 0.0 else coalesce(r.r, 0.0) end as return
-    from calendar as c
+    from ml4t.calendar as c
     left join compounded as r using (date)
 )
 

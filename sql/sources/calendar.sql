@@ -1,10 +1,11 @@
 -- calendar: the trading dates of the backtest window, numbered from 0.
--- reads:    prices
+-- reads:    ml4t.prices
 -- produces: calendar(date, date_idx)
 -- grain:    date
+-- public:   user SQL reads it as `calendar`
 -- window:   $start and $end are inclusive bounds; NULL leaves that side open.
 with dates as (
-    select distinct date from prices
+    select distinct date from ml4t.prices
 ),
 
 in_window as (

@@ -1,5 +1,5 @@
 -- typed_prices: the user's price rows with our column names, our types and a flag per quality rule.
--- reads:    input_prices (the user's relation; column names come from [data.columns])
+-- reads:    ml4t.input_prices (the user's relation; column names come from [data.columns])
 -- produces: typed_prices(date, asset, open, high, low, close, volume, <flags>, <extra columns>)
 -- grain:    one row per input row (duplicate keys are found by validation, not removed here)
 -- flags:    is_bad_price     close NULL/NaN/inf/<= 0, open/high/low NaN/inf/<= 0, or volume NaN/inf/< 0
@@ -18,7 +18,7 @@ with source as (
         {%- for name in extra %},
         {{ name | ident }}
         {%- endfor %}
-    from input_prices
+    from ml4t.input_prices
 ),
 
 flagged as (

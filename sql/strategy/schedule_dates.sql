@@ -1,5 +1,5 @@
 -- schedule_dates: the dates of every rebalance schedule, within the window.
--- reads:    calendar
+-- reads:    ml4t.calendar
 -- produces: schedule_dates(schedule, date)
 -- grain:    schedule x date
 -- schedule: daily = every date; weekly = first date of each ISO week (Monday-based);
@@ -11,7 +11,7 @@ with periods as (
         date_trunc('week', date) as week,
         date_trunc('month', date) as month,
         date_trunc('quarter', date) as quarter
-    from calendar
+    from ml4t.calendar
 ),
 
 flags as (

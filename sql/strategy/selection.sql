@@ -1,6 +1,6 @@
 -- selection: each variant's top_n assets on each of its rebalance dates (fewer when fewer are
 --            eligible), above its min_signal when it has one.
--- reads:    ranks, variants, schedule_dates
+-- reads:    ranks, ml4t.variants, ml4t.schedule_dates
 -- produces: selection(variant, weighting, date, asset, signal, rank)
 -- grain:    variant x rebalance date x asset
 select
@@ -10,8 +10,8 @@ select
     r.asset,
     r.signal,
     r.rank
-from variants as v
-inner join schedule_dates as d on d.schedule = v.schedule
+from ml4t.variants as v
+inner join ml4t.schedule_dates as d on d.schedule = v.schedule
 inner join ranks as r on r.signal_id = v.signal_id and r.date = d.date
 where r.rank <= v.top_n
     and (v.min_signal is null or r.signal > v.min_signal)

@@ -1,4 +1,10 @@
-"""Literal rows in, rows out: run one SQL file of sql/ against tables given as Python rows."""
+"""Literal rows in, rows out: run one SQL file of sql/ against tables given as Python rows.
+
+Engine SQL reads the run's relations from the schema `ml4t` (ml4t_sql.data.relations), so each
+literal table is created as `ml4t.<name>`; it is also a temp view `<name>`, for the steps that read
+an earlier step of a composed query by its CTE name (`universe`, `ranks`, ...). That engine SQL never
+reads an unqualified run relation is checked apart (tests/test_relations.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,15 @@ import pytest
 from ml4t_sql.templates import params_for, render
 
 
+def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, list[dict[str, Any]] | pl.DataFrame]) -> None:
+    """Each literal table as `ml4t.<name>` and the temp view `<name>` over it."""
+    con.execute("create schema if not exists ml4t")
+    for name, rows in tables.items():
+        frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+        con.from_arrow(frame.to_arrow()).create(f'ml4t."{name}"')
+        con.execute(f'create temp view "{name}" as select * from ml4t."{name}"')
+
+
 def run_sql(
     relation: str,
     tables: dict[str, list[dict[str, Any]] | pl.DataFrame],
@@ -20,10 +35,7 @@ def run_sql(
     """Render sql/<relation>.sql, give it `tables` as inputs, return its rows sorted by all columns."""
     con = duckdb.connect()
     try:
-        for name, rows in tables.items():
-            frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
-            con.register(f"_{name}", frame.to_arrow())
-            con.execute(f'create table "{name}" as select * from "_{name}"')
+        load_tables(con, tables)
         sql = render(relation, **structure)
         rel = con.sql(sql, params=params_for(sql, params or {}))
         names = rel.columns

@@ -7,6 +7,8 @@ import polars as pl
 
 from ml4t_sql.templates import render
 
+from .conftest import load_tables
+
 
 def test_renames_and_casts_a_date_column(sql):
     rows = sql("sources/benchmark_input", {"input_benchmark": [{"day": dt.date(2020, 1, 2), "ret": 1}]},
@@ -20,7 +22,7 @@ def test_utc_timestamps_become_their_utc_date_whatever_the_session_time_zone():
     for zone in ("America/New_York", "Asia/Tokyo"):
         con = duckdb.connect()
         con.execute(f"set TimeZone = '{zone}'")
-        con.register("input_benchmark", frame.to_arrow())
+        load_tables(con, {"input_benchmark": frame})
         rows = con.sql(render("sources/benchmark_input", date="date", value="return", utc=True)).fetchall()
         con.close()
         assert rows == [(dt.date(2020, 1, 2), 0.01)], zone

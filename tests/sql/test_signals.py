@@ -12,6 +12,8 @@ def test_separate_signals_are_rekeyed_and_keep_every_signal_column(sql):
         from_prices=False,
         date="ts",
         asset="sym",
+        extra=("mom", "value"),
+        fold=False,
     )
     assert rows == [{"date": D, "asset": "X", "mom": 0.1, "value": 2.0}]
 

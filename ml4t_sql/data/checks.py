@@ -1,0 +1,154 @@
+"""The data-quality runner: each rule is a query under sql/checks/ that returns the offending rows
+(dbt's singular tests); this module runs a relation's rules in order and builds the report.
+
+A rule file is named after its rule and opens with the standard header (reads, produces, grain,
+policy). Two kinds, told apart by the file itself:
+
+- a **row rule** defines a Jinja macro `where()`: its rule as a predicate on one row. Its query is
+  `select * from <relation> where {{ where() }}`. The runner counts every row rule of a relation in
+  **one aggregate** (one scan: `count(*) filter (where ...)` per rule), and only a rule whose count
+  is not zero runs its own query, for five example rows;
+- a **set rule** (duplicates, joins, per-date conditions) has no `where()`: the runner counts its
+  query's rows, then fetches examples when there are any.
+
+What a finding does is the rule's: refused (no policy), or the `[data.quality]` policy the user
+chose (ml4t_sql.data.quality.apply_policy), after which an effect may change the data (folding
+asset names). Values reach the rules as bound parameters (`BOUNDS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from ..config import Quality
+from ..errors import InputError
+from ..templates import ident, module, params_for
+from .quality import EXAMPLES, QualityReport, apply_policy
+from .relations import qualified
+
+MAX_PRICE = 1e12
+MIN_PRICE = 1e-6
+MAX_VOLUME = 1e15
+BOUNDS: Mapping[str, float] = {"max_price": MAX_PRICE, "min_price": MIN_PRICE, "max_volume": MAX_VOLUME}
+"""Magnitudes refused at input (sql/checks/extreme_value.sql; why these: docs/DATA_QUALITY.md)."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The relation a list of rules checks: `ml4t.<table>`, called `name` in messages."""
+
+    name: str
+    table: str
+    show: str = "*"
+    """Columns of a row rule's example rows."""
+    order: str = ""
+    """Order of example rows (a set rule's own columns may differ: see Rule.order)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: the file sql/checks/<name>.sql, its text in messages, and what a finding does."""
+
+    name: str
+    text: str
+    policy: str | None = None
+    """The `[data.quality]` key whose choice decides; None: always refused."""
+    structure: Mapping[str, object] = field(default_factory=dict)
+    order: str | None = None
+    hint: str = ""
+    unit: str = "rows"
+    """What the count counts, in warnings."""
+    finding: str | None = None
+    """The finding's key in the report (default: the policy key)."""
+
+
+Effect = Callable[[str, str], None]
+"""Called as effect(rule_sql, policy) after a finding of the rule: applies the chosen policy."""
+
+
+def run_rules(
+    con: duckdb.DuckDBPyConnection,
+    report: QualityReport,
+    checked: Checked,
+    rules: Sequence[Rule],
+    *,
+    quality: Quality | None = None,
+    empty: str | None = None,
+    empty_hint: str = "",
+    effects: Mapping[str, Effect] | None = None,
+) -> int:
+    """Run `rules` on `ml4t.<checked.table>` in their order; return its row count.
+
+    Reads the relation once for every row rule together, then once per set rule (and once more
+    per rule that has a finding, for its examples). With `empty`, a relation without rows is
+    refused with that message and no rule runs. A refusal raises under a strict report."""
+    modules = [module(f"checks/{r.name}", relation=checked.table, **r.structure) for r in rules]
+    predicates = {i: str(m.where()) for i, m in enumerate(modules) if hasattr(m, "where")}
+    counts = _aggregate(con, checked.table, predicates)
+    total = counts.pop(-1)
+    if empty is not None and total == 0:
+        report.refuse(InputError(checked.name, empty, hint=empty_hint))
+        return 0
+    for i, (rule, m) in enumerate(zip(rules, modules, strict=True)):
+        sql = str(m).strip()
+        if i in predicates:  # counted by the aggregate; examples only when there is a finding
+            count = counts[i]
+            order = rule.order if rule.order is not None else checked.order
+            rows = examples(con, sql, show=checked.show, order=order) if count else []
+        else:
+            count, rows = count_and_examples(con, sql, order=rule.order or "")
+        if not count:
+            continue
+        if rule.policy is None:
+            report.refuse(InputError(checked.name, rule.text, count=count, rows=rows, hint=rule.hint))
+            continue
+        assert quality is not None, f"rule {rule.name} has a policy: pass the [data.quality] section"
+        apply_policy(
+            report, quality, rule.policy, checked.name, rule.text, count, rows,
+            finding=rule.finding, hint=rule.hint, unit=rule.unit,
+        )  # fmt: skip
+        effect = (effects or {}).get(rule.name)
+        if effect is not None:
+            effect(sql, str(getattr(quality, rule.policy)))
+    return total
+
+
+def count_and_examples(
+    con: duckdb.DuckDBPyConnection, sql: str, *, order: str = ""
+) -> tuple[int, list[dict[str, Any]]]:
+    """The rows of `sql`: how many, and the first EXAMPLES by `order` (columns of `sql`), in one
+    execution (a top-k aggregate, `top_rows`: no sort of every offending row)."""
+    query = f"select count(*), {top_rows(order)} from ({sql}) as t"
+    row = con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0]
+    return int(row[0]), [dict(r) for r in (row[1] or [])]
+
+
+def top_rows(order: str) -> str:
+    """An aggregate over rows `t`: the first EXAMPLES of them by `order` (comma-separated columns)."""
+    key = f"row({', '.join('t.' + ident(c.strip()) for c in order.split(','))})" if order else "0"
+    return f"arg_min(t, {key}, {EXAMPLES})"
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The number of rows `sql` returns (bound parameters from BOUNDS)."""
+    query = f"select count(*) from ({sql})"
+    return int(con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0][0])
+
+
+def examples(con: duckdb.DuckDBPyConnection, sql: str, *, show: str = "*", order: str = "") -> list[dict[str, Any]]:
+    """The first EXAMPLES rows of `sql` (its `show` columns, in `order`), as dicts."""
+    query = f"select {show} from ({sql}) {'order by ' + order if order else ''} limit {EXAMPLES}"
+    rel = con.sql(query, params=params_for(query, BOUNDS))
+    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, table: str, predicates: Mapping[int, str]) -> dict[int, int]:
+    """One scan of `ml4t.<table>`: its row count (key -1) and the rows matching each predicate."""
+    parts = ["count(*)", *(f"count(*) filter (where ({p}))" for p in predicates.values())]
+    query = f"select {', '.join(parts)} from {qualified(table)}"
+    row = con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0]
+    return {-1: int(row[0]), **{i: int(v) for i, v in zip(predicates, row[1:], strict=True)}}
