@@ -70,10 +70,10 @@ def test_several_problems_are_reported_together_with_their_rows():
     result = check({"data": {"prices": dirty}, "strategy": {"signal": "score", "top_n": 2}})
     assert not result.ok
     heads = [e.splitlines()[0] for e in result.errors]
-    assert heads == [
-        "prices: duplicate (date, asset) keys (1 row)",
+    assert heads == [  # the row rules (one scan), then the keys
         "prices: NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume (40 rows)",
         "prices: NULL open (40 rows)",
+        "prices: duplicate (date, asset) keys (1 row)",
     ]
     assert result.report.findings["bad_price"].examples[0]["asset"] == "S3"
     report = format_check(result)

@@ -80,19 +80,22 @@ def run_rules(
     empty: str | None = None,
     empty_hint: str = "",
     effects: Mapping[str, Effect] | None = None,
-) -> int:
-    """Run `rules` on `ml4t.<checked.table>` in their order; return its row count.
+) -> int | None:
+    """Run `rules` on `ml4t.<checked.table>` in their order; return its row count (None when no
+    row rule and no `empty` check needed it).
 
     Reads the relation once for every row rule together, then once per set rule (and once more
     per rule that has a finding, for its examples). With `empty`, a relation without rows is
     refused with that message and no rule runs. A refusal raises under a strict report."""
     modules = [module(f"checks/{r.name}", relation=checked.table, **r.structure) for r in rules]
     predicates = {i: str(m.where()) for i, m in enumerate(modules) if hasattr(m, "where")}
-    counts = _aggregate(con, checked.table, predicates)
-    total = counts.pop(-1)
-    if empty is not None and total == 0:
-        report.refuse(InputError(checked.name, empty, hint=empty_hint))
-        return 0
+    total = None
+    if predicates or empty is not None:
+        counts = _aggregate(con, checked.table, predicates)
+        total = counts.pop(-1)
+        if empty is not None and total == 0:
+            report.refuse(InputError(checked.name, empty, hint=empty_hint))
+            return 0
     for i, (rule, m) in enumerate(zip(rules, modules, strict=True)):
         sql = str(m).strip()
         if i in predicates:  # counted by the aggregate; examples only when there is a finding

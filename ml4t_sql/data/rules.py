@@ -29,6 +29,7 @@ from .checks import (
     top_rows,
 )
 from .quality import NUMERIC, QualityReport, apply_policy
+from .relations import create
 
 PRICE_COLUMNS = "date, asset, open, high, low, close, volume"
 KEYS = {"keys": ("date", "asset")}
@@ -40,20 +41,33 @@ def _extreme(prices: str) -> str:
     return f"{prices} above {MAX_PRICE:g} or below {MIN_PRICE:g}"
 
 
-def _key_rules(keys: dict[str, Any] = KEYS, *, names: bool = True) -> list[Rule]:
-    """The rules of a relation keyed by (date, asset) or (date): keys present, names, dates readable."""
+def _key_rules(keys: dict[str, Any] = KEYS) -> list[Rule]:
+    """The first rules of a relation keyed by (date, asset) or (date): keys present, dates readable."""
     key_text = " or ".join(keys["keys"])
-    rules = [Rule("null_key", f"NULL {key_text}", structure=keys)]
-    if names:
-        rules.append(Rule("empty_asset", "empty asset names ('' or only whitespace)", hint="name every asset"))
-    rules.append(
+    return [
+        Rule("null_key", f"NULL {key_text}", structure=keys),
         Rule(
             "date_range",
             "dates outside 0001-01-01 .. 9999-12-31, or infinite",
             hint="every reader of the tables (Python, Arrow, the report) stops at those years",
-        )
-    )
-    return rules
+        ),
+    ]
+
+
+def _name_rules(relation: str, against: str | None) -> list[Rule]:
+    """The rules of a relation's asset names, read from its spellings (sql/sources/spellings.sql)."""
+    variants = VARIANTS + (" (or from the prices' names)" if against else "")
+    finding = None if relation == "prices" else f"{relation}.asset_variants"
+    return [
+        Rule("empty_asset", "empty asset names ('' or only whitespace)", hint="give every asset a name"),
+        Rule("asset_variants", variants, policy="asset_variants", structure={"against": against}, order="asset",
+             unit="spellings", finding=finding),
+    ]  # fmt: skip
+
+
+def spellings(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> None:
+    """`ml4t.<name>`: the asset names of `ml4t.<relation>` with their rows (one pass over it)."""
+    create(con, name, render("sources/spellings", relation=relation))
 
 
 # --- prices ---------------------------------------------------------------------------------------
@@ -68,9 +82,9 @@ def check_intraday(con: duckdb.DuckDBPyConnection, relation: str, table: str, co
 
 
 def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport) -> None:
-    """Every rule of `ml4t.typed_prices`, in order; under asset_variants = "fold" the snapshot's asset
-    names are folded before the keys are checked for duplicates."""
-    rules = [
+    """Every rule of `ml4t.typed_prices`, in order: row rules (one scan), asset names (from the
+    spellings; under asset_variants = "fold" the snapshot's names are folded), then keys."""
+    rows = [
         *_key_rules(),
         Rule(
             "extreme_value",
@@ -79,26 +93,29 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
             hint="NAV arithmetic on such values overflows or loses its digits (docs/DATA_QUALITY.md); "
             "rescale the prices (e.g. per 1,000 units)",
         ),
-        Rule("asset_variants", VARIANTS, policy="asset_variants", structure={"against_prices": False},
-             order="asset", unit="spellings"),
-        Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="asset, date",
-             hint="keep one row per date and asset"),
         Rule("bad_price", BAD_PRICE, policy="bad_price"),
         Rule("missing_open", "NULL open", policy="missing_open"),
         Rule("inconsistent_ohlc", "high below max(open, close) or low above min(open, close)",
              policy="inconsistent_ohlc"),
     ]  # fmt: skip
+    prices = Checked("prices", "typed_prices", show=PRICE_COLUMNS, order="asset, date")
+    report.rows_in = run_rules(con, report, prices, rows, quality=quality, empty="the input has no rows") or 0
+    if not report.rows_in:
+        return
 
     def fold(sql: str, policy: str) -> None:
         if policy == AssetVariants.FOLD:
             con.execute(
                 f"update ml4t.typed_prices as t set asset = f.folds_into from ({sql}) as f where t.asset = f.asset"
             )
+            spellings(con, "price_spellings", "typed_prices")
 
-    prices = Checked("prices", "typed_prices", show=PRICE_COLUMNS, order="asset, date")
-    report.rows_in = run_rules(
-        con, report, prices, rules, quality=quality, empty="the input has no rows", effects={"asset_variants": fold}
-    )
+    spellings(con, "price_spellings", "typed_prices")
+    names = Checked("prices", "price_spellings", order="asset")
+    run_rules(con, report, names, _name_rules("prices", None), quality=quality, effects={"asset_variants": fold})
+    duplicates = Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="asset, date",
+                      hint="keep one row per date and asset")  # fmt: skip
+    run_rules(con, report, prices, [duplicates])
 
 
 def check_prices_used(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
@@ -128,12 +145,23 @@ def note_gaps(con: duckdb.DuckDBPyConnection, report: QualityReport, delist_afte
 
 
 def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport, refold: Any = None) -> None:
-    """Every rule of a separate `ml4t.signals`, in order. `refold(folds_sql)` re-creates the view with
-    its asset names folded (asset_variants = "fold") before the keys are checked."""
+    """Every rule of a separate `ml4t.signals`, in order: row rules (one scan), asset names (from
+    their spellings, against the prices'; `refold(folds_sql)` re-creates the view with its names
+    folded under asset_variants = "fold"), then keys, unknown assets and off-calendar dates."""
+    signals = Checked("signals", "signals", order="asset, date")
+    if not run_rules(con, report, signals, _key_rules(), quality=quality, empty="the input has no rows"):
+        return
+
+    def fold(sql: str, policy: str) -> None:
+        if policy == AssetVariants.FOLD and refold is not None:
+            refold(sql)
+            spellings(con, "signal_spellings", "signals")
+
+    spellings(con, "signal_spellings", "signals")
+    names = Checked("signals", "signal_spellings", order="asset")
+    rules = _name_rules("signals", "price_spellings")
+    run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
     rules = [
-        *_key_rules(),
-        Rule("asset_variants", f"{VARIANTS} (or from the prices' names)", policy="asset_variants",
-             structure={"against_prices": True}, order="asset", unit="spellings", finding="signals.asset_variants"),
         Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="asset, date",
              hint="keep one row per date and asset"),
         Rule("unknown_signal_asset", "signals for assets that have no prices", policy="unknown_signal_asset",
@@ -141,14 +169,7 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
         Rule("off_calendar_signal", "signals dated on days with no price bar at all", policy="off_calendar_signal",
              order="date", unit="dates"),
     ]  # fmt: skip
-
-    def fold(sql: str, policy: str) -> None:
-        if policy == AssetVariants.FOLD and refold is not None:
-            refold(sql)
-
-    signals = Checked("signals", "signals", order="asset, date")
-    run_rules(con, report, signals, rules, quality=quality, empty="the input has no rows",
-              effects={"asset_variants": fold})  # fmt: skip
+    run_rules(con, report, signals, rules, quality=quality)
 
 
 def check_signal_dates(
@@ -197,7 +218,7 @@ def check_signal_columns(raw: dict[str, str], date: str, asset: str) -> tuple[st
 def check_benchmark(con: duckdb.DuckDBPyConnection, report: QualityReport, kind: str, value: str) -> None:
     """Every rule of `ml4t.benchmark_input(date, value)`, in order, then its coverage of the window."""
     rules = [
-        *_key_rules({"keys": ("date",)}, names=False),
+        *_key_rules({"keys": ("date",)}),
         Rule("duplicate_key", "duplicate dates", structure={"keys": ("date",)}, order="date"),
         Rule("non_finite_value", f"NULL or non-finite {value}", structure={"column": "value"}),
         Rule("nonpositive_level", "returns of -100% or less" if kind == "return" else "prices <= 0",

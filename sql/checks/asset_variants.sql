@@ -1,8 +1,8 @@
 -- asset_variants: asset names that differ only by case or surrounding whitespace ('AAPL', 'aapl',
 --                 ' AAPL'): most likely one asset spelled several ways, which a run would hold as
 --                 several assets.
--- reads:    ml4t.<relation> (typed_prices or signals); with `against_prices` also ml4t.prices, so
---           that a signal's spelling is matched with the prices' spellings
+-- reads:    ml4t.<relation>: a relation's spellings (sources/spellings.sql); with `against`, also the
+--           prices' spellings, so that a signal's name is matched with the prices' names
 -- produces: (asset, folds_into, n_rows): each spelling that is not its group's chosen one, the name it
 --           folds into under asset_variants = "fold", and its rows
 -- grain:    spelling
@@ -11,15 +11,14 @@
 --           order; always trimmed. Empty names are empty_asset's, not this rule's.
 -- policy:   [data.quality] asset_variants: "warn" (they stay distinct assets), "fold" or "fail"
 with spellings as (
-    select asset, count(*) as n_rows, 1 as source
+    select asset, n_rows, 1 as source
     from ml4t.{{ relation | ident }}
     where asset is not null and not regexp_full_match(asset, '\s*')
-    group by asset
-    {%- if against_prices %}
+    {%- if against %}
     union all
-    select asset, count(*) as n_rows, 0 as source
-    from ml4t.prices
-    group by asset
+    select asset, n_rows, 0 as source
+    from ml4t.{{ against | ident }}
+    where asset is not null
     {%- endif %}
 ),
 

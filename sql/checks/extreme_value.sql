@@ -7,6 +7,6 @@
 -- grain:    input row
 -- policy:   none: refused
 -- columns:  the price columns to check; `volume`: whether there is a volume column
-{% macro outside(column) %}coalesce(isfinite({{ column | ident }}) and ({{ column | ident }} > $max_price or ({{ column | ident }} > 0 and {{ column | ident }} < $min_price)), false){% endmacro %}
-{% macro where() %}{% for column in columns %}{{ outside(column) }}{% if not loop.last %} or {% endif %}{% endfor %}{% if volume %} or coalesce(isfinite(volume) and volume > $max_volume, false){% endif %}{% endmacro %}
+{% macro outside(c) %}({{ c | ident }} > $max_price and isfinite({{ c | ident }})) or ({{ c | ident }} > 0 and {{ c | ident }} < $min_price){% endmacro %}
+{% macro where() %}{% for c in columns %}{{ outside(c) }} or {% endfor %}{% if volume %}(volume > $max_volume and isfinite(volume)){% else %}false{% endif %}{% endmacro %}
 select * from ml4t.{{ relation | ident }} where {{ where() }}
