@@ -14,29 +14,36 @@ import duckdb
 import polars as pl
 import pytest
 
-from ml4t_sql.templates import params_for, render
+from ml4t_sql.templates import module, params_for, render
 
 
-def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, list[dict[str, Any]] | pl.DataFrame]) -> None:
+Tables = dict[str, list[dict[str, Any]] | pl.DataFrame | str]
+"""name -> rows as dicts, a Polars frame, or a DuckDB query (for values Python cannot hold: 'infinity'::date)."""
+
+
+def load_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
     """Each literal table as `ml4t.<name>` and the temp view `<name>` over it."""
     con.execute("create schema if not exists ml4t")
     for name, rows in tables.items():
-        frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
-        con.from_arrow(frame.to_arrow()).create(f'ml4t."{name}"')
+        if isinstance(rows, str):
+            con.execute(f'create table ml4t."{name}" as {rows}')
+        else:
+            frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+            con.from_arrow(frame.to_arrow()).create(f'ml4t."{name}"')
         con.execute(f'create temp view "{name}" as select * from ml4t."{name}"')
 
 
 def run_sql(
-    relation: str,
-    tables: dict[str, list[dict[str, Any]] | pl.DataFrame],
+    file: str,
+    tables: Tables,
     params: dict[str, Any] | None = None,
     **structure: Any,
 ) -> list[dict[str, Any]]:
-    """Render sql/<relation>.sql, give it `tables` as inputs, return its rows sorted by all columns."""
+    """Render sql/<file>.sql, give it `tables` as inputs, return its rows sorted by all columns."""
     con = duckdb.connect()
     try:
         load_tables(con, tables)
-        sql = render(relation, **structure)
+        sql = render(file, **structure)
         rel = con.sql(sql, params=params_for(sql, params or {}))
         names = rel.columns
         out = [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
@@ -48,3 +55,27 @@ def run_sql(
 @pytest.fixture
 def sql() -> Any:
     return run_sql
+
+
+def run_check(
+    rule: str, relation: str, tables: Tables, params: dict[str, Any] | None = None, **structure: Any
+) -> list[dict[str, Any]]:
+    """The offending rows of sql/checks/<rule>.sql on `ml4t.<relation>`, sorted; for a row rule, also
+    checks that its `where()` macro (what the runner counts in its one aggregate) counts as many."""
+    rows = run_sql(f"checks/{rule}", tables, params, relation=relation, **structure)
+    m = module(f"checks/{rule}", relation=relation, **structure)
+    if hasattr(m, "where"):
+        con = duckdb.connect()
+        try:
+            load_tables(con, tables)
+            query = f'select count(*) filter (where ({m.where()})) from ml4t."{relation}"'
+            (count,) = con.sql(query, params=params_for(query, params or {})).fetchall()[0]
+        finally:
+            con.close()
+        assert count == len(rows), f"{rule}: where() counts {count}, the query returns {len(rows)}"
+    return rows
+
+
+@pytest.fixture
+def check() -> Any:
+    return run_check
