@@ -21,6 +21,7 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.errors import ConfigError, InputError
+from ml4t_sql.validation import check
 
 from .test_inputs import PANEL
 
@@ -80,6 +81,56 @@ def _db_with_prices(tmp: Path) -> dict[str, Any]:
 
 def _extra_row(**row: Any) -> pl.DataFrame:
     return pl.concat([SIGNALS, pl.DataFrame([row], schema=SIGNALS.schema)])
+
+
+def _in_duckdb(sql: str) -> Callable[[Path], dict[str, Any]]:
+    """Prices from a DuckDB table made by `sql` over the panel `p` (for values Polars cannot hold)."""
+
+    def build(tmp: Path) -> dict[str, Any]:
+        con = duckdb.connect(str(tmp / "odd.duckdb"))
+        con.register("p", PANEL.to_arrow())
+        con.execute(f"create table prices as {sql}")
+        con.close()
+        return {"data": {"prices": {"database": str(tmp / "odd.duckdb"), "table": "prices"}}, "strategy": STRATEGY}
+
+    return build
+
+
+def _one_row_later(frame: pl.DataFrame, to: dt.date) -> pl.DataFrame:
+    """`frame` with the row (DAY, S1) moved to the date `to`."""
+    hit = (pl.col("asset") == "S1") & (pl.col("date") == DAY)
+    return frame.with_columns(pl.when(hit).then(pl.lit(to)).otherwise(pl.col("date")).alias("date"))
+
+
+def _hive_with_a_string_close(tmp: Path) -> dict[str, Any]:
+    """A hive folder whose partition asset=S2 has `close` as strings (DuckDB would cast them silently)."""
+    con = duckdb.connect()
+    con.register("p", PANEL.to_arrow())
+    con.execute(
+        f"copy (select * from p where asset <> 'S2') to '{tmp / 'hive'}' (format parquet, partition_by (asset))"
+    )
+    (tmp / "hive" / "asset=S2").mkdir()
+    con.execute(
+        "copy (select * exclude (asset) replace (cast(close as varchar) as close) from p where asset = 'S2') "
+        f"to '{tmp / 'hive' / 'asset=S2' / 'part.parquet'}' (format parquet)"
+    )
+    con.close()
+    return {"data": {"prices": str(tmp / "hive")}, "strategy": STRATEGY}
+
+
+def _benchmark(frame_fn: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[Path], dict[str, Any]]:
+    levels = PANEL.filter(pl.col("asset") == "S0").select("date", pl.col("close").alias("price"))
+    return lambda _: {"data": {"prices": PANEL, "benchmark": frame_fn(levels)}, "strategy": STRATEGY}
+
+
+_VARIANT = PANEL.with_columns(  # S1 spelled "s1" from 2021-01-11 on: 5 rows of S1, 30 of s1
+    pl.when((pl.col("asset") == "S1") & (pl.col("date") > DAY))
+    .then(pl.lit("s1"))
+    .otherwise(pl.col("asset"))
+    .alias("asset")
+)
+RANGE = "dates outside 0001-01-01 .. 9999-12-31, or infinite (1 row)"
+EXTREME = "prices above 1e12 or below 1e-6, or a volume above 1e15 (1 row)"
 
 
 EARLY = "select date '2021-01-05' as date, 'S0' as asset, 1.0 as weight"
@@ -228,6 +279,63 @@ CASES = [
          ConfigError, ("[data] x: path does not exist",)),
     Case("table-name-taken", lambda _: {"data": {"prices": PANEL, "tables": {"calendar": PANEL}}}, ConfigError,
          ("[data.tables] `calendar`: the run makes a relation of that name", "taken: calendar, prices")),
+    # --- asset names, dates and magnitudes (issue 10: refused at input) -----------------------------
+    Case("empty-asset", prices(cell("asset", "")), InputError,
+         (R, "empty asset names ('' or only whitespace) (1 row)", "asset  n_rows  first_date", "2021-01-08")),
+    Case("blank-asset", prices(cell("asset", " \t ")), InputError,
+         (R, "empty asset names ('' or only whitespace) (1 row)", "2021-01-08")),
+    Case("signal-empty-asset", signals(cell("asset", "", frame=SIGNALS)), InputError,
+         ("signals", "empty asset names ('' or only whitespace) (1 row)", "2021-01-08")),
+    Case("signal-null-asset", signals(cell("asset", None, frame=SIGNALS)), InputError,
+         ("signals", "NULL date or asset (1 row)", "2021-01-08  NULL")),
+    Case("asset-variants-fail", prices(_VARIANT, quality={"asset_variants": "fail"}), InputError,
+         (R, "asset names that differ only by case or surrounding whitespace (1 row)", "S1     s1          5",
+          'asset_variants = "warn" or "fold"')),
+    Case("signal-asset-variants-fail", signals(cell("asset", "s1 ", frame=SIGNALS), quality={"asset_variants": "fail"}),
+         InputError, ("signals", "differ only by case or surrounding whitespace (or from the prices' names) (1 row)",
+                      "s1     S1          1")),
+    Case("date-year-10000", prices(_one_row_later(PANEL, dt.date(9999, 12, 31)).with_columns(
+        pl.when(pl.col("date") == dt.date(9999, 12, 31)).then(pl.col("date") + pl.duration(days=1))
+        .otherwise(pl.col("date")).alias("date"))), InputError, (R, RANGE, "10000-01-01  S1")),
+    Case("date-infinite", _in_duckdb("select * from p union all select * replace ('infinity'::date as date) "
+                                     "from p where asset = 'S1' and date = '2021-01-08'"),
+         InputError, (R, RANGE, "infinity  S1")),
+    Case("date-before-year-1", _in_duckdb("select * replace (case when asset = 'S1' and date = '2021-01-08' "
+                                          "then date '-0001-06-01' else date end as date) from p"),
+         InputError, (R, RANGE, "S1")),
+    Case("signal-date-year-10000", signals(_one_row_later(SIGNALS, dt.date(9999, 12, 31)).with_columns(
+        pl.when(pl.col("date") == dt.date(9999, 12, 31)).then(pl.col("date") + pl.duration(days=1))
+        .otherwise(pl.col("date")).alias("date"))), InputError, ("signals", RANGE, "10000-01-01  S1")),
+    Case("benchmark-date-year-10000", _benchmark(lambda b: pl.concat([b, b.tail(1).with_columns(
+        pl.lit(dt.date(9999, 12, 31)).alias("date"))]).with_columns(
+        pl.when(pl.col("date") == dt.date(9999, 12, 31)).then(pl.col("date") + pl.duration(days=1))
+        .otherwise(pl.col("date")).alias("date"))), InputError, ("benchmark", RANGE, "10000-01-01")),
+    Case("close-above-1e12", prices(cell("close", 2e12).pipe(lambda f: cell("high", 3e12, frame=f))), InputError,
+         (R, EXTREME, "2021-01-08  S1", "2000000000000.0", "rescale")),
+    Case("close-below-1e-6", prices(cell("close", 1e-9).pipe(lambda f: cell("low", 1e-9, frame=f))), InputError,
+         (R, EXTREME, "2021-01-08  S1", "1e-09")),
+    Case("volume-above-1e15", prices(cell("volume", 1e18)), InputError, (R, EXTREME, "2021-01-08  S1", "1e+18")),
+    Case("benchmark-level-above-1e12", _benchmark(lambda b: b.with_columns(
+        pl.when(pl.col("date") == DAY).then(1e13).otherwise(pl.col("price")).alias("price"))), InputError,
+         ("benchmark", "prices above 1e12 or below 1e-6 (1 row)", "2021-01-08  10000000000000.0")),
+    Case("hive-partitions-disagree-on-types", _hive_with_a_string_close, InputError,
+         (R, "the files disagree on the type of column 'close'", "VARCHAR in 1 file (asset=S2/part.parquet)",
+          "DOUBLE in 5 files")),
+    # --- engine names are the engine's (issue 10) ------------------------------------------------------
+    Case("column-named-like-a-flag", prices(cell("close", -3.0).with_columns(is_bad_price=pl.lit(False))), InputError,
+         (R, "column 'is_bad_price' has the name of a column the engine makes", "is_missing_open", "rename it")),
+    Case("extra-column-named-close", prices(PANEL.rename({"close": "last"}).with_columns(close=pl.lit(1.0)),
+                                            columns={"close": "last"}), InputError,
+         (R, "column 'close' has the name of a column the engine makes",)),
+    Case("signal-column-named-date", lambda _: {"data": {"prices": PRICES.rename({"date": "day"}),
+                                                         "signals": SIGNALS.rename({"date": "day"}).with_columns(
+                                                             date=pl.lit(1.0)), "columns": {"date": "day"}},
+                                                "strategy": STRATEGY}, InputError,
+         ("signals", "column 'date' has the name of a column the engine makes", "date = 'day'")),
+    Case("table-name-public-in-other-case", lambda _: {"data": {"prices": PANEL, "tables": {"Signals": PANEL}}},
+         ConfigError, ("[data.tables] `Signals`: the run makes a relation of that name",)),
+    Case("table-name-engine-prefix", lambda _: {"data": {"prices": PANEL, "tables": {"ml4t_input_prices": PANEL}}},
+         ConfigError, ("[data.tables] `ml4t_input_prices`", "names starting with `ml4t`")),
 ]  # fmt: skip
 
 
@@ -350,3 +458,71 @@ def test_top_n_above_the_universe_selects_every_eligible_asset():
     run = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"signal": "score", "top_n": 50}}, write=False)
     per_date = run.targets.group_by("date").agg(pl.len().alias("n"), pl.col("weight").sum().alias("w"))
     assert set(per_date["n"]) == {6} and all(abs(w - 1) < 1e-12 for w in per_date["w"])
+
+
+def test_asset_names_differing_only_by_case_warn_by_default_and_stay_apart():
+    run = run_with(_VARIANT)
+    finding = run.quality["findings"]["asset_variants"]
+    assert (finding["count"], finding["policy"]) == (1, "warn")
+    assert finding["examples"] == [{"asset": "S1", "folds_into": "s1", "n_rows": 5}]
+    assert run.quality["warnings"] == [
+        "prices: asset names that differ only by case or surrounding whitespace (1 spelling, e.g. S1); "
+        "each spelling is an asset of its own (asset_variants = 'warn')"
+    ]
+    summary = check({"data": {"prices": _VARIANT}, "strategy": STRATEGY}).summary
+    assert summary["assets"] == 7  # S1 and s1 are two assets
+
+
+def test_folding_asset_names_gives_the_run_of_one_name():
+    """Under asset_variants = "fold", 'S1' / 's1' / ' s1 ' are one asset named as its most frequent
+    spelling: the same backtest as the panel spelled 's1' throughout."""
+    odd = _VARIANT.with_columns(
+        pl.when((pl.col("asset") == "s1") & (pl.col("date") > dt.date(2021, 2, 1)))
+        .then(pl.lit(" s1 "))
+        .otherwise(pl.col("asset"))
+        .alias("asset")
+    )
+    folded = run_with(odd, quality={"asset_variants": "fold"})
+    plain = run_with(PANEL.with_columns(pl.col("asset").replace("S1", "s1")))
+    assert folded.equity["nav"].to_list() == plain.equity["nav"].to_list()
+    assert folded.targets.drop("run_id").equals(plain.targets.drop("run_id"))
+    finding = folded.quality["findings"]["asset_variants"]
+    assert {r["asset"]: r["folds_into"] for r in finding["examples"]} == {"S1": "s1", " s1 ": "s1"}
+    assert folded.quality["warnings"] == []
+
+
+def test_folding_signal_names_matches_them_with_the_prices():
+    odd = SIGNALS.with_columns(pl.col("asset").replace("S1", "s1 "))
+    folded = run_with(PRICES, signals=odd, quality={"asset_variants": "fold"})
+    plain = run_with(PRICES, signals=SIGNALS)
+    assert folded.equity["nav"].to_list() == plain.equity["nav"].to_list()
+    assert folded.quality["findings"]["signals.asset_variants"]["examples"][0] == {
+        "asset": "s1 ", "folds_into": "S1", "n_rows": 40,
+    }  # fmt: skip
+    assert "unknown_signal_asset" not in folded.quality["findings"]
+    warned = run_with(PRICES, signals=odd)  # default: warned, and the signals are an unknown asset's
+    assert set(warned.quality["findings"]) == {"signals.asset_variants", "unknown_signal_asset"}
+
+
+def test_custom_targets_off_the_rebalance_schedule_are_counted_and_ignored():
+    """docs/SEMANTICS.md: with `rebalance` set, a custom strategy's rows on other dates are ignored,
+    and the run's quality report counts them (a warning-level finding with examples)."""
+    sql = "select date, asset, 1.0 / 6 as weight from prices"
+    weekly = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": sql, "rebalance": "weekly"}}, write=False)
+    finding = weekly.quality["findings"]["off_schedule_target"]
+    rebalance_dates = weekly.targets["date"].unique().to_list()
+    assert len(rebalance_dates) == 6 and finding["count"] == 240 - 6 * 6
+    assert finding["policy"] == "ignored" and finding["relation"] == "strategy sql"
+    assert finding["examples"][0] == {"variant": 0, "date": "2021-01-05", "asset": "S0", "weight": 1.0 / 6}
+    assert all(dt.date.fromisoformat(r["date"]) not in rebalance_dates for r in finding["examples"])
+    assert weekly.quality["warnings"] == [
+        "strategy sql: target rows on dates that are not rebalance dates (rebalance = 'weekly'); they are ignored "
+        "(204 rows, e.g. 2021-01-05 S0)"
+    ]
+    daily = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": sql}}, write=False)
+    assert "off_schedule_target" not in daily.quality["findings"] and daily.quality["warnings"] == []
+    on_schedule = "select date, asset, 1.0 / 6 as weight from prices where date in (select date from rebalance_dates)"
+    clean = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": on_schedule, "rebalance": "weekly"}},
+                         write=False)  # fmt: skip
+    assert "off_schedule_target" not in clean.quality["findings"]
+    assert clean.equity["nav"].to_list() == weekly.equity["nav"].to_list()  # the ignored rows change nothing

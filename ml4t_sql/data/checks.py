@@ -64,6 +64,8 @@ class Rule:
     """What the count counts, in warnings."""
     finding: str | None = None
     """The finding's key in the report (default: the policy key)."""
+    consequence: str = "never used"
+    """What a warned-about finding means for the run, in the warning."""
 
 
 Effect = Callable[[str, str], None]
@@ -112,7 +114,7 @@ def run_rules(
         assert quality is not None, f"rule {rule.name} has a policy: pass the [data.quality] section"
         apply_policy(
             report, quality, rule.policy, checked.name, rule.text, count, rows,
-            finding=rule.finding, hint=rule.hint, unit=rule.unit,
+            finding=rule.finding, hint=rule.hint, unit=rule.unit, consequence=rule.consequence,
         )  # fmt: skip
         effect = (effects or {}).get(rule.name)
         if effect is not None:

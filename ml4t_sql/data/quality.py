@@ -101,10 +101,11 @@ def apply_policy(
     finding: str | None = None,
     hint: str = "",
     unit: str = "rows",
+    consequence: str = "never used",
 ) -> None:
     """Record a finding (under `finding`, default `key`) of the rule whose `[data.quality]` key is
-    `key`; refuse it under ``fail``, warn under ``warn``. Any other choice (drop, keep, no_fill, cash,
-    fold) is the data's own step to apply; it is recorded here."""
+    `key`; refuse it under ``fail``, warn under ``warn`` (saying `consequence`). Any other choice
+    (drop, keep, no_fill, cash, fold) is the data's own step to apply; it is recorded here."""
     choice: StrEnum = getattr(quality, key)
     policy = str(choice)
     report.note(finding or key, relation, rule, count, policy, rows)
@@ -114,8 +115,9 @@ def apply_policy(
         text = hint + how if hint else f"fix the data, or {how}"
         report.refuse(InputError(relation, rule, count=count, rows=rows, hint=text))
     elif policy == "warn":
-        example = f", e.g. {next(iter(rows[0].values()))}" if rows else ""
-        report.warnings.append(f"{relation}: {rule} ({count} {unit}{example}); never used ({key} = {policy!r})")
+        example = f", e.g. {next(iter(rows[0].values()))!s}" if rows else ""
+        units = unit.removesuffix("s") if count == 1 else unit
+        report.warnings.append(f"{relation}: {rule} ({count} {units}{example}); {consequence} ({key} = {policy!r})")
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,13 @@ BAD_PRICE = "NULL, NaN, infinite, zero or negative prices, or a negative or non-
 VARIANTS = "asset names that differ only by case or surrounding whitespace"
 
 
+def _number(x: float) -> str:
+    """1e12, 1e-6: a bound as the docs write it."""
+    return f"{x:.0e}".replace("e+", "e").replace("e-0", "e-").replace("e0", "e")
+
+
 def _extreme(prices: str) -> str:
-    return f"{prices} above {MAX_PRICE:g} or below {MIN_PRICE:g}"
+    return f"{prices} above {_number(MAX_PRICE)} or below {_number(MIN_PRICE)}"
 
 
 def _key_rules(keys: dict[str, Any] = KEYS) -> list[Rule]:
@@ -61,7 +66,7 @@ def _name_rules(relation: str, against: str | None) -> list[Rule]:
     return [
         Rule("empty_asset", "empty asset names ('' or only whitespace)", hint="give every asset a name"),
         Rule("asset_variants", variants, policy="asset_variants", structure={"against": against}, order="asset",
-             unit="spellings", finding=finding),
+             unit="spellings", finding=finding, consequence="each spelling is an asset of its own"),
     ]  # fmt: skip
 
 
@@ -88,7 +93,7 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
         *_key_rules(),
         Rule(
             "extreme_value",
-            f"{_extreme('prices')}, or a volume above {MAX_VOLUME:g}",
+            f"{_extreme('prices')}, or a volume above {_number(MAX_VOLUME)}",
             structure={"columns": ("open", "high", "low", "close"), "volume": True},
             hint="NAV arithmetic on such values overflows or loses its digits (docs/DATA_QUALITY.md); "
             "rescale the prices (e.g. per 1,000 units)",

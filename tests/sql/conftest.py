@@ -16,7 +16,6 @@ import pytest
 
 from ml4t_sql.templates import module, params_for, render
 
-
 Tables = dict[str, list[dict[str, Any]] | pl.DataFrame | str]
 """name -> rows as dicts, a Polars frame, or a DuckDB query (for values Python cannot hold: 'infinity'::date)."""
 

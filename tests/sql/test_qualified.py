@@ -49,11 +49,12 @@ def rendered() -> dict[str, set[str]]:
     variants = PRICES.with_columns(
         pl.when(pl.col("asset") == "S1").then(pl.lit("s1")).otherwise(pl.col("asset")).alias("asset")
     )
+    returns = BENCHMARK.select("date", pl.lit(0.0).alias("return"))
+    custom = "select date, asset, 0.1 as weight from prices"
     configs = [
         {"data": {"prices": PRICES, "signals": SIGNALS, "benchmark": BENCHMARK}, "strategy": {"signal": "score"}},
-        {"data": {"prices": timestamps, "benchmark": BENCHMARK.rename({"price": "return"}).with_columns(pl.lit(0.0).alias("return"))},
-         "strategy": {"signal": "score", "rebalance": "weekly"}},
-        {"data": {"prices": PANEL}, "strategy": {"sql": "select date, asset, 0.1 as weight from prices", "rebalance": "monthly"}},
+        {"data": {"prices": timestamps, "benchmark": returns}, "strategy": {"signal": "score", "rebalance": "weekly"}},
+        {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
                   "quality": {"asset_variants": "fold"}}, "strategy": {"signal": "score"}},
     ]  # fmt: skip
