@@ -11,6 +11,7 @@ import pytest
 
 from ml4t_sql.validation import check, format_check
 
+from .test_bad_input import CASES, Case
 from .test_inputs import PANEL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,3 +110,14 @@ def test_check_summarizes_the_strategy_and_writes_nothing(tmp_path: Path, monkey
         12,
         0,
     )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_check_lists_every_refusal_of_the_catalog_and_never_raises(case: Case, tmp_path: Path):
+    """Whatever a run refuses, `check` reports (with the same first line), and it raises nothing."""
+    result = check(case.build(tmp_path))
+    assert not result.ok
+    heads = [e.splitlines()[0] for e in result.errors]
+    first = next(n for n in case.needles if n not in ("prices", "signals", "benchmark", "strategy sql"))
+    assert any(first in e for e in result.errors), (first, heads)
+    assert "Traceback" not in format_check(result)

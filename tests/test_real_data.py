@@ -17,6 +17,7 @@ import pytest
 import ml4t_sql
 from ml4t_sql.errors import InputError
 
+HOLD_CASH = "select distinct date, min(asset) over (partition by date) as asset, 0.0 as weight from prices"
 SAMPLE = Path(__file__).resolve().parents[1] / "warehouse" / "sample" / "sp500_5yr.parquet"
 d = dt.date
 
@@ -162,3 +163,23 @@ def test_momentum_needs_a_year_of_history_and_says_where_to_start():
     assert "set [execution] start = 2014-02-10" in lines[-1]
     cash = momentum_run({"no_signal_date": "cash"})  # or hold cash until the signal exists
     assert cash.targets["date"].min() == d(2014, 4, 1) and cash.equity["nav"][0] == 1_000_000.0
+
+
+def test_the_sample_breaks_none_of_the_name_date_and_magnitude_rules():
+    """Asset names, dates and magnitudes (docs/DATA_QUALITY.md): the sample is clean, by an
+    independent count in Polars and by `check`, which finds only its known quirks."""
+    from ml4t_sql.data.checks import MAX_PRICE, MAX_VOLUME, MIN_PRICE
+    from ml4t_sql.validation import check
+
+    frame = sample()
+    names = frame["asset"].unique()
+    assert names.str.strip_chars().str.to_lowercase().n_unique() == names.len()
+    assert (names.str.strip_chars().str.len_chars() > 0).all()
+    prices = frame.select(pl.concat_list("open", "high", "low", "close").explode().drop_nulls())
+    assert MIN_PRICE < prices.min().item() and prices.max().item() < MAX_PRICE
+    assert frame["volume"].max() < MAX_VOLUME
+    assert frame["date"].min() > d(1, 1, 1) and frame["date"].max() < d(9999, 12, 31)
+    quality = {"missing_open": "no_fill", "inconsistent_ohlc": "drop"}
+    result = check({"data": {"prices": str(SAMPLE), "quality": quality}, "strategy": {"sql": HOLD_CASH}})
+    assert result.ok, result.errors
+    assert set(result.report.findings) == {"missing_open", "inconsistent_ohlc", "gaps"}
