@@ -58,6 +58,7 @@ class Rule:
     policy: str | None = None
     """The `[data.quality]` key whose choice decides; None: always refused."""
     structure: Mapping[str, object] = field(default_factory=dict)
+    """The file's Jinja structure; `relation` (default: the checked one) names the relation it reads."""
     order: str | None = None
     hint: str = ""
     unit: str = "rows"
@@ -86,26 +87,30 @@ def run_rules(
     """Run `rules` on `ml4t.<checked.table>` in their order; return its row count (None when no
     row rule and no `empty` check needed it).
 
-    Reads the relation once for every row rule together, then once per set rule (and once more
-    per rule that has a finding, for its examples). With `empty`, a relation without rows is
-    refused with that message and no rule runs. A refusal raises under a strict report."""
-    modules = [module(f"checks/{r.name}", relation=checked.table, **r.structure) for r in rules]
+    One statement finds what every rule finds: one scan of the relation counts the row rules, and
+    each set rule's count and first rows come back beside them. Only a row rule with a finding reads
+    its examples apart; after an effect (a fold) the later set rules run again on the changed data.
+    With `empty`, a relation without rows is refused with that message and no rule runs. A refusal
+    raises under a strict report."""
+    modules = [module(f"checks/{r.name}", **{"relation": checked.table, **r.structure}) for r in rules]
+    sqls = [str(m).strip() for m in modules]
     predicates = {i: str(m.where()) for i, m in enumerate(modules) if hasattr(m, "where")}
-    total = None
-    if predicates or empty is not None:
-        counts = _aggregate(con, checked.table, predicates)
-        total = counts.pop(-1)
-        if empty is not None and total == 0:
-            report.refuse(InputError(checked.name, empty, hint=empty_hint))
-            return 0
-    for i, (rule, m) in enumerate(zip(rules, modules, strict=True)):
-        sql = str(m).strip()
-        if i in predicates:  # counted by the aggregate; examples only when there is a finding
+    sets = {i: (sqls[i], rules[i].order or "") for i in range(len(rules)) if i not in predicates}
+    scan = bool(predicates) or empty is not None
+    total, counts, found = _find(con, checked.table if scan else None, predicates, sets)
+    if empty is not None and total == 0:
+        report.refuse(InputError(checked.name, empty, hint=empty_hint))
+        return 0
+    stale = False
+    for i, (rule, sql) in enumerate(zip(rules, sqls, strict=True)):
+        if i in predicates:  # examples only when there is a finding
             count = counts[i]
             order = rule.order if rule.order is not None else checked.order
             rows = examples(con, sql, show=checked.show, order=order) if count else []
-        else:
+        elif stale:
             count, rows = count_and_examples(con, sql, order=rule.order or "")
+        else:
+            count, rows = found[i]
         if not count:
             continue
         if rule.policy is None:
@@ -119,7 +124,31 @@ def run_rules(
         effect = (effects or {}).get(rule.name)
         if effect is not None:
             effect(sql, str(getattr(quality, rule.policy)))
+            stale = True
     return total
+
+
+def _find(
+    con: duckdb.DuckDBPyConnection,
+    table: str | None,
+    predicates: Mapping[int, str],
+    sets: Mapping[int, tuple[str, str]],
+) -> tuple[int | None, dict[int, int], dict[int, tuple[int, list[dict[str, Any]]]]]:
+    """One statement: the rows of `ml4t.<table>` and how many match each predicate (one scan), and
+    for each set rule (sql, order) its row count and first rows."""
+    parts = ["count(*)"] if table else []
+    parts += [f"count(*) filter (where ({p}))" for p in predicates.values()]
+    parts += [
+        f"(select {{'n': count(*), 'rows': {top_rows(order)}}} from ({sql}) as t)" for sql, order in sets.values()
+    ]
+    if not parts:
+        return None, {}, {}
+    query = f"select {', '.join(parts)}" + (f" from {qualified(table)}" if table else "")
+    row = list(con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0])
+    total = int(row.pop(0)) if table else None
+    counts = {i: int(row.pop(0)) for i in predicates}
+    found = {i: (int(row[k]["n"]), [dict(r) for r in (row[k]["rows"] or [])]) for k, i in enumerate(sets)}
+    return total, counts, found
 
 
 def count_and_examples(
@@ -149,11 +178,3 @@ def examples(con: duckdb.DuckDBPyConnection, sql: str, *, show: str = "*", order
     query = f"select {show} from ({sql}) {'order by ' + order if order else ''} limit {EXAMPLES}"
     rel = con.sql(query, params=params_for(query, BOUNDS))
     return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
-
-
-def _aggregate(con: duckdb.DuckDBPyConnection, table: str, predicates: Mapping[int, str]) -> dict[int, int]:
-    """One scan of `ml4t.<table>`: its row count (key -1) and the rows matching each predicate."""
-    parts = ["count(*)", *(f"count(*) filter (where ({p}))" for p in predicates.values())]
-    query = f"select {', '.join(parts)} from {qualified(table)}"
-    row = con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0]
-    return {-1: int(row[0]), **{i: int(v) for i, v in zip(predicates, row[1:], strict=True)}}

@@ -117,10 +117,8 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
 
     spellings(con, "price_spellings", "typed_prices")
     names = Checked("prices", "price_spellings", order="asset")
-    run_rules(con, report, names, _name_rules("prices", None), quality=quality, effects={"asset_variants": fold})
-    duplicates = Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="asset, date",
-                      hint="keep one row per date and asset")  # fmt: skip
-    run_rules(con, report, prices, [duplicates])
+    rules = [*_name_rules("prices", None), _duplicates("typed_prices")]  # names first: a fold may make duplicates
+    run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
 
 
 def check_prices_used(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
@@ -163,18 +161,21 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
             spellings(con, "signal_spellings", "signals")
 
     spellings(con, "signal_spellings", "signals")
-    names = Checked("signals", "signal_spellings", order="asset")
-    rules = _name_rules("signals", "price_spellings")
-    run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
     rules = [
-        Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="asset, date",
-             hint="keep one row per date and asset"),
+        *_name_rules("signals", "price_spellings"),
+        _duplicates("signals"),
         Rule("unknown_signal_asset", "signals for assets that have no prices", policy="unknown_signal_asset",
              order="asset", unit="assets"),
         Rule("off_calendar_signal", "signals dated on days with no price bar at all", policy="off_calendar_signal",
              order="date", unit="dates"),
     ]  # fmt: skip
-    run_rules(con, report, signals, rules, quality=quality)
+    names = Checked("signals", "signal_spellings", order="asset")
+    run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
+
+
+def _duplicates(relation: str) -> Rule:
+    return Rule("duplicate_key", "duplicate (date, asset) keys", structure={"relation": relation, **KEYS},
+                order="asset, date", hint="keep one row per date and asset")  # fmt: skip
 
 
 def check_signal_dates(
