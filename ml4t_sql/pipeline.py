@@ -15,9 +15,10 @@ The steps, in order, and where each lives:
 8. the fold over dates                                    fold.run_fold
 9. tables, benchmarks and metrics                         tables.big_tables, tables.Totals,
                                                           benchmark.benchmark_table
-10. publish atomically to the warehouse                   warehouse.Stage
+10. publish atomically to the warehouse                   warehouse.Stage, catalog.refresh_catalog
 
-Nothing is published before step 10, so bad input never leaves a partial run. A window too big
+Nothing is published before step 10, so bad input never leaves a partial run; a warehouse that
+cannot take the run is refused before step 2 (store.preflight). A window too big
 for `[execution] memory_budget_mb` is folded chunk by chunk (7-8), its big tables written to the
 run's staging folder as each chunk is done; the tables are the same as in one pass.
 """
@@ -27,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +50,9 @@ from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
 from .results.tables import Labels, Totals, big_tables, finish
 from .schema import RUN_TABLES, TABLES, VARIANTS, conform
-from .store.warehouse import Stage, ensure_catalog
+from .store.catalog import refresh_catalog
+from .store.preflight import estimate_run_bytes, preflight
+from .store.warehouse import Spill, Stage
 from .strategy.targets import build_targets
 
 
@@ -172,8 +174,11 @@ def execute(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     sweep, V = combos is not None, len(variants)
-    spill = tempfile.TemporaryDirectory(prefix="ml4t-sql-")
-    con = working_connection(base.execution.memory_budget_mb, Path(spill.name))
+    root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
+    if write:
+        preflight(root)  # a folder, writable, one filesystem: refused before any work
+    spill = Spill(root if write else None)  # in <warehouse>/.staging, or a private temp folder
+    con = working_connection(base.execution.memory_budget_mb, spill.path)
     stage: Stage | None = None
     try:
         report = QualityReport()
@@ -192,8 +197,7 @@ def execute(
         targets = load_targets(con, T, V)
         rules = rules_for([v.execution for v in variants])
         run_id = new_run_id()
-        root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
-        stage = Stage(root, run_id) if write else None
+        stage = Stage(root, run_id, expected_bytes=estimate_run_bytes(T, N, V)) if write else None
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) if write else None
         totals = Totals(T, V)
         memory: dict[str, pa.Table] = {}
@@ -238,11 +242,7 @@ def execute(
             for name, table in memory.items():
                 stage.write(name, table)
             path = stage.commit()
-            if not ensure_catalog(root):
-                report.warnings.append(
-                    f"{root / 'ml4t.duckdb'} is held open by another process: the run is saved in {path}, "
-                    "and its views will be created by the next run (ml4t_sql.connect reads it now)"
-                )
+            refresh_catalog(root)  # never raises: the run has landed; a StoreWarning says what to do
             timings["write"] = time.perf_counter() - tick
     finally:
         if stage is not None:

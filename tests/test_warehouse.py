@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import ml4t_sql
-from ml4t_sql.errors import Ml4tError
+from ml4t_sql.errors import Ml4tError, StoreError, StoreWarning
 from ml4t_sql.schema import RUN_TABLES, TABLES
-from ml4t_sql.store.warehouse import _HOST, DB_NAME, connect, ensure_catalog, run_folders, sweep_staging
+from ml4t_sql.store.catalog import ensure_catalog
+from ml4t_sql.store.layout import HOST
+from ml4t_sql.store.warehouse import DB_NAME, connect, run_folders, sweep_staging
 
 from .test_inputs import PANEL
 
@@ -58,7 +60,7 @@ def test_a_failed_write_leaves_nothing_and_keeps_earlier_runs(tmp_path: Path, mo
         return real(self, table, *args, **kw)
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="disk full; nothing was published"):
         ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]
     assert not any((tmp_path / ".staging").iterdir())
@@ -93,12 +95,15 @@ def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_pa
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
-        assert ensure_catalog(tmp_path, wait_s=0.3) is False
+        held = ensure_catalog(tmp_path, wait_s=0.3)
+        assert not held.current and len(held.notes) == 1
+        assert f"is held open by another process (PID {holder.pid})" in held.notes[0]
         assert connect(tmp_path).sql("select count(*) from runs").fetchall()[0][0] == 1  # readable meanwhile
     finally:
         holder.kill()
         holder.wait()
-    assert ensure_catalog(tmp_path) is True
+    refreshed = ensure_catalog(tmp_path)
+    assert refreshed.current and refreshed.notes == ()
     con = duckdb.connect(str(tmp_path / "ml4t.duckdb"), read_only=True)
     assert con.sql("select count(*) from runs").fetchall()[0][0] == 1
 
@@ -109,15 +114,15 @@ def test_staging_left_by_dead_processes_is_removed_by_the_next_publish(tmp_path:
     dead_pid = int(dead.stdout)  # a process that has exited
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        for name in (f"r1.{_HOST}.{dead_pid}", f"r2.{_HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"):
+        for name in (f"r1.{HOST}.{dead_pid}", f"r2.{HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"):
             (staging / name).mkdir(parents=True)
             (staging / name / "equity.parquet").write_bytes(b"half a file")
-        (tmp_path / f".{DB_NAME}.{_HOST}.{dead_pid}.tmp").write_bytes(b"half a catalog")
+        (tmp_path / f".{DB_NAME}.{HOST}.{dead_pid}.tmp").write_bytes(b"half a catalog")
         assert connect_or_none(tmp_path) is None  # readers never look at .staging
         run = ml4t_sql.run(CONFIG, warehouse=tmp_path)
         # the dead process's folder and catalog go; a live process's and another host's stay
         assert sorted(p.name for p in staging.iterdir()) == sorted(
-            [f"r2.{_HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"]
+            [f"r2.{HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"]
         )
         assert not list(tmp_path.glob(f".{DB_NAME}.*"))
         assert [f.name for f in run_folders(tmp_path)] == [run.run_id]
@@ -147,7 +152,8 @@ def test_connect_is_a_snapshot_of_the_runs_published_before_it(tmp_path: Path):
 def test_a_catalog_that_is_not_a_database_is_set_aside_and_rebuilt(tmp_path: Path):
     first = ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / DB_NAME).write_bytes(b"not a database")
-    second = ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    with pytest.warns(StoreWarning, match=f"{DB_NAME} is not a DuckDB database file: set aside as {DB_NAME}.broken-"):
+        second = ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert second.quality["warnings"] == []
     assert [p.read_bytes() for p in tmp_path.glob(f"{DB_NAME}.broken-*")] == [b"not a database"]
     con = duckdb.connect(str(tmp_path / DB_NAME), read_only=True)
