@@ -643,6 +643,7 @@ def test_a_written_run_spills_inside_the_warehouse_and_removes_it(tmp_path: Path
     assert Path(seen[1]).name.startswith("ml4t-sql-") and not Path(seen[1]).exists()
 
 
+@pytest.mark.process  # a process that has exited gives a dead pid
 def test_spill_folders_of_dead_processes_are_removed_by_the_next_run(tmp_path: Path):
     dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
     staging = tmp_path / ".staging"

@@ -33,6 +33,7 @@ def test_a_run_writes_every_table_with_run_id_first_and_the_declared_columns(tmp
     assert not any((tmp_path / ".staging").iterdir())
 
 
+@pytest.mark.process
 def test_views_answer_sql_from_any_working_directory(tmp_path: Path):
     first = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
     second = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
@@ -86,6 +87,7 @@ def test_connect_explains_an_empty_warehouse(tmp_path: Path):
         connect(tmp_path)
 
 
+@pytest.mark.process
 def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_path: Path):
     ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / "ml4t.duckdb").unlink()  # views must be recreated, but another process holds the file
@@ -108,6 +110,7 @@ def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_pa
     assert con.sql("select count(*) from runs").fetchall()[0][0] == 1
 
 
+@pytest.mark.process
 def test_staging_left_by_dead_processes_is_removed_by_the_next_publish(tmp_path: Path):
     staging = tmp_path / ".staging"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
