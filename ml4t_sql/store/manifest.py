@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from ..errors import StoreWarning
 from .layout import ALL_TABLES, RUN_TABLES, run_folders
+from .preflight import reason
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -91,18 +92,23 @@ def inspect_run(folder: Path, *, rows: bool = False, checksums: bool = False) ->
         return RunCheck(run_id, folder, (), (f"{MANIFEST} is missing",))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return RunCheck(run_id, folder, (), (f"{MANIFEST} is unreadable ({exc})",))
+    try:  # one listing: every Parquet file's size
+        with os.scandir(folder) as listing:
+            sizes = {e.name: e.stat().st_size for e in listing if e.name.endswith(".parquet")}
+    except OSError as exc:
+        return RunCheck(run_id, folder, (), (f"folder unreadable ({reason(exc)})",))
     problems = [f"{MANIFEST} lacks table {name}" for name in RUN_TABLES if name not in entries]
     problems += [f"{MANIFEST} names file {e[0]!r} for {n}" for n, e in entries.items() if e[0] != f"{n}.parquet"]
     problems += [f"{MANIFEST} lists unknown table {name}" for name in entries if name not in ALL_TABLES]
     for name in sorted(n for n in entries if n in ALL_TABLES):
         _, count, size, digest = entries[name]
-        problems += _file_problems(folder / f"{name}.parquet", count, size, digest, rows=rows, checksums=checksums)
+        file = f"{name}.parquet"
+        if sizes.get(file) != size or rows or checksums:  # a sound file at the stat level costs no Path
+            problems += _file_problems(
+                folder / file, sizes.get(file), count, size, digest, rows=rows, checksums=checksums
+            )
     listed_files = {f"{name}.parquet" for name in entries}
-    try:
-        strays = sorted(p.name for p in folder.glob("*.parquet") if p.name not in listed_files)
-    except OSError as exc:
-        strays, problems = [], [*problems, f"folder unreadable ({exc.strerror})"]
-    problems += [f"{name} is not in {MANIFEST}" for name in strays]
+    problems += [f"{name} is not in {MANIFEST}" for name in sorted(sizes) if name not in listed_files]
     return RunCheck(run_id, folder, tuple(sorted(entries)), tuple(problems))
 
 
@@ -124,14 +130,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_problems(path: Path, count: int, size: int, digest: str, *, rows: bool, checksums: bool) -> list[str]:
-    """What is wrong with one listed file: missing, another size, another row count, another checksum."""
-    try:
-        actual = path.stat().st_size
-    except FileNotFoundError:
+def _file_problems(
+    path: Path, actual: int | None, count: int, size: int, digest: str, *, rows: bool, checksums: bool
+) -> list[str]:
+    """What is wrong with one listed file (`actual`: its size, None if absent): missing, another
+    size, another row count, another checksum."""
+    if actual is None:
         return [f"{path.name} is missing"]
-    except OSError as exc:
-        return [f"{path.name} cannot be read ({exc.strerror})"]
     if actual != size:
         return [f"{path.name} is {actual:,} bytes, its manifest says {size:,}"]
     try:
