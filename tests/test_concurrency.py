@@ -97,7 +97,7 @@ def test_four_writers_and_a_reader(config: Path, tmp_path: Path):
     assert snapshots > 0 and catalog_reads > 0, (snapshots, catalog_reads)
 
     assert sorted(f.name for f in run_folders(warehouse)) == sorted(run_ids)
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     con = duckdb.connect(str(warehouse / DB_NAME), read_only=True)
     assert sorted(r[0] for r in con.sql("select run_id from runs").fetchall()) == sorted(run_ids)
     assert incomplete_runs(con) == []

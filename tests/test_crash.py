@@ -120,7 +120,7 @@ def test_random_kills_while_publishing_runs(config: Path, tmp_path: Path):
     assert set(outcomes) == {"killed"}, outcomes
     assert len(run_folders(warehouse)) > 2, "no run ever landed between kills"
     ml4t_sql.run(config, warehouse=warehouse)  # the next publish removes dead processes' staging
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     assert_sound(warehouse, earlier)
 
 
@@ -149,7 +149,7 @@ def test_kill_at_each_step_of_publication(config: Path, tmp_path: Path, step: st
     left = sorted(p.name.startswith("spill-") for p in (warehouse / ".staging").iterdir())  # ignored by readers
     assert left == ([True] if visible else [False, True])  # its spill folder, and its staging unless committed
     ml4t_sql.run(config, warehouse=warehouse)
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     assert assert_sound(warehouse, earlier) == (3 if visible else 2)
 
 
@@ -169,7 +169,7 @@ def test_a_run_killed_mid_fold_leaves_its_spill_folder_to_the_next_run(config: P
     assert left == [False, True] and all(p.is_dir() for p in staging.iterdir())
     assert assert_sound(warehouse, earlier) == 1
     ml4t_sql.run(config, warehouse=warehouse)
-    assert not any(staging.iterdir())
+    assert not list(staging.glob("*"))
     assert assert_sound(warehouse, earlier) == 2
 
 

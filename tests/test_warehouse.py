@@ -30,7 +30,7 @@ def test_a_run_writes_every_table_with_run_id_first_and_the_declared_columns(tmp
         table = pq.read_table(run.path / f"{name}.parquet")
         assert table.schema.equals(TABLES[name].schema), name
         assert set(table.column("run_id").to_pylist()) <= {run.run_id}
-    assert not any((tmp_path / ".staging").iterdir())
+    assert not list((tmp_path / ".staging").glob("*"))  # nothing staged (the folder itself may be gone)
 
 
 @pytest.mark.process
@@ -64,14 +64,20 @@ def test_a_failed_write_leaves_nothing_and_keeps_earlier_runs(tmp_path: Path, mo
     with pytest.raises(StoreError, match="disk full; nothing was published"):
         ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]
-    assert not any((tmp_path / ".staging").iterdir())
+    assert not list((tmp_path / ".staging").glob("*"))  # nothing staged (the folder itself may be gone)
     assert connect(tmp_path).sql("select count(distinct run_id) from trades").fetchall()[0][0] == 1
 
 
 def test_bad_input_writes_nothing(tmp_path: Path):
     with pytest.raises(ml4t_sql.InputError):
-        ml4t_sql.run({**CONFIG, "data": {"prices": pl.concat([PANEL, PANEL.head(1)])}}, warehouse=tmp_path)
-    assert not (tmp_path / "runs").exists()
+        ml4t_sql.run({**CONFIG, "data": {"prices": pl.concat([PANEL, PANEL.head(1)])}}, warehouse=tmp_path / "wh")
+    assert list(tmp_path.iterdir()) == []  # not even the warehouse folder or its spill folder
+
+
+def test_a_first_run_keeps_only_what_it_published(tmp_path: Path):
+    run = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
+    assert sorted(p.name for p in (tmp_path / "wh").iterdir()) == [".lock", DB_NAME, "runs"]
+    assert [p.name for p in (tmp_path / "wh" / "runs").iterdir()] == [run.run_id]
 
 
 def test_a_moved_warehouse_is_repointed(tmp_path: Path):

@@ -57,6 +57,31 @@ def own_name(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}.{HOST}.{os.getpid()}"
 
 
+def make_dirs(path: Path) -> list[Path]:
+    """Create folder `path` and its missing parents; return those this call created, deepest first.
+
+    Retries when another process removes an empty parent meanwhile (see `remove_empty`).
+    """
+    for attempt in range(5):
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        try:
+            path.mkdir(parents=True)
+            return missing
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+    return []  # pragma: no cover - the loop returns or raises
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove each of `folders` (deepest first) that is empty; leave the others."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or gone): its parents are not empty either
+
+
 def sweep_staging(warehouse: Path) -> list[Path]:
     """Remove what dead processes of this host left: staging and spill folders, probe files and
     temporary catalogs. Reads `.staging/` and the warehouse folder; returns what it removed."""

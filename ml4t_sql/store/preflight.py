@@ -4,8 +4,9 @@
 writing anything) refuses with a StoreError naming the reason when the warehouse
 
 - is a file, or cannot be created (a parent is a file, or not writable);
-- is not writable: a read-only filesystem, no permission, or (when probing) a test file in
-  `.staging/` cannot be written, flushed and removed;
+- is not writable: a read-only filesystem, no permission, or (when probing) a test file cannot
+  be written, flushed and removed in `.staging/` (when it does not exist yet, creating it for the
+  run's spill folder is the test: `warehouse.Spill`, which removes it again if nothing is published);
 - has `runs/` and `.staging/` on different filesystems: publishing is one rename, atomic only
   within one filesystem (compared by `st_dev`);
 - has less free space than `estimate_run_bytes` for the run (once the window is known: `Stage`).
@@ -37,8 +38,8 @@ def estimate_run_bytes(dates: int, assets: int, variants: int = 1) -> int:
 def preflight(warehouse: Path, *, need_bytes: int = 0, probe: bool = True) -> None:
     """Refuse (StoreError) a warehouse that a run could not be published to; see the module docstring.
 
-    probe: create `.staging/` (and the warehouse) and write, flush and remove a test file there;
-    False writes nothing (for `check`). Reads the filesystem; with probe, creates `.staging/`.
+    probe: write, flush and remove a test file in `.staging/` if it exists; False writes nothing
+    (for `check`). Creates no folder either way.
     """
     problem = warehouse_problem(warehouse, need_bytes=need_bytes, probe=probe)
     if problem:
@@ -61,7 +62,7 @@ def warehouse_problem(warehouse: Path, *, need_bytes: int = 0, probe: bool = Fal
             return f"{folder} is on a read-only filesystem"
         if not os.access(folder, os.W_OK | os.X_OK):
             return f"cannot create or write {warehouse} (no write permission on {folder})"
-    if probe:
+    if probe and (warehouse / STAGING).is_dir():
         try:
             _probe(warehouse / STAGING)
         except OSError as exc:
@@ -95,13 +96,14 @@ def reason(exc: OSError) -> str:
 
 
 def _probe(staging: Path) -> None:
-    staging.mkdir(parents=True, exist_ok=True)
     path = staging / own_name("probe")
     try:
         with open(path, "wb") as handle:
             handle.write(b"ml4t-sql preflight\n")
             handle.flush()
             os.fsync(handle.fileno())
+    except FileNotFoundError:
+        pass  # removed meanwhile, empty, by another run's cleanup: the spill folder's creation tests it
     finally:
         with contextlib.suppress(OSError):
             path.unlink()

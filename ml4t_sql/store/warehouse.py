@@ -45,7 +45,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import Ml4tError, StoreError
-from .layout import ALL_TABLES, DB_NAME, HOST, RUN_TABLES, STAGING, check_run_id, own_name, run_folders, sweep_staging
+from .layout import (
+    ALL_TABLES,
+    DB_NAME,
+    HOST,
+    RUN_TABLES,
+    STAGING,
+    check_run_id,
+    make_dirs,
+    own_name,
+    remove_empty,
+    run_folders,
+    sweep_staging,
+)
 from .manifest import inspect_runs, sound_runs, table_files, write_manifest
 from .preflight import preflight, reason
 
@@ -144,7 +156,9 @@ class Spill:
     """The folder a run's working DuckDB spills to beyond its memory limit.
 
     Writing a run (`warehouse` given): `<warehouse>/.staging/spill-*.<host>.<pid>`, on the
-    warehouse's disk and removed like a staging folder after a crash. `write=False` (no
+    warehouse's disk and removed like a staging folder after a crash. `cleanup` also removes the
+    folders it had to create (`.staging`, the warehouse) if they are empty: a run that publishes
+    nothing leaves the disk as it found it. `write=False` (no
     warehouse): a private folder in the system's temporary folder (`ml4t-sql-*`), removed when the
     run ends; a killed in-memory run leaves it there, as any temporary file.
     """
@@ -152,17 +166,19 @@ class Spill:
     def __init__(self, warehouse: Path | None) -> None:
         if warehouse is None:
             self.path = Path(tempfile.mkdtemp(prefix="ml4t-sql-"))
+            self._created = [self.path]
             return
         root = warehouse.resolve()
         sweep_staging(root)
         self.path = root / STAGING / own_name("spill")
         try:
-            self.path.mkdir(parents=True)
+            self._created = make_dirs(self.path)
         except OSError as exc:
             raise StoreError(f"warehouse: cannot create {self.path}: {reason(exc)}") from exc
 
     def cleanup(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+        remove_empty(self._created[1:])
 
 
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
