@@ -205,10 +205,10 @@ def format_warehouse_check(result: WarehouseCheck) -> str:
     ]
     lines += [f"damaged: {run.describe()}" for run in damaged]
     db = result.warehouse / DB_NAME
+    lines += [f"catalog: {note}" for note in result.catalog.notes]
     if result.catalog.current:
         state = f"views read the {len(runs) - len(damaged)} sound run(s)" if runs else "no runs yet, no views"
         lines.append(f"catalog: {db}: {state}")
-    lines += [f"catalog: {note}" for note in result.catalog.notes]
     lines += [f"removed: {p} (left by a process of {HOST} that is gone)" for p in result.removed]
     lines += [f"in progress: {p} (a live process, or another host's)" for p in result.kept]
     lines += [f"set aside: {p} (a damaged catalog, kept for you; delete it when done)" for p in result.set_aside]

@@ -550,6 +550,16 @@ def test_a_damaged_run_is_reported_by_every_reader(
     assert views_read(warehouse) == {first, last, fourth.run_id}
 
 
+def test_latest_is_refused_when_the_newest_run_is_damaged(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    older = ml4t_sql.run(SMALL, warehouse=tmp_path)
+    newer = ml4t_sql.run(SMALL, warehouse=tmp_path)
+    (newer.path / "equity.parquet").unlink()
+    status, _, err = cli(capsys, "report", "latest", "--warehouse", str(tmp_path), "-o", str(tmp_path / "r.html"))
+    assert status == 2 and f"error: the latest run {newer.run_id} is damaged (equity.parquet is missing)" in err
+    status, out, _ = cli(capsys, "report", older.run_id, "--warehouse", str(tmp_path), "-o", str(tmp_path / "r.html"))
+    assert status == 0 and (tmp_path / "r.html").is_file()  # a sound run still reports
+
+
 def test_a_warehouse_whose_every_run_is_damaged_says_so(tmp_path: Path):
     run = ml4t_sql.run(SMALL, warehouse=tmp_path)
     (run.path / "runs.parquet").unlink()

@@ -57,11 +57,16 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
 
 
 def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
-    """`run_id` itself, or the most recent run's id for `latest`."""
+    """`run_id` itself, or the most recent run's id for `latest` (refused if the newest run is damaged)."""
     if run_id != LATEST:
         return run_id
     runs = list_runs(warehouse)
-    return str(runs["run_id"][-1])
+    latest = str(runs["run_id"][-1])
+    stamp = latest.split("-")[0]  # run ids start with their UTC second: a damaged run as new or newer?
+    newer = [c for c in inspect_runs(Path(warehouse).resolve()) if not c.sound and c.run_id.split("-")[0] >= stamp]
+    if newer:
+        raise StoreError(f"the latest {newer[-1].describe()}; name a run instead of `latest` (`ml4t-sql runs`)")
+    return latest
 
 
 def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
