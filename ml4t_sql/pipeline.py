@@ -48,6 +48,7 @@ from .data.sources import load_sources
 from .engine.fold import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
+from .results.guard import check_numbers
 from .results.tables import Labels, Totals, big_tables, finish
 from .schema import RUN_TABLES, TABLES, VARIANTS, conform
 from .store.warehouse import Stage, ensure_catalog
@@ -231,6 +232,7 @@ def execute(
             memory["variants"] = variants_table(run_id, combos)
         timings["tables"] = time.perf_counter() - tick
         memory["runs"] = runs_row(con, base, run_id, report, dates, N, time.perf_counter() - started)
+        check_numbers(memory)  # no NaN or infinity leaves the run (the big tables of chunks: big_tables)
 
         path = None
         if stage is not None:
