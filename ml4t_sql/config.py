@@ -437,7 +437,7 @@ class Bounds:
     def text(self, name: str = "value") -> str:
         """The range as a formula, e.g. ``0 <= commission_bps < 10,000``."""
         if math.isinf(self.lo) and math.isinf(self.hi):
-            return f"any finite {name}"
+            return "any finite number"
         left = "" if math.isinf(self.lo) else f"{_fmt(self.lo)} {'<' if self.lo_open else '<='} "
         right = "" if math.isinf(self.hi) else f" {'<' if self.hi_open else '<='} {_fmt(self.hi)}"
         return f"{left}{name}{right}"
