@@ -6,11 +6,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
+import ml4t_sql
 from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Strategy, load_config
 from ml4t_sql.errors import ConfigError
 from ml4t_sql.sweeps import load_sweep, variant_configs
+
+from .factories import make_prices
 
 
 def base(**sections: Any) -> dict[str, Any]:
@@ -236,3 +240,14 @@ def test_every_range_is_in_the_docstring_and_the_readme():
         assert bounds.text(key) in doc, f"{section}.{key}: {bounds.text(key)!r} not in the docstring"
         row = f"| `[{section}] {key}` | {bounds.text(key)} | {bounds.unit} |"
         assert row in readme, f"README has no row {row!r}"
+
+
+def test_a_top_n_of_1e9_selects_every_eligible_asset():
+    prices = make_prices(n_assets=7, n_days=8, seed=4, ragged=False)
+    run = ml4t_sql.run(
+        {"data": {"prices": prices.with_columns(pl.col("close").alias("score"))},
+         "strategy": {"signal": "score", "top_n": 10**9, "weighting": "signal"}},
+        write=False,
+    )  # fmt: skip
+    per_date = run.targets.group_by("date").agg(pl.len().alias("n"), pl.col("weight").sum().alias("w"))
+    assert set(per_date["n"]) == {7} and all(abs(w - 1) < 1e-12 for w in per_date["w"])

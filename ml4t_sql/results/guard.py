@@ -48,11 +48,12 @@ def _refuse(table: pa.Table, name: str, column: str, bad: pa.ChunkedArray, count
     rows = table.filter(bad).slice(0, EXAMPLES).select([*keys[:4], column]).to_pylist()
     raise InputError(
         f"output table {name}",
-        f"column `{column}` holds NaN, infinite or NULL values where its contract says a number",
+        f"column `{column}` holds NaN, infinite or NULL values",
         rows=rows,
         count=count,
         hint=(
-            "nothing was written. The inputs or the configuration produced numbers a double cannot "
-            "hold (an overflow or 0/0); check the magnitudes of prices, signals and [execution] values"
+            "its contract (ml4t_sql.schema) says a number, so nothing was written. The inputs or the "
+            "configuration produced numbers a double cannot hold (an overflow, or 0 / 0): check the "
+            "magnitudes of prices, signals and [execution] values"
         ),
     )

@@ -92,6 +92,8 @@ def compute_metrics(
     n = len(nav)
     if n == 0:
         return {}
+    if not np.isfinite(nav).all():  # an overflow upstream: the guard refuses the run, showing the equity rows
+        return {"final_nav": math.nan}
     p = periods_per_year
     rf = (1.0 + risk_free_rate) ** (1.0 / p) - 1.0
     out = performance(returns, np.concatenate(([initial_cash], nav)), rf, p)
