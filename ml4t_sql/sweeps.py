@@ -12,6 +12,9 @@ last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `we
 `rebalance`, `min_signal`, and the execution's `initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
+Each value is checked as it would be in a run's file (type, finite, range and unit:
+ml4t_sql.config.NUMBERS), and each variant for the rules that tie keys together
+(`commission_bps + slippage_bps < 10,000`), before anything is loaded.
 
 How it runs (see docs/SWEEPS.md for the measured alternatives): the inputs are loaded and checked
 once; the targets of every variant come from one SQL statement (each signal ranked once, then
