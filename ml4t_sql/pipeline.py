@@ -44,6 +44,7 @@ import pyarrow as pa
 from . import __version__
 from .choices import Sizing, code
 from .config import Config, Execution, load_config
+from .data.lineage import fingerprint, lineage_table
 from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
 from .data.sources import load_sources
@@ -219,7 +220,8 @@ def execute(
             small["metrics"] = totals.metrics_table(run_id, variants, bench, variants=sweep)
             if combos is not None:
                 small["variants"] = variants_table(run_id, combos)
-        small["runs"] = runs_row(con, base, run_id, report, dates, N, clock.elapsed())
+            small["lineage"] = lineage_table(con, base, run_id)
+        small["runs"] = runs_row(base, run_id, report, fingerprint(small["lineage"]), dates, N, clock.elapsed())
 
         path = None
         if stage is not None:
@@ -328,17 +330,14 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
 
 
 def runs_row(
-    con: duckdb.DuckDBPyConnection,
     cfg: Config,
     run_id: str,
     report: QualityReport,
+    input_fingerprint: str,
     dates: np.ndarray,
     n_assets: int,
     elapsed: float,
 ) -> pa.Table:
-    # signals sitting in prices are already in the prices' hash: hash them apart only when separate
-    signals = "(select sum(hash(s))::varchar from signals s)" if cfg.data.signals is not None else "'in prices'"
-    fingerprint = con.sql(f"select (select sum(hash(p))::varchar from prices p) || '-' || {signals}").fetchall()[0][0]
     row = {
         "run_id": run_id,
         "created_at": dt.datetime.now(dt.UTC),
@@ -346,7 +345,7 @@ def runs_row(
         "status": "complete",
         "config": cfg.to_json(),
         "config_hash": cfg.digest(),
-        "input_fingerprint": str(fingerprint),
+        "input_fingerprint": input_fingerprint,
         "package_version": __version__,
         "start_date": dates[0].item(),
         "end_date": dates[-1].item(),

@@ -47,7 +47,7 @@ TABLES: dict[str, Table] = {
                 ("status", _S, "'complete' (a run is written whole or not at all)"),
                 ("config", _S, "the run configuration as JSON"),
                 ("config_hash", _S, "sha256 prefix of the configuration JSON"),
-                ("input_fingerprint", _S, "hash of the validated prices and signals"),
+                ("input_fingerprint", _S, "digest of every input's rows (the run's lineage table)"),
                 ("package_version", _S, "ml4t-sql version"),
                 ("start_date", _D, "first window date"),
                 ("end_date", _D, "last window date"),
@@ -150,6 +150,17 @@ TABLES: dict[str, Table] = {
                 ("is_primary", pa.bool_(), "the series alpha, beta, tracking error and information ratio use"),
             ),
         ),
+        Table(
+            "lineage",
+            "run x input x date",
+            (
+                _RUN_ID,
+                ("input", _S, "prices | signals | benchmark | tables.<name> (a [data.tables] relation)"),
+                ("date", _D, "date of the input's rows; NULL for an input without a date column"),
+                ("n_rows", pa.int64(), "the input's rows on that date"),
+                ("digest", _S, "order-independent digest of those rows (sql/sources/lineage.sql)"),
+            ),
+        ),
     )
 }
 
@@ -188,3 +199,4 @@ def with_variant(name: str, table: pa.Table) -> pa.Table:
     if table.column_names != schema.names:
         raise Ml4tError(f"internal: sweep table {name} has columns {table.column_names}, contract says {schema.names}")
     return table if table.schema.equals(schema) else table.cast(schema, safe=True)
+
