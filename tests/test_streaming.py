@@ -43,7 +43,6 @@ def test_the_budget_decides_the_chunks():
 def test_chunked_run_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Path, sizing: str):
     whole = ml4t_sql.run(config(prices, sizing=sizing), warehouse=tmp_path)
     chunked = ml4t_sql.run(config(prices, sizing=sizing, memory_budget_mb=0.01), warehouse=tmp_path)  # 8 dates a chunk
-    assert chunked.timings["panel"] == 0.0  # loaded chunk by chunk, inside the fold's loop
     for name in TABLES:
         a = pq.read_table(whole.path / f"{name}.parquet").drop_columns(["run_id"])
         b = pq.read_table(chunked.path / f"{name}.parquet").drop_columns(["run_id"])
@@ -59,3 +58,24 @@ def test_chunked_sweep_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Pa
         a = pq.read_table(whole.path / f"{name}.parquet").drop_columns(["run_id"])
         b = pq.read_table(chunked.path / f"{name}.parquet").drop_columns(["run_id"])
         assert a.equals(b), f"{name} differs when folded in chunks"
+
+
+def test_a_run_kept_in_memory_honours_the_budget_too(prices: pl.DataFrame, monkeypatch: pytest.MonkeyPatch):
+    import ml4t_sql.pipeline as pipeline
+
+    chunks: list[tuple[int, int]] = []
+    real = pipeline.iter_panels
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for start, stop, panel in real(*args, **kwargs):
+            chunks.append((start, stop))
+            yield start, stop, panel
+
+    monkeypatch.setattr(pipeline, "iter_panels", counted)
+    whole = ml4t_sql.run(config(prices), write=False)
+    assert chunks == [(0, 90)]  # the whole window is one chunk
+    chunks.clear()
+    chunked = ml4t_sql.run(config(prices, memory_budget_mb=0.01), write=False)
+    assert len(chunks) > 1 and chunks[0] == (0, 8) and chunks[-1][1] == 90
+    for name in TABLES:
+        assert chunked.tables[name].drop("run_id").equals(whole.tables[name].drop("run_id")), name

@@ -20,6 +20,7 @@ from ..choices import labels as choice_labels
 from ..config import Config
 from ..engine.fold import Ledger
 from ..schema import TABLES, conform, with_variant
+from .guard import check_numbers
 from .metrics import compute_metrics
 
 BIG_TABLES = ("positions", "trades", "orders")
@@ -97,9 +98,11 @@ def big_tables(run_id: str, ledger: Ledger, labels: Labels, *, variants: bool) -
             }
         ),
     }
-    return {
+    tables = {
         name: finish(name, run_id, _drop_variant(table, variants), variants=variants) for name, table in out.items()
     }
+    check_numbers(tables)  # a chunk's tables are written as they come: checked here, before that
+    return tables
 
 
 @dataclass

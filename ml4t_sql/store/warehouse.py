@@ -180,6 +180,12 @@ class Spill:
         shutil.rmtree(self.path, ignore_errors=True)
         remove_empty(self._created[1:])
 
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
 
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     """Write a run's tables and make them visible all at once. Returns the run's folder.
