@@ -44,6 +44,7 @@ from .choices import Sizing, code
 from .config import Config, Execution, load_config
 from .data.panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
 from .data.quality import QualityReport
+from .data.sandbox import refusal
 from .data.sources import load_sources
 from .engine.fold import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
@@ -244,6 +245,8 @@ def execute(
                     "and its views will be created by the next run (ml4t_sql.connect reads it now)"
                 )
             timings["write"] = time.perf_counter() - tick
+    except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
+        raise refusal(exc) from None
     finally:
         if stage is not None:
             stage.__exit__(None, None, None)  # removes the staged files unless committed
@@ -256,7 +259,8 @@ def execute(
 
 def working_connection(budget_mb: float, spill: Path) -> duckdb.DuckDBPyConnection:
     """The run's in-memory DuckDB: half the memory budget (the fold's arrays get the other half),
-    spilling to `spill` beyond it."""
+    spilling to `spill` beyond it. Both are set here because load_sources locks the connection's
+    settings once the inputs are registered (ml4t_sql.data.sandbox); spilling works after that."""
     con = duckdb.connect()
     con.execute(f"set memory_limit = '{max(int(budget_mb // 2), 64)}MB'")  # a number we computed
     con.execute("set temp_directory = $dir", {"dir": str(spill)})

@@ -145,7 +145,7 @@ def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> No
 def _create_view_from_sql(con: duckdb.DuckDBPyConnection, name: str, sql: str, *, where: str) -> None:
     label = f"[data] {name} ({where})"
     query = user_query(sql, label)
-    create_from_query(con, f"create or replace temp view {ident(name)} as", query, relation=name, where=label)
+    create_from_query(con, "view", ident(name), query, relation=name, where=label)
 
 
 def _first_line(exc: Exception) -> str:

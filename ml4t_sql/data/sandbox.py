@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import duckdb
 
@@ -81,14 +82,13 @@ def user_query(sql: str, where: str, **structure: object) -> str:
     first error line when the text does not parse (it is then never run)."""
     text = render_user(sql, where=where, **structure)
     try:
-        statements = duckdb.extract_statements(text)
+        kinds = [_kind(s) for s in duckdb.extract_statements(text)]
     except duckdb.Error as exc:
         raise ConfigError(f"{where}: DuckDB cannot parse the SQL: {scrub(exc, text)}") from None
     except ValueError:  # a statement type the Python API has no name for (e.g. UPDATE EXTENSIONS)
         raise ConfigError(f"{where}: must be exactly one query (select ...), found a statement that is not") from None
-    if not statements:
+    if not kinds:
         raise ConfigError(f"{where}: the SQL is empty; give a query returning the relation's columns")
-    kinds = [_kind(s) for s in statements]
     if kinds != ["select"]:
         n = len(kinds)
         raise ConfigError(
@@ -100,16 +100,20 @@ def user_query(sql: str, where: str, **structure: object) -> str:
 
 def create_from_query(
     con: duckdb.DuckDBPyConnection,
-    create: str,
+    kind: Literal["view", "table"],
+    target: str,
     query: str,
     *,
     relation: str,
     where: str,
     params: Mapping[str, object] | None = None,
 ) -> None:
-    """Run `{create} {query}` on `con` (e.g. `create or replace temp view x as`), `query` being what
-    `user_query` returned. Binds the parameters the query names (`$top_n`) from `params`. A
-    DuckDB error becomes an InputError of `relation`, scrubbed (see `scrub`)."""
+    """`create or replace temp {kind} {target} as {query}` on `con`, `query` being what `user_query`
+    returned and `target` an SQL name (quoted by the caller when it comes from the config). Binds
+    the parameters the query names (`$top_n`) from `params`. A view is counted once, so that a
+    file it may not read is refused here (sniff_csv checks only when it runs). A DuckDB error
+    becomes an InputError of `relation`, scrubbed (see `scrub`)."""
+    create = f"create or replace temp {kind} {target} as"
     sql = f"{create}\n{query}"
     try:
         statements = duckdb.extract_statements(sql)
@@ -121,8 +125,15 @@ def create_from_query(
     values = {k: v for k, v in (params or {}).items() if k in names}
     try:
         con.execute(sql, values)
+        if kind == "view":
+            con.execute(f"select count(*) from {target}").fetchall()
     except duckdb.Error as exc:
         raise InputError(relation, f"the query fails: {scrub(exc, query)}", hint=f"(the SQL of {where})") from None
+
+
+def refusal(exc: duckdb.PermissionException) -> ConfigError:
+    """A refused file access met later, while the engine reads a user view: the same refusal."""
+    return ConfigError(f"user SQL: {scrub(exc)}")
 
 
 def scrub(exc: Exception, query: str = "") -> str:

@@ -32,8 +32,8 @@ def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[S
             )
         text, where = _user_sql(s.sql, cfg)
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
-        create = "create or replace temp table raw_targets as"
-        create_from_query(con, create, user_query(text, where), relation="strategy sql", where=where, params=values)
+        query = user_query(text, where)
+        create_from_query(con, "table", "raw_targets", query, relation="strategy sql", where=where, params=values)
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe raw_targets").fetchall()}
         check_targets(con, columns)
         if s.rebalance is None:
