@@ -47,6 +47,7 @@ from .config import Config, Execution, load_config
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
+from .data.sandbox import late_refusals
 from .data.sources import load_sources
 from .engine.fold import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
@@ -185,6 +186,7 @@ def execute(
     if write:
         preflight(root)  # a folder, writable, one filesystem: refused before any work
     with contextlib.ExitStack() as stack:
+        stack.enter_context(late_refusals())  # first in, last out: wraps every step below
         spill = stack.enter_context(Spill(root if write else None))  # in <warehouse>/.staging, or private
         con = stack.enter_context(contextlib.closing(working_connection(base.execution.memory_budget_mb, spill.path)))
         report = QualityReport()
@@ -300,7 +302,8 @@ _DONE = object()
 
 def working_connection(budget_mb: float, spill: Path) -> duckdb.DuckDBPyConnection:
     """The run's in-memory DuckDB: half the memory budget (the fold's arrays get the other half),
-    spilling to `spill` beyond it."""
+    spilling to `spill` beyond it. Both are set here because load_sources locks the connection's
+    settings once the inputs are registered (ml4t_sql.data.sandbox); spilling works after that."""
     con = duckdb.connect()
     con.execute(f"set memory_limit = '{max(int(budget_mb // 2), 64)}MB'")  # a number we computed
     con.execute("set temp_directory = $dir", {"dir": str(spill)})

@@ -2,7 +2,9 @@
 
 Runs the steps of a run up to the targets (config, inputs, every data-quality rule, the strategy's
 SQL and its checks) with a lenient quality report, so that every problem is listed rather than
-only the first. The fold is not run and nothing is written.
+only the first. The fold is not run and nothing is written: the connection is in memory, may not
+spill to disk, and is locked to the inputs before any user SQL runs (ml4t_sql.data.sandbox), so
+the user's SQL, refused if it is not one read-only query, cannot write either.
 
     result = check("examples/top25_momentum.toml")
     result.ok, result.errors, result.report.findings
@@ -26,6 +28,7 @@ import duckdb
 
 from .config import Config, Quality, load_config
 from .data.quality import QualityReport
+from .data.sandbox import refusal
 from .data.sources import load_sources
 from .errors import Ml4tError, StoreError, format_rows
 from .store.catalog import Catalog, ensure_catalog
@@ -63,6 +66,7 @@ def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | P
     errors: list[str] = []
     summary: dict[str, Any] = {}
     con = duckdb.connect()
+    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
     try:
         try:
             load_sources(con, cfg, report)
@@ -71,6 +75,8 @@ def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | P
                 summary.update(_target_summary(con))
         except Ml4tError as exc:
             errors.append(str(exc))
+        except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
+            errors.append(str(refusal(exc)))
         with contextlib.suppress(duckdb.Error):  # what could be read before a structural error
             summary = {**_source_summary(con), **summary}
     finally:

@@ -31,8 +31,11 @@ _NAIVE = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 EXAMPLES = 5
 
 
-def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
+def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config, columns: dict[str, str] | None = None) -> None:
     """Leave `universe_returns` (and `benchmark_returns` when configured) on `con`.
+
+    `columns`: the input's columns when it was registered already (a file, table or frame is
+    registered before the connection is locked; a .sql benchmark is registered here).
 
     Needs `prices` and `calendar` on `con`. Raises InputError for a benchmark that breaks a rule:
     missing columns, wrong types, duplicate dates, non-finite values, returns <= -1 or prices
@@ -41,7 +44,7 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     con.execute(f"create or replace temp table universe_returns as {render('results/universe_returns')}")
     if cfg.data.benchmark is None:
         return
-    columns = register(con, "input_benchmark", cfg.data.benchmark, cfg)
+    columns = columns or register(con, "input_benchmark", cfg.data.benchmark, cfg)
     date, value, kind, utc = _plan(columns, cfg.data.columns.date)
     if not utc and columns[date] != "DATE":
         _refuse(
@@ -115,5 +118,3 @@ def _refuse(con: duckdb.DuckDBPyConnection, rule: str, sql: str) -> None:
         rel = con.sql(f"select * from ({sql}) order by 1 limit {EXAMPLES}")
         rows: list[dict[str, Any]] = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
         raise InputError(RELATION, rule, rows=rows, count=count)
-
-

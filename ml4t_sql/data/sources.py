@@ -2,7 +2,9 @@
 
 Leaves on the connection, in this order (later ones may read earlier ones):
 
-- `[data.tables]` from files and frames, under their own names;
+- every input that is not SQL (files, globs, hive folders, database tables, frames): the
+  `[data.tables]` under their own names, `input_prices`, `input_signals`, `input_benchmark`;
+  then the connection is locked to them (ml4t_sql.data.sandbox): user SQL runs only after that;
 - `typed_prices`: a temp table, the input read once (a snapshot: it cannot change under the
   run), typed and flagged (sql/sources/typed_prices.sql); `prices`: a view of it after the
   [data.quality] policies (sql/sources/prices.sql);
@@ -16,8 +18,6 @@ Every rule of validate.py runs here, in that order; docs/DATA_QUALITY.md lists t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from ..choices import Schedule
@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ConfigError, InputError
 from ..templates import render
 from .benchmark import load_benchmarks
-from .inputs import register
+from .inputs import input_files, is_sql, register
 from .quality import (
     QualityReport,
     check_date_column,
@@ -38,6 +38,7 @@ from .quality import (
     note_gaps,
     price_columns,
 )
+from .sandbox import lock
 
 RESERVED = frozenset(
     {"prices", "signals", "calendar", "assets", "rebalance", "rebalance_dates", "raw_targets", "final_targets"}
@@ -49,19 +50,19 @@ RESERVED = frozenset(
 def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
     """Register and check every input; leave `prices`, `signals`, `calendar`, `assets` on `con`."""
     d = cfg.data
-    deferred = {}
-    for name, source in d.tables.items():
+    for name in d.tables:
         if name.lower() in RESERVED:
             raise ConfigError(
                 f"[data.tables] `{name}`: the run creates a relation of that name; choose another name "
                 f"(taken: {', '.join(sorted(RESERVED))})"
             )
-        if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
-            deferred[name] = source  # SQL tables may read prices and signals: register them last
-        else:
-            register(con, name, source, cfg)
+    named = {**d.tables, "input_prices": d.prices, "input_signals": d.signals, "input_benchmark": d.benchmark}
+    inputs = {name: source for name, source in named.items() if source is not None and not is_sql(source)}
+    registered = {name: register(con, name, source, cfg) for name, source in inputs.items()}
+    lock(con, [f for source in inputs.values() for f in input_files(con, source, cfg)])
+    deferred = {name: source for name, source in d.tables.items() if name not in registered}  # SQL: last
 
-    columns = register(con, "input_prices", d.prices, cfg)
+    columns = registered.get("input_prices") or register(con, "input_prices", d.prices, cfg)
     plan = price_columns(columns, d.columns)
     if plan.date_type != "DATE":
         check_intraday(con, "prices", "input_prices", plan.date, report)
@@ -77,7 +78,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     note_gaps(con, report, cfg.execution.delist_after)
 
     if d.signals is not None:
-        raw = register(con, "input_signals", d.signals, cfg)
+        raw = registered.get("input_signals") or register(con, "input_signals", d.signals, cfg)
         date_col = d.columns.date if d.columns.date in raw else "date"
         asset_col = d.columns.asset if d.columns.asset in raw else "asset"
         for std, name in (("date", date_col), ("asset", asset_col)):
@@ -128,4 +129,4 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         check_signal_dates(con, d.quality, report, cfg.strategy.signal, rebalance, separate=d.signals is not None)
     for name, source in deferred.items():
         register(con, name, source, cfg)
-    load_benchmarks(con, cfg)
+    load_benchmarks(con, cfg, registered.get("input_benchmark"))

@@ -1,7 +1,8 @@
 """A user's own strategy: one SQL query returning `(date, asset, weight)`, run once per variant.
 
 The query may read `prices`, `signals`, `calendar`, the `[data.tables]` and, when `rebalance` is
-set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. Its output is
+set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. It must be one
+read-only query and runs on the locked connection (ml4t_sql.data.sandbox). Its output is
 checked (ml4t_sql.data.quality.check_targets) before it becomes the variant's targets.
 """
 
@@ -13,8 +14,9 @@ import duckdb
 
 from ..config import Config, Strategy
 from ..data.quality import check_targets
-from ..errors import ConfigError, InputError
-from ..templates import params_for, render_user
+from ..data.sandbox import create_from_query, user_query
+from ..errors import ConfigError
+from ..templates import params_for
 
 
 def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
@@ -28,12 +30,10 @@ def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[S
                 "create or replace temp table rebalance_dates as select date from schedule_dates where schedule = $s",
                 {"s": s.rebalance},
             )
-        sql = render_user(_user_sql(s.sql, cfg)).strip().rstrip(";")
+        text, where = _user_sql(s.sql, cfg)
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
-        try:
-            con.execute(f"create or replace temp table raw_targets as {sql}", params_for(sql, values))
-        except duckdb.Error as exc:
-            raise InputError("strategy sql", f"the query fails: {str(exc).strip().splitlines()[0]}") from None
+        query = user_query(text, where)
+        create_from_query(con, "table", "raw_targets", query, relation="strategy sql", where=where, params=values)
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe raw_targets").fetchall()}
         check_targets(con, columns)
         if s.rebalance is None:
@@ -55,12 +55,12 @@ def custom_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[S
         )
 
 
-def _user_sql(sql: str, cfg: Config) -> str:
-    """The strategy SQL: a `.sql` file (relative to the config) or the SQL text itself."""
+def _user_sql(sql: str, cfg: Config) -> tuple[str, str]:
+    """The strategy SQL and where it comes from: a `.sql` file (relative to the config) or the text."""
     text = sql.strip()
     if text.lower().endswith(".sql") and "\n" not in text and " " not in text:
         path = cfg.resolve(text)
         if not path.is_file():
             raise ConfigError(f"[strategy] sql: file not found: {path}")
-        return Path(path).read_text()
-    return sql
+        return Path(path).read_text(), f"[strategy] sql ({path})"
+    return sql, "[strategy] sql"
