@@ -1,0 +1,36 @@
+"""Step *close*: the book valued at the last closes.
+
+docs/SEMANTICS.md, *What happens on each window date*, step 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .context import Context, per_variant
+from .ledger import Day
+from .state import Book
+
+
+def close(ctx: Context, book: Book, day: Day) -> None:
+    """NAV = cash + sum(shares * last close); the equity row and the positions of t written.
+
+    Return, exposures and turnover are ratios the journal computes once at the end (with the
+    date's traded notional and costs, which the steps before this one added to day.traded and
+    day.costs).
+
+    Requires: book.cash, book.shares, panel.last_close[t].
+    Sets: day.nav [V]; the journal's equity row t (cash, market value, gross) and positions rows.
+    """
+    t, journal = day.t, day.journal
+    cash, shares, V = book.cash, book.shares, ctx.V
+    held = np.flatnonzero(shares)
+    v, a = np.divmod(held, ctx.N)
+    close_ = ctx.last_close[t, a]
+    held_shares = shares[held]
+    values = held_shares * close_
+    market_value = per_variant(v, values, V)
+    day.nav = cash + market_value
+    journal.cash[t], journal.market_value[t], journal.gross[t] = cash, market_value, per_variant(v, np.abs(values), V)
+    if held.size:
+        journal.positions.append((day.date, v, a, held_shares, close_))

@@ -1,0 +1,96 @@
+"""Step *fill*: the previous date's decision fills on this bar: cancel, sells first, then buys.
+
+docs/SEMANTICS.md, *What happens on each window date*, step 2. The buys' cash rule is in
+shortfall.py; `sizing = "fill_price"` re-sizing runs before, as its own step (resize.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .context import Context, per_variant
+from .ledger import Day
+from .panel import F64, I64
+from .rules import CANCELLED, REBALANCE, SKIPPED
+from .shortfall import cut_buys
+from .state import Book, Decision
+
+
+def fill(ctx: Context, book: Book, day: Day) -> None:
+    """Every order of the pending decision resolved at this open; none survives it.
+
+    Orders of assets that cannot trade at this open are `cancelled`, skipped ones stay `skipped`;
+    sells fill at open * (1 - slippage), then buys at open * (1 + slippage), cut to the cash by
+    the variant's cash rule (`scaled`). Commission is charged on the notional.
+
+    Requires: book.pending, book.cash, book.shares, panel.open[t], rules (costs, cash rule).
+    Sets: book.cash, book.shares, book.pending (None), day.traded, day.costs; trades (reason
+        `rebalance`) and orders rows (filled, scaled, cancelled, skipped).
+    """
+    d = book.pending
+    if d is None:
+        return
+    book.pending = None
+    opens = ctx.open[day.t, d.asset]
+    status = np.zeros(d.flat.size, dtype=np.int8)  # FILLED
+    tradable = ~np.isnan(opens)
+    status[~tradable] = CANCELLED
+    status[d.skipped] = SKIPPED
+    live = tradable & ~d.skipped
+    filled = np.zeros(d.flat.size)
+    order = d.order
+    sell = np.flatnonzero(live & (order < 0))
+    if sell.size:
+        _sell(ctx, book, day, d, sell, opens, filled)
+    buy = np.flatnonzero(live & (order > 0))
+    if buy.size:
+        _buy(ctx, book, day, d, buy, opens, filled, status)
+    day.journal.orders.append(
+        (d.date, day.date, d.variant, d.asset, d.weight, d.price, d.target, order, filled, status)
+    )
+
+
+def _sell(ctx: Context, book: Book, day: Day, d: Decision, sell: I64, opens: F64, filled: F64) -> None:
+    """The sells (positions `sell` in d): cash gains notional - commission."""
+    V = ctx.V
+    vs = d.variant[sell]
+    q = -d.order[sell]
+    raw = opens[sell]
+    slippage, commission = ctx.slippage[vs], ctx.commission[vs]
+    px = raw * (1.0 - slippage)
+    notional = q * px
+    paid = notional * commission
+    slip = q * raw * slippage
+    book.cash += per_variant(vs, notional - paid, V)
+    day.traded += per_variant(vs, notional, V)
+    day.costs += per_variant(vs, paid + slip, V)
+    filled[sell] = -q
+    book.shares[d.flat[sell]] -= q
+    day.trade(REBALANCE, d.date, vs, d.asset[sell], -q, px, notional, paid, slip)
+
+
+def _buy(
+    ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, filled: F64, status: np.ndarray
+) -> None:
+    """The buys (positions `buy` in d), cut by the cash rule: cash falls by notional + commission."""
+    V = ctx.V
+    vb = d.variant[buy]
+    raw = opens[buy]
+    slippage, commission = ctx.slippage[vb], ctx.commission[vb]
+    px = raw * (1.0 + slippage)
+    q, cut = cut_buys(ctx, book, d, buy, vb, d.order[buy], px, raw, status)
+    notional = q * px
+    paid = notional * commission
+    slip = q * raw * slippage
+    cash = book.cash
+    cash -= per_variant(vb, notional + paid, V)
+    # exactly 0 after a cut; never float dust below 0 (unless the variant borrows)
+    cash[((cash < 0.0) & ~ctx.borrowing) | (cut & ctx.fractional)] = 0.0
+    day.traded += per_variant(vb, notional, V)
+    day.costs += per_variant(vb, paid + slip, V)
+    filled[buy] = q
+    book.shares[d.flat[buy]] += q
+    moved = q != 0  # a cut to 0 shares (cash 0, or whole shares) is no trade
+    if not moved.all():
+        buy, vb, q, px, notional, paid, slip = (x[moved] for x in (buy, vb, q, px, notional, paid, slip))
+    day.trade(REBALANCE, d.date, vb, d.asset[buy], q, px, notional, paid, slip)
