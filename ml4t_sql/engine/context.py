@@ -50,12 +50,16 @@ class Context:
     # rules
     commission: F64
     slippage: F64
+    sell_factor: F64  # 1 - slippage: sell price / open
+    buy_factor: F64  # 1 + slippage: buy price / open
+    buy_cost: F64  # 1 + commission: cash a buy takes per notional
     fractional: B
     any_whole: bool
     fill_price: B
     any_fill_price: bool
     sequential: B
     borrowing: B
+    lending: B  # ~borrowing: variants whose cash never goes below 0
     any_sequential: bool
     any_borrowing: bool
     # scratch
@@ -88,12 +92,16 @@ class Context:
             all_rebalance=np.asarray(rebalancing.all(axis=1)).tolist(),
             commission=rules.commission_rate,
             slippage=rules.slippage_rate,
+            sell_factor=1.0 - rules.slippage_rate,
+            buy_factor=1.0 + rules.slippage_rate,
+            buy_cost=1.0 + rules.commission_rate,
             fractional=rules.fractional,
             any_whole=bool((~rules.fractional).any()),
             fill_price=rules.fill_price_sizing,
             any_fill_price=bool(rules.fill_price_sizing.any()),
             sequential=sequential,
             borrowing=borrowing,
+            lending=~borrowing,
             any_sequential=bool(sequential.any()),
             any_borrowing=bool(borrowing.any()),
             weight_buf=np.zeros(V * N),

@@ -54,19 +54,19 @@ def _sell(ctx: Context, book: Book, day: Day, d: Decision, sell: I64, opens: F64
     """The sells (positions `sell` in d): cash gains notional - commission."""
     V = ctx.V
     vs = d.variant[sell]
-    q = -d.order[sell]
+    signed = d.order[sell]  # < 0
+    q = -signed
     raw = opens[sell]
-    slippage, commission = ctx.slippage[vs], ctx.commission[vs]
-    px = raw * (1.0 - slippage)
+    px = raw * ctx.sell_factor[vs]
     notional = q * px
-    paid = notional * commission
-    slip = q * raw * slippage
+    paid = notional * ctx.commission[vs]
+    slip = q * raw * ctx.slippage[vs]
     book.cash += per_variant(vs, notional - paid, V)
     day.traded += per_variant(vs, notional, V)
     day.costs += per_variant(vs, paid + slip, V)
-    filled[sell] = -q
+    filled[sell] = signed
     book.shares[d.flat[sell]] -= q
-    day.trade(REBALANCE, d.date, vs, d.asset[sell], -q, px, notional, paid, slip)
+    day.trade(REBALANCE, d.date, vs, d.asset[sell], signed, px, notional, paid, slip)
 
 
 def _buy(
@@ -76,16 +76,15 @@ def _buy(
     V = ctx.V
     vb = d.variant[buy]
     raw = opens[buy]
-    slippage, commission = ctx.slippage[vb], ctx.commission[vb]
-    px = raw * (1.0 + slippage)
+    px = raw * ctx.buy_factor[vb]
     q, cut = cut_buys(ctx, book, d, buy, vb, d.order[buy], px, raw, status)
     notional = q * px
-    paid = notional * commission
-    slip = q * raw * slippage
+    paid = notional * ctx.commission[vb]
+    slip = q * raw * ctx.slippage[vb]
     cash = book.cash
     cash -= per_variant(vb, notional + paid, V)
     # exactly 0 after a cut; never float dust below 0 (unless the variant borrows)
-    cash[((cash < 0.0) & ~ctx.borrowing) | (cut & ctx.fractional)] = 0.0
+    cash[((cash < 0.0) & ctx.lending) | (cut & ctx.fractional)] = 0.0
     day.traded += per_variant(vb, notional, V)
     day.costs += per_variant(vb, paid + slip, V)
     filled[buy] = q

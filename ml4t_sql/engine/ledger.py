@@ -23,13 +23,15 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..choices import OrderStatus, Side, TradeReason
 from .panel import F64, I64
 from .rules import BUY, SELL
 from .state import FoldState
 
-I8 = np.ndarray  # int8 codes
+I8 = NDArray[np.int8]
+"""Integer codes of ml4t_sql.choices (status, reason, side)."""
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,11 @@ class Journal:
             by_pair = np.argsort(key, kind="stable")
             t = {name: values[by_pair] for name, values in t.items()}
         signed = t.pop("signed_shares")
-        trades = Trades(side=np.where(signed < 0, SELL, BUY).astype(np.int8), shares=np.abs(signed), **t)  # type: ignore[arg-type]
+        side = np.where(signed < 0, SELL, BUY).astype(np.int8)
+        trades = Trades(side=side, shares=np.abs(signed), **t)
         p = self.positions.build()  # orders and positions are appended in (date, variant, asset) order
         value = p["shares"] * p["close"]
         weight = value / nav[p["date_idx"] - t0, p["variant"]]
-        positions = Positions(market_value=value, weight=weight, **p)  # type: ignore[arg-type]
-        orders = Orders(**self.orders.build())  # type: ignore[arg-type]
+        positions = Positions(market_value=value, weight=weight, **p)
+        orders = Orders(**self.orders.build())
         return Ledger(equity=equity, trades=trades, orders=orders, positions=positions, state=state)

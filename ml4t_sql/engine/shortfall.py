@@ -29,11 +29,11 @@ def cut_buys(
     Returns (shares filled per buy, [V] the variants whose buys were cut to their cash).
     """
     cash = book.cash
-    need = per_variant(vb, q * px, ctx.V) * (1.0 + ctx.commission)
+    need = per_variant(vb, q * px, ctx.V) * ctx.buy_cost
     scaled = need > cash
     in_turn = np.zeros(ctx.V, dtype=bool)
     if ctx.any_borrowing or ctx.any_sequential:  # compatibility rules; the default skips this
-        scaled &= ~ctx.borrowing
+        scaled &= ctx.lending
         in_turn, scaled = scaled & ctx.sequential, scaled & ~ctx.sequential
         if in_turn.any():
             q = _sequential(ctx, book, d, buy, vb, q, px, raw, status, in_turn)
