@@ -1,4 +1,4 @@
-"""Step *close*: the book valued at the last closes.
+"""Step *close*: the date's trades booked, the book valued at the last closes.
 
 docs/SEMANTICS.md, *What happens on each window date*, step 3.
 """
@@ -15,13 +15,15 @@ from .state import Book
 def close(ctx: Context, book: Book, day: Day) -> None:
     """NAV = cash + sum(shares * last close); the equity row and the positions of t written.
 
-    Return, exposures and turnover are ratios the journal computes once at the end (with the
-    date's traded notional and costs, which the steps before this one added to day.traded and
-    day.costs).
+    The date's trades (day.fills, from every step before this one) go to the trades log in
+    (variant, asset) order. Return, exposures and turnover are ratios the journal computes once
+    at the end (with the date's traded notional and costs, day.traded and day.costs).
 
-    Requires: book.cash, book.shares, panel.last_close[t].
-    Sets: day.nav [V]; the journal's equity row t (cash, market value, gross) and positions rows.
+    Requires: day.fills, book.cash, book.shares, panel.last_close[t].
+    Sets: day.nav [V]; trades rows; the journal's equity row t (cash, market value, gross) and
+        positions rows.
     """
+    day.book_trades()
     t, journal = day.t, day.journal
     cash, shares, V = book.cash, book.shares, ctx.V
     held = np.flatnonzero(shares)

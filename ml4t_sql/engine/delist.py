@@ -17,7 +17,7 @@ def delist(ctx: Context, book: Book, day: Day) -> None:
     """Sell every variant's holding of the assets delisting on t at its last close, with no costs.
 
     Requires: panel.delist_ptr / delist_asset at t, panel.last_close[t], book.shares.
-    Sets: book.cash (+ proceeds), book.shares (0), day.traded; trades (reason `delisted`, no
+    Sets: book.cash (+ proceeds), book.shares (0), day.traded, day.fills (reason `delisted`, no
         decision).
     """
     t = day.t
@@ -37,5 +37,5 @@ def delist(ctx: Context, book: Book, day: Day) -> None:
     notional = np.abs(q) * px
     day.traded += per_variant(v, notional, V)
     zero = np.zeros(f.size)
-    day.trade(DELISTED, -1, v, a, -q, px, notional, zero, zero)
+    day.trade(DELISTED, -1, f, v, a, -q, px, notional, zero, zero)
     shares[f] = 0.0

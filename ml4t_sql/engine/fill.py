@@ -24,8 +24,8 @@ def fill(ctx: Context, book: Book, day: Day) -> None:
     the variant's cash rule (`scaled`). Commission is charged on the notional.
 
     Requires: book.pending, book.cash, book.shares, panel.open[t], rules (costs, cash rule).
-    Sets: book.cash, book.shares, book.pending (None), day.traded, day.costs; trades (reason
-        `rebalance`) and orders rows (filled, scaled, cancelled, skipped).
+    Sets: book.cash, book.shares, book.pending (None), day.traded, day.costs, day.fills (reason
+        `rebalance`); orders rows (filled, scaled, cancelled, skipped).
     """
     d = book.pending
     if d is None:
@@ -37,21 +37,26 @@ def fill(ctx: Context, book: Book, day: Day) -> None:
     status[~tradable] = CANCELLED
     status[d.skipped] = SKIPPED
     live = tradable & ~d.skipped
-    filled = np.zeros(d.flat.size)
+    # per entry of d: filled shares (signed), price, notional, commission, slippage cost
+    fills = np.zeros((5, d.flat.size))
     order = d.order
     sell = np.flatnonzero(live & (order < 0))
     if sell.size:
-        _sell(ctx, book, day, d, sell, opens, filled)
+        _sell(ctx, book, day, d, sell, opens, fills)
     buy = np.flatnonzero(live & (order > 0))
     if buy.size:
-        _buy(ctx, book, day, d, buy, opens, filled, status)
+        _buy(ctx, book, day, d, buy, opens, fills, status)
+    filled = fills[0]
     day.journal.orders.append(
         (d.date, day.date, d.variant, d.asset, d.weight, d.price, d.target, order, filled, status)
     )
+    moved = np.flatnonzero(filled)  # a buy cut to 0 shares (cash 0, or whole shares) is no trade
+    if moved.size:  # the trades in the order of d's entries: (variant, asset)
+        day.trade(REBALANCE, d.date, d.flat[moved], d.variant[moved], d.asset[moved], *fills[:, moved])
 
 
-def _sell(ctx: Context, book: Book, day: Day, d: Decision, sell: I64, opens: F64, filled: F64) -> None:
-    """The sells (positions `sell` in d): cash gains notional - commission."""
+def _sell(ctx: Context, book: Book, day: Day, d: Decision, sell: I64, opens: F64, fills: F64) -> None:
+    """The sells (positions `sell` in d): cash gains notional - commission; their columns of `fills` set."""
     V = ctx.V
     vs = d.variant[sell]
     signed = d.order[sell]  # < 0
@@ -64,15 +69,13 @@ def _sell(ctx: Context, book: Book, day: Day, d: Decision, sell: I64, opens: F64
     book.cash += per_variant(vs, notional - paid, V)
     day.traded += per_variant(vs, notional, V)
     day.costs += per_variant(vs, paid + slip, V)
-    filled[sell] = signed
+    fills[:, sell] = signed, px, notional, paid, slip
     book.shares[d.flat[sell]] -= q
-    day.trade(REBALANCE, d.date, vs, d.asset[sell], signed, px, notional, paid, slip)
 
 
-def _buy(
-    ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, filled: F64, status: np.ndarray
-) -> None:
-    """The buys (positions `buy` in d), cut by the cash rule: cash falls by notional + commission."""
+def _buy(ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, fills: F64, status: np.ndarray) -> None:
+    """The buys (positions `buy` in d), cut by the cash rule: cash falls by notional + commission;
+    their columns of `fills` set."""
     V = ctx.V
     vb = d.variant[buy]
     raw = opens[buy]
@@ -87,9 +90,5 @@ def _buy(
     cash[((cash < 0.0) & ctx.lending) | (cut & ctx.fractional)] = 0.0
     day.traded += per_variant(vb, notional, V)
     day.costs += per_variant(vb, paid + slip, V)
-    filled[buy] = q
+    fills[:, buy] = q, px, notional, paid, slip
     book.shares[d.flat[buy]] += q
-    moved = q != 0  # a cut to 0 shares (cash 0, or whole shares) is no trade
-    if not moved.all():
-        buy, vb, q, px, notional, paid, slip = (x[moved] for x in (buy, vb, q, px, notional, paid, slip))
-    day.trade(REBALANCE, d.date, vb, d.asset[buy], q, px, notional, paid, slip)

@@ -13,13 +13,14 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 | resize  | resize.py   | `sizing = "fill_price"`: the pending decision re-sized at this open      |
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
 |         | shortfall.py| (the cash rule: `cash_shortfall` scale / sequential / borrow)            |
-| close   | close.py    | NAV, exposures and positions at the last close                           |
+| close   | close.py    | the date's trades booked; NAV, exposures, positions at the last close    |
 | decide  | decide.py   | orders for the variants rebalancing on t (pending on the window's last)  |
 
 Each step is a function `step(ctx, book, day)`: it reads the fold's inputs and invariants
 (`context.Context`, never written), reads and changes the book (`state.Book`: cash, shares, the
-pending decision) and the date's scratch (`ledger.Day`: traded, costs, nav), and appends rows to
-the journal (`ledger.Journal`: trades, orders, positions, equity). Its docstring says what it requires and what it sets.
+pending decision) and the date's scratch (`ledger.Day`: traded, costs, fills, nav), and appends
+rows to the journal (`ledger.Journal`: trades, orders, positions, equity). Its docstring says
+what it requires and what it sets.
 
 How to add a rule (e.g. financing before delist, risk exits after fill, a drawdown halt after
 close): write one module with its step function (docstring: Requires / Sets), put it in `STEPS`

@@ -164,28 +164,46 @@ class Day:
 
     t: local date index (into the chunk's panel), date: window index (t + the state's offset);
     traded, costs: [V] notional traded and costs of the date so far (rows of the journal's
-    equity arrays, added to in place); nav: [V] NAV at the close (set by the close step).
+    equity arrays, added to in place); fills: the date's trades so far, pieces of aligned
+    arrays, each in (variant, asset) order (see `trade`); nav: [V] NAV at the close (set by the
+    close step).
     """
 
-    __slots__ = ("journal", "t", "date", "traded", "costs", "nav")
+    __slots__ = ("journal", "t", "date", "traded", "costs", "fills", "nav")
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.t, self.date = -1, -1
         self.traded = self.costs = self.nav = np.empty(0)
+        self.fills: list[tuple[np.ndarray, ...]] = []
 
     def start(self, t: int) -> None:
         """Turn to local date t: nothing traded yet."""
         self.t, self.date = t, self.journal.t0 + t
         self.traded, self.costs = self.journal.traded[t], self.journal.costs[t]
+        self.fills = []
 
     def trade(
-        self, reason: int, decision: int, v: I64, a: I64, shares: F64, price: F64, notional: F64, commission: F64,
-        slippage_cost: F64,
+        self, reason: int, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64, notional: F64,
+        commission: F64, slippage_cost: F64,
     ) -> None:  # fmt: skip
-        """Trades of this date (`shares` signed: < 0 sells), all of one reason and decision (-1: none)."""
-        self.journal.trades.append((self.date, reason, decision, v, a, shares, price, notional, commission,
-                                    slippage_cost))  # fmt: skip
+        """Trades of this date, sorted by `flat` (variant * N + asset), all of one reason and decision
+        (-1: none); `shares` signed (< 0: sells)."""
+        n = flat.size
+        self.fills.append((flat, v, a, shares, price, notional, commission, slippage_cost,
+                           np.full(n, reason, dtype=np.int8), np.full(n, decision, dtype=np.int64)))  # fmt: skip
+
+    def book_trades(self) -> None:
+        """The date's trades to the journal in (variant, asset) order, appends' order kept for one pair."""
+        fills = self.fills
+        if not fills:
+            return
+        columns = fills[0]
+        if len(fills) > 1:
+            merged = [np.concatenate(c) for c in zip(*fills, strict=True)]
+            by_pair = np.argsort(merged[0], kind="stable")
+            columns = tuple(c[by_pair] for c in merged)
+        self.journal.trades.append((self.date, *columns[1:]))
 
 
 class Journal:
@@ -193,9 +211,8 @@ class Journal:
 
     Equity: [T, V] arrays written per date (cash, market_value, gross, traded, costs). Trades,
     orders, positions: row logs whose columns are named as in the records; trades carry signed
-    shares (< 0: sells) until `ledger` splits them into side and shares. A date's trades may come
-    in several appends (delistings, sells, buys); `ledger` puts them in (variant, asset) order
-    within the date, the appends' order kept for one pair (one stable sort for the whole fold).
+    shares (< 0: sells) until `ledger` splits them into side and shares; `Day.book_trades` appends
+    each date's trades in (variant, asset) order.
     """
 
     def __init__(self, n_dates: int, n_variants: int, n_assets: int, t0: int) -> None:
@@ -204,9 +221,10 @@ class Journal:
         self.cash, self.market_value, self.gross = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.traded, self.costs = np.zeros(shape), np.zeros(shape)
         self.trades = _Log(
-            (("date_idx", np.int64), ("reason", np.int8), ("decision_date_idx", np.int64)),
+            (("date_idx", np.int64),),
             (("variant", np.int64), ("asset_idx", np.int64), ("signed_shares", np.float64), ("price", np.float64),
-             ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64)),
+             ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64),
+             ("reason", np.int8), ("decision_date_idx", np.int64)),
         )  # fmt: skip
         self.orders = _Log(
             (("decision_date_idx", np.int64), ("fill_date_idx", np.int64)),
@@ -237,15 +255,11 @@ class Journal:
             turnover=(self.traded / nav_prev).ravel(),
             costs=self.costs.ravel(),
         )
-        t = self.trades.build()
-        key = (t["date_idx"] * V + t["variant"]) * self.n_assets + t["asset_idx"]
-        if key.size > 1 and (key[1:] < key[:-1]).any():
-            by_pair = np.argsort(key, kind="stable")
-            t = {name: values[by_pair] for name, values in t.items()}
+        t = self.trades.build()  # every log is in (date, variant, asset) order as appended
         signed = t.pop("signed_shares")
         side = np.where(signed < 0, SELL, BUY).astype(np.int8)
         trades = Trades(side=side, shares=np.abs(signed), **t)
-        p = self.positions.build()  # orders and positions are appended in (date, variant, asset) order
+        p = self.positions.build()
         value = p["shares"] * p["close"]
         weight = value / nav[p["date_idx"] - t0, p["variant"]]
         positions = Positions(market_value=value, weight=weight, **p)
