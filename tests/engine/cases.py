@@ -158,7 +158,9 @@ def decision(
 
 
 def ledger_of(day: Day, state: FoldState | None = None) -> Any:
-    """The records `day`'s journal holds (equity rows are zero for dates no close step ran)."""
+    """The records `day`'s journal holds, the date's trades booked first as the close step does
+    (equity rows are zero for dates no close step ran)."""
+    day.book_trades()
     j = day.journal
     nav_before = np.zeros(j.n_variants)
     state = state if state is not None else FoldState(nav_before, np.zeros(j.n_variants * j.n_assets), nav_before, 0, 0)
