@@ -26,13 +26,13 @@ def close(ctx: Context, book: Book, day: Day) -> None:
     day.book_trades()
     t, journal = day.t, day.journal
     cash, shares, V = book.cash, book.shares, ctx.V
-    held = np.flatnonzero(shares)
+    held = shares.nonzero()[0]
     v, a = np.divmod(held, ctx.N)
     close_ = ctx.last_close[t, a]
     held_shares = shares[held]
     values = held_shares * close_
     market_value = per_variant(v, values, V)
-    day.nav = cash + market_value
+    nav = day.nav = cash + market_value
     journal.cash[t], journal.market_value[t], journal.gross[t] = cash, market_value, per_variant(v, np.abs(values), V)
     if held.size:
-        journal.positions.append((day.date, v, a, held_shares, close_))
+        journal.positions.append((day.date, v, a, held_shares, close_, values, values / nav[v]))

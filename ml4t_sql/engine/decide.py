@@ -38,7 +38,7 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     candidate[chosen] = True
     if not ctx.all_rebalance[t]:
         candidate &= np.repeat(ctx.rebalancing[t], N)
-    f = np.flatnonzero(candidate)
+    f = candidate.nonzero()[0]
     if not f.size:
         return
     v, a = np.divmod(f, N)

@@ -40,17 +40,17 @@ def fill(ctx: Context, book: Book, day: Day) -> None:
     # per entry of d: filled shares (signed), price, notional, commission, slippage cost
     fills = np.zeros((5, d.flat.size))
     order = d.order
-    sell = np.flatnonzero(live & (order < 0))
+    sell = (live & (order < 0)).nonzero()[0]
     if sell.size:
         _sell(ctx, book, day, d, sell, opens, fills)
-    buy = np.flatnonzero(live & (order > 0))
+    buy = (live & (order > 0)).nonzero()[0]
     if buy.size:
         _buy(ctx, book, day, d, buy, opens, fills, status)
     filled = fills[0]
     day.journal.orders.append(
         (d.date, day.date, d.variant, d.asset, d.weight, d.price, d.target, order, filled, status)
     )
-    moved = np.flatnonzero(filled)  # a buy cut to 0 shares (cash 0, or whole shares) is no trade
+    moved = filled.nonzero()[0]  # a buy cut to 0 shares (cash 0, or whole shares) is no trade
     if moved.size:  # the trades in the order of d's entries: (variant, asset)
         day.trade(REBALANCE, d.date, d.flat[moved], d.variant[moved], d.asset[moved], *fills[:, moved])
 

@@ -30,6 +30,8 @@ from .panel import F64, I64
 from .rules import BUY, SELL
 from .state import FoldState
 
+assert (BUY, SELL) == (0, 1), "trades' side is made from a bool array"
+
 I8 = NDArray[np.int8]
 """Integer codes of ml4t_sql.choices (status, reason, side)."""
 
@@ -234,8 +236,9 @@ class Journal:
         )  # fmt: skip
         self.positions = _Log(
             (("date_idx", np.int64),),
-            (("variant", np.int64), ("asset_idx", np.int64), ("shares", np.float64), ("close", np.float64)),
-        )
+            (("variant", np.int64), ("asset_idx", np.int64), ("shares", np.float64), ("close", np.float64),
+             ("market_value", np.float64), ("weight", np.float64)),
+        )  # fmt: skip
 
     def ledger(self, nav_before: F64, state: FoldState) -> Ledger:
         """The records of every date written, and `state` to continue from (`nav_before`: [V] NAV
@@ -257,11 +260,8 @@ class Journal:
         )
         t = self.trades.build()  # every log is in (date, variant, asset) order as appended
         signed = t.pop("signed_shares")
-        side = np.where(signed < 0, SELL, BUY).astype(np.int8)
+        side = (signed < 0).view(np.int8)  # SELL is 1, BUY 0 (checked at import)
         trades = Trades(side=side, shares=np.abs(signed), **t)
-        p = self.positions.build()
-        value = p["shares"] * p["close"]
-        weight = value / nav[p["date_idx"] - t0, p["variant"]]
-        positions = Positions(market_value=value, weight=weight, **p)
+        positions = Positions(**self.positions.build())
         orders = Orders(**self.orders.build())
         return Ledger(equity=equity, trades=trades, orders=orders, positions=positions, state=state)

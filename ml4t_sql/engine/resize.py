@@ -33,7 +33,7 @@ def resize(ctx: Context, book: Book, day: Day) -> None:
         return
     assert d.close_row is not None, "a fill_price decision keeps its closes until the open"
     cash, shares, opens = book.cash, book.shares, ctx.open[day.t]
-    held = np.flatnonzero(shares)
+    held = shares.nonzero()[0]
     hv, ha = np.divmod(held, ctx.N)
     p = opens[ha]
     p = np.where(np.isnan(p), d.close_row[ha], p)
