@@ -12,7 +12,7 @@ The steps, in order, and where each lives:
 6. targets of every variant: built-in SQL or the user's   strategy.targets.build_targets (sql/strategy/*.sql)
 7. dense arrays of the window's bars and targets, in      data.panel.iter_panels, data.panel.load_targets
    chunks of dates that fit the memory budget
-8. the fold over dates, chunk after chunk                 engine.fold.run_fold
+8. the fold over dates, chunk after chunk                 engine.run_fold (engine/fold.py: the steps)
 9. tables, benchmarks and metrics                         results.tables, results.benchmark,
                                                           results.metrics
 10. publish atomically to the warehouse                   store.warehouse.Stage, store.catalog.refresh_catalog
@@ -49,7 +49,7 @@ from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
 from .data.sandbox import late_refusals
 from .data.sources import load_sources
-from .engine.fold import FoldState, Rules, run_fold
+from .engine import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
 from .results.guard import check_numbers

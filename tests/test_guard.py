@@ -87,7 +87,7 @@ def test_a_run_whose_numbers_break_writes_nothing(tmp_path: Path, monkeypatch: p
 
     def overflowing(*args: Any, **kwargs: Any) -> Any:
         ledger = original(*args, **kwargs)
-        ledger.equity["nav"][3] = np.inf
+        ledger.equity.nav[3] = np.inf
         return ledger
 
     monkeypatch.setattr(pipeline, "run_fold", overflowing)
@@ -103,8 +103,8 @@ def test_a_chunked_run_checks_each_chunk_before_writing_it(tmp_path: Path, monke
 
     def broken_price(*args: Any, **kwargs: Any) -> Any:
         ledger = original(*args, **kwargs)
-        if ledger.trades["price"].size:
-            ledger.trades["price"][0] = np.nan
+        if ledger.trades.price.size:
+            ledger.trades.price[0] = np.nan
         return ledger
 
     monkeypatch.setattr(pipeline, "run_fold", broken_price)

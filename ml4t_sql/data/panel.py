@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..engine.fold import Panel, Targets
+from ..engine.panel import Panel, Targets
 
 BATCH_ROWS = 1 << 20
 BYTES_PER_CELL = 48
