@@ -51,6 +51,7 @@ def test_readme_config_block_is_a_valid_config(tmp_path: Path):
     assert cfg.strategy.top_n == 25 and cfg.data.columns.asset == "symbol"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_example_scripts_run(script: str, tmp_path: Path):
     args = [sys.executable, str(ROOT / "examples" / script)]

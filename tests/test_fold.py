@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ml4t_sql.choices import CashShortfall, OrderStatus, Rounding, TradeReason, code
 from ml4t_sql.engine import STEPS, FoldState, Ledger, Panel, Rules, Targets, run_fold
+from tests.depth import examples
 
 from .engine.cases import cases, random_case
 
@@ -39,7 +40,7 @@ def assert_same_ledger(parts: list[Ledger], whole: Ledger) -> None:
     assert parts[-1].state == whole.state
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(case=cases(), cuts=st.lists(st.integers(1, 29), max_size=6, unique=True))
 def test_chunks_fold_to_the_same_ledger(case: tuple[Panel, Targets, Rules], cuts: list[int]):
     panel, targets, rules = case
@@ -61,7 +62,7 @@ def snapshot(value: Any) -> dict[str, Any]:
             for f in fields(value)}  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=cases(), cut=st.integers(1, 29))
 def test_the_fold_changes_nothing_it_is_given(case: tuple[Panel, Targets, Rules], cut: int):
     panel, targets, rules = (frozen(x) for x in case)  # writing to any of them would raise

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ml4t_sql
+from tests.depth import examples
 
 from . import strategy_reference as ref
 from .factories import make_prices
@@ -95,7 +96,7 @@ def cases(draw: st.DrawFn) -> tuple[Any, ...]:
     return prices, signals, strategy, window
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_targets_equal_the_reference(case: tuple[Any, ...]):
     prices, signals, strategy, window = case

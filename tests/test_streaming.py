@@ -21,6 +21,7 @@ from ml4t_sql.errors import InputError, Ml4tError
 from ml4t_sql.results.tables import Labels, Totals, big_tables
 from ml4t_sql.store.state import load_state, save_state
 from ml4t_sql.sweeps import sweep
+from tests.depth import examples
 
 from .engine.cases import cases
 from .engine.cases import rules as engine_rules
@@ -113,7 +114,7 @@ def tables_of(ledgers: list[Ledger], n_dates: int, n_assets: int, n_variants: in
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases(), cut=st.integers(0, 30), kind=st.sampled_from(["parquet", "json"]))
 def test_a_fold_continued_from_a_saved_state_is_the_fold_in_one_pass(
     tmp_path: Path, case: tuple[Panel, Targets, Rules], cut: int, kind: str
