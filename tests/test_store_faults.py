@@ -37,6 +37,7 @@ from ml4t_sql.store.runs import list_runs, load_run
 from ml4t_sql.store.warehouse import Stage, connect
 from ml4t_sql.validation import check, check_warehouse
 
+from .depth import sample
 from .factories import make_prices
 from .test_inputs import PANEL
 
@@ -402,7 +403,7 @@ CATALOG_DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("case", list(CATALOG_DAMAGE))
+@pytest.mark.parametrize("case", sample(list(CATALOG_DAMAGE), every=3))
 def test_a_damaged_catalog_is_set_aside_and_rebuilt_by_the_next_run(tmp_path: Path, case: str):
     damage, what = CATALOG_DAMAGE[case]
     first = ml4t_sql.run(SMALL, warehouse=tmp_path)
@@ -510,7 +511,7 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-@pytest.mark.parametrize("case", list(RUN_DAMAGE))
+@pytest.mark.parametrize("case", sample(list(RUN_DAMAGE), every=3))
 def test_a_damaged_run_is_reported_by_every_reader(
     three_runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ):
