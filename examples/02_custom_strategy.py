@@ -31,8 +31,8 @@ picked as (
     inner join rebalance_dates using (date)   -- the monthly schedule, from [strategy] rebalance
     where v.n = 63 and v.vol > 0
 )
-select date, asset, (1 / vol) / sum(1 / vol) over (partition by date) as weight
-from picked
+select date, asset, (1 / vol) / sum(1 / vol order by asset) over (partition by date) as weight
+from picked   -- summed in asset order: the same bits on every run, however many threads add them up
 where rank <= $top_n
 """
 

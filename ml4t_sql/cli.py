@@ -3,12 +3,17 @@
     ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
     ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
+    ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
     ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
     ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves
 
-User errors (bad config, bad input) print a short message and exit with status 2, no traceback.
+Exit status: 0 done (a run that landed but whose views in ml4t.duckdb could not be refreshed
+is done: a warning on stderr says so and how to refresh them); 1 `check` found problems; 2 a user
+error, or a disk or database error (a short message, no traceback): for `run` and `sweep`, 2 means
+nothing was published. Warnings (StoreWarning: damaged runs left out, a catalog rebuilt) go to
+stderr as `warning: ...` lines.
 """
 
 from __future__ import annotations
@@ -16,20 +21,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 import polars as pl
 
 from . import __version__
-from .errors import Ml4tError
+from .errors import Ml4tError, StoreWarning
 from .pipeline import run
 from .report.tearsheet import compare_metrics, render_compare, write_report
 from .store.runs import format_runs, list_runs, load_runs
 from .store.warehouse import connect
 from .sweeps import sweep
-from .validation import check, format_check
+from .validation import check, check_warehouse, format_check, format_warehouse_check
 
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
 
@@ -37,17 +44,37 @@ HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover",
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except Ml4tError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except duckdb.Error as exc:
-        print(f"error: {str(exc).strip()}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", StoreWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.func(args))
+        except Ml4tError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except duckdb.Error as exc:
+            print(f"error: {str(exc).strip()}", file=sys.stderr)
+            return 2
+        except OSError as exc:  # a file the command reads or writes: missing, read-only, disk full
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    if issubclass(category, StoreWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno), end="", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,8 +113,16 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
     cmp.set_defaults(func=_compare)
 
-    c = sub.add_parser("check", help="validate a config and its data without running; prints a data-quality report")
-    c.add_argument("config", help="path to the run's TOML configuration")
+    c = sub.add_parser(
+        "check",
+        help="validate a config and its data without running (a data-quality report), and/or verify a warehouse",
+    )
+    c.add_argument("config", nargs="?", help="path to the run's TOML configuration")
+    c.add_argument(
+        "--warehouse",
+        help="verify this warehouse: every run's files against its manifest (rows, sha256), the catalog "
+        "(rebuilt if damaged); with CONFIG, also the warehouse its preflight checks",
+    )
     c.set_defaults(func=_check)
 
     s = sub.add_parser("sweep", help="run every variant of the config's [sweep] grid; prints the run id last")
@@ -141,10 +176,20 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Exit 0: no errors; 1: errors found (each listed; a run would stop at the first)."""
-    result = check(args.config)
-    print(format_check(result))
-    return 0 if result.ok else 1
+    """Exit 0: no errors; 1: errors found (each listed; a run would stop at the first), or a
+    damaged run (or views that could not be refreshed) in `--warehouse`."""
+    if args.config is None and args.warehouse is None:
+        raise Ml4tError("check: give a CONFIG to validate, --warehouse DIR to verify, or both")
+    status = 0
+    if args.config is not None:
+        result = check(args.config, warehouse=args.warehouse)
+        print(format_check(result))
+        status = 0 if result.ok else 1
+    if args.warehouse is not None:
+        verified = check_warehouse(args.warehouse)
+        print(("\n" if args.config is not None else "") + format_warehouse_check(verified))
+        status = max(status, 0 if verified.ok else 1)
+    return status
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -119,12 +120,16 @@ class Strategy:
     """What to hold. Built in: rank by `signal` (descending, ties by asset), hold the `top_n`.
 
     signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
-    top_n: number of assets to hold (>= 1); fewer when fewer are eligible.
+    top_n: number of assets to hold, a whole number, 1 <= top_n <= 1e9 assets; fewer when fewer
+        are eligible (a top_n above every universe selects every eligible asset).
     weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
-    min_signal: when set, an asset is eligible only if ``signal > min_signal``.
+    min_signal: when set, an asset is eligible only if ``signal > min_signal``; any finite number,
+        in the signal's units.
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
+
+    Every numeric key's range and unit: `NUMBERS` (and README, *Configuration*).
     """
 
     signal: str = "signal"
@@ -139,19 +144,26 @@ class Strategy:
 class Execution:
     """How orders fill and what they cost.
 
-    initial_cash: starting cash, in the prices' currency.
+    initial_cash: starting cash, 0 < initial_cash <= 1e18, in the prices' currency.
     sizing: ``decision_close`` (targets sized with NAV and closes of the decision date) or
         ``fill_price`` (sized with NAV and prices at the fill open; peeks, for peer parity).
     fractional: fractional shares (True) or whole shares rounded toward zero (False).
-    commission_bps: commission in basis points of traded notional.
-    slippage_bps: fill price moved against the trade by this many basis points of the open.
-    min_trade_value: orders with notional (at the decision close) below this are skipped.
+    commission_bps: commission, 0 <= commission_bps < 10,000 basis points of traded notional
+        (1 bp = 0.01%; 0 < value < 0.1 is refused as a fraction given for basis points).
+    slippage_bps: fill price moved against the trade, 0 <= slippage_bps < 10,000 basis points of
+        the open (0 < value < 0.1 refused, as for commission_bps). Together: commission_bps +
+        slippage_bps < 10,000, so a trade's costs stay below its notional at the open and every
+        sell credits cash (it credits ``shares * open * (1 - slippage) * (1 - commission)``).
+    min_trade_value: orders with notional (at the decision close) below this are skipped;
+        0 <= min_trade_value <= 1e18, in the prices' currency.
     delist_after: close a held asset at its last close after this many consecutive trading
-        dates without a bar (0 turns it off).
-    start, end: the backtest window (inclusive dates); data before `start` still feeds signals.
-    memory_budget_mb: memory for the dense dates x assets arrays of the fold. A window that needs
-        more than half of it is folded in chunks of dates, each loaded from DuckDB and its tables
-        written to the run's staging folder as it goes; the tables are identical either way.
+        dates without a bar (0 turns it off); a whole number, 0 <= delist_after <= 1e6 trading dates.
+    start, end: the backtest window (inclusive dates, years 1 to 9999); data before `start`
+        still feeds signals.
+    memory_budget_mb: memory for the dense dates x assets arrays of the fold,
+        0.001 <= memory_budget_mb <= 1e9 megabytes (2**20 bytes). A window that needs more than
+        half of it is folded in chunks of dates, each loaded from DuckDB and its tables written
+        to the run's staging folder as it goes; the tables are identical either way.
 
     Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
     engine's rule; the defaults are ml4t-sql's own:
@@ -184,9 +196,12 @@ class Execution:
 class Metrics:
     """How metrics are computed (definitions in ml4t_sql.stats and docs/METRICS.md).
 
-    risk_free_rate: annual risk-free rate as a decimal (0.02 = 2%), for Sharpe, Sortino and alpha;
-        a trading date's rate is ``(1 + risk_free_rate) ** (1 / periods_per_year) - 1``.
-    periods_per_year: trading dates per year, for annualization.
+    risk_free_rate: annual risk-free rate as a decimal (0.02 = 2%), -1 < risk_free_rate < 1, for
+        Sharpe, Sortino and alpha; a trading date's rate is
+        ``(1 + risk_free_rate) ** (1 / periods_per_year) - 1``. A whole-number percent (5 for 5%)
+        is refused with the decimal it probably means.
+    periods_per_year: trading dates per year, for annualization; a whole number,
+        1 <= periods_per_year <= 1e9 periods a year.
     """
 
     risk_free_rate: float = 0.0
@@ -226,6 +241,7 @@ class Config:
 def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
     """A `Config` from a TOML path, a dict of the same shape, or a `Config` (returned as is)."""
     if isinstance(config, Config):
+        _check_values(config, "config")  # built in Python: the same checks as a file's
         return config
     if isinstance(config, (str, Path)):
         path = Path(config)
@@ -275,6 +291,16 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     return cfg
 
 
+def check_value(section: str, key: str, value: Any, where: str) -> Any:
+    """One value of `[section] key`, coerced as a file's would be and checked against its range in
+    `NUMBERS` (a sweep's values are checked so, one by one, before any variant is built)."""
+    cls = {"strategy": Strategy, "execution": Execution, "metrics": Metrics}[section]
+    coerced = _coerce(value, typing.get_type_hints(cls)[key], f"{where} `{key}`")
+    if (section, key) in NUMBERS:
+        check_number(coerced, NUMBERS[(section, key)], where, key)
+    return coerced
+
+
 def _section(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, Mapping):
@@ -321,7 +347,12 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     if kind.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ConfigError(
+                f"{where}: {_show(value)} is too large for a number (a double holds up to 1.8e308)"
+            ) from None
     if kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
@@ -363,30 +394,147 @@ def _check_names(cfg: Config, where: str) -> None:
 
 
 def _check_values(cfg: Config, where: str) -> None:
+    """Names, every numeric key against `NUMBERS`, then the rules that tie keys together."""
     _check_names(cfg, where)
-    s, x = cfg.strategy, cfg.execution
-    if s.top_n < 1:
-        raise ConfigError(f"{where} [strategy] `top_n`: must be at least 1, got {s.top_n}")
-    if x.initial_cash <= 0:
-        raise ConfigError(f"{where} [execution] `initial_cash`: must be positive, got {x.initial_cash}")
-    for name in ("commission_bps", "slippage_bps", "min_trade_value"):
-        if getattr(x, name) < 0:
-            raise ConfigError(f"{where} [execution] `{name}`: must be >= 0, got {getattr(x, name)}")
-    if x.delist_after < 0:
-        raise ConfigError(f"{where} [execution] `delist_after`: must be >= 0, got {x.delist_after}")
+    for (section, key), bounds in NUMBERS.items():
+        check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
+    x = cfg.execution
+    for name in ("start", "end"):
+        if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
+            raise ConfigError(
+                f"{where} [execution] `{name}`: expected a date like 2015-01-02, got {getattr(x, name)!r}"
+            )
     if x.start and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
-    if x.memory_budget_mb <= 0:
-        raise ConfigError(f"{where} [execution] `memory_budget_mb`: must be positive, got {x.memory_budget_mb}")
+    if x.commission_bps + x.slippage_bps >= MAX_COST_BPS:
+        raise ConfigError(
+            f"{where} [execution] `commission_bps` + `slippage_bps`: {x.commission_bps:g} + {x.slippage_bps:g} = "
+            f"{x.commission_bps + x.slippage_bps:g} bps; allowed: commission_bps + slippage_bps < 10,000 bps, "
+            "so that a trade's costs stay below its notional at the open (a sell credits "
+            "shares * open * (1 - slippage) * (1 - commission))"
+        )
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
         )
-    m = cfg.metrics
-    if m.periods_per_year < 1:
-        raise ConfigError(f"{where} [metrics] `periods_per_year`: must be at least 1, got {m.periods_per_year}")
-    if not -1.0 < m.risk_free_rate < 10.0:
-        raise ConfigError(f"{where} [metrics] `risk_free_rate`: an annual decimal (0.02 = 2%), got {m.risk_free_rate}")
+
+
+# --- numbers: what each numeric key means, and the values that make sense ----------------------
+
+MAX_COST_BPS = 10_000.0
+"""commission_bps + slippage_bps must stay below this: 100% of a trade's notional."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The meaningful values of one numeric key: finite, between `lo` and `hi` (each end open or
+    closed), in `unit`; `whole` keys take whole numbers only. `slip` names values that are in
+    range but are probably another unit (see `likely_slip`)."""
+
+    lo: float
+    hi: float
+    unit: str
+    lo_open: bool = False
+    hi_open: bool = False
+    whole: bool = False
+    slip: str = ""
+    optional: bool = False
+
+    def text(self, name: str = "value") -> str:
+        """The range as a formula, e.g. ``0 <= commission_bps < 10,000``."""
+        if math.isinf(self.lo) and math.isinf(self.hi):
+            return "any finite number"
+        left = "" if math.isinf(self.lo) else f"{_fmt(self.lo)} {'<' if self.lo_open else '<='} "
+        right = "" if math.isinf(self.hi) else f" {'<' if self.hi_open else '<='} {_fmt(self.hi)}"
+        return f"{left}{name}{right}"
+
+
+NUMBERS: dict[tuple[str, str], Bounds] = {
+    ("strategy", "top_n"): Bounds(1, 1e9, "a whole number of assets", whole=True),
+    ("strategy", "min_signal"): Bounds(-math.inf, math.inf, "in the signal's units", optional=True),
+    ("execution", "initial_cash"): Bounds(0, 1e18, "in the prices' currency", lo_open=True),
+    ("execution", "commission_bps"): Bounds(
+        0, MAX_COST_BPS, "basis points of traded notional; 1 bp = 0.01%", hi_open=True, slip="bps"
+    ),
+    ("execution", "slippage_bps"): Bounds(
+        0, MAX_COST_BPS, "basis points of the open; 1 bp = 0.01%", hi_open=True, slip="bps"
+    ),
+    ("execution", "min_trade_value"): Bounds(0, 1e18, "in the prices' currency"),
+    ("execution", "delist_after"): Bounds(0, 1e6, "a whole number of trading dates; 0: never", whole=True),
+    ("execution", "memory_budget_mb"): Bounds(0.001, 1e9, "megabytes of 2**20 bytes"),
+    ("metrics", "risk_free_rate"): Bounds(
+        -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
+    ),
+    ("metrics", "periods_per_year"): Bounds(1, 1e9, "a whole number of periods a year; 252 for daily bars", whole=True),
+}
+"""Every numeric key of a run (and of a sweep's values) with its range and unit. Dates (`start`,
+`end`) are calendar dates of the years 1 to 9999. README.md, *Configuration*, lists the same."""
+
+
+def check_number(value: Any, bounds: Bounds, where: str, key: str) -> None:
+    """Refuse `value` of `key` unless it is a finite number (a whole one if `bounds.whole`) within
+    `bounds` and not a likely slip of unit. `where` is the message's prefix (``config [execution]``)."""
+    if value is None and bounds.optional:
+        return
+    allowed = f"allowed: {bounds.text(key)} ({bounds.unit})"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (bounds.whole and not isinstance(value, int)):
+        kind = "a whole number" if bounds.whole else "a number"
+        raise ConfigError(f"{where} `{key}`: expected {kind}, got {_show(value)}; {allowed}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where} `{key}`: must be a finite number, got {value!r}; {allowed}")
+    slip = likely_slip(value, bounds.slip) if abs(value) <= 1e300 else ""
+    rule = _broken(value, bounds)
+    if rule:
+        raise ConfigError(
+            f"{where} `{key}`: must be {rule}, got {_show(value)}; {allowed}{'; ' + slip if slip else ''}"
+        )
+    if slip:
+        raise ConfigError(f"{where} `{key}`: {value!r} {slip}; {allowed}")
+
+
+def likely_slip(value: float, kind: str) -> str:
+    """A did-you-mean for a value that is probably given in the wrong unit, or "".
+
+    percent: a decimal rate given as a whole-number percent (5 for 0.05): 1 <= |value| <= 100.
+    bps: basis points given as a fraction (0.0005 for 5 bps): 0 < value < 0.1 (0.1 bp is 0.001%).
+    """
+    if kind == "percent" and 1 <= abs(value) <= 100:
+        return f"did you mean {value / 100:g}? (a percent given as a whole number; the key takes a decimal)"
+    if kind == "bps" and 0 < value < 0.1:
+        return (
+            f"looks like a fraction, but the key takes basis points: did you mean {value * 1e4:g}? "
+            f"({value:g} of the notional is {value * 1e4:g} bps; values between 0 and 0.1 bps are refused)"
+        )
+    return ""
+
+
+def _broken(value: float, b: Bounds) -> str:
+    """The bound `value` breaks, as the words after "must be", or "" within bounds."""
+    if value < b.lo or (b.lo_open and value == b.lo):
+        if b.lo == 0:
+            return "positive" if b.lo_open else ">= 0"
+        return f"above {_fmt(b.lo)}" if b.lo_open else f"at least {_fmt(b.lo)}"
+    if value > b.hi or (b.hi_open and value == b.hi):
+        return f"below {_fmt(b.hi)}" if b.hi_open else f"at most {_fmt(b.hi)}"
+    return ""
+
+
+def _show(value: Any) -> str:
+    """`value` for a message: as written, or an absurdly long whole number by its size."""
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 24:
+        return f"{text[:4]}... (a {len(text.lstrip('-'))}-digit number)"
+    return text
+
+
+def _fmt(x: float) -> str:
+    """1 -> '1', 10000 -> '10,000', 1e18 -> '1e18', 0.001 -> '0.001'."""
+    if x == int(x) and abs(x) < 1e6:
+        return f"{int(x):,}"
+    if x == int(x):
+        mantissa, exponent = f"{x:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return repr(x)
 
 
 def _plain(value: Any) -> Any:

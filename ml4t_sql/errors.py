@@ -14,6 +14,16 @@ class ConfigError(Ml4tError):
     """The configuration is wrong: unknown key, wrong type, value out of range."""
 
 
+class StoreError(Ml4tError):
+    """The warehouse cannot take or give a run: not a folder, read-only, full, split across
+    filesystems, or a run's files missing or altered. One line, naming the path and what to do."""
+
+
+class StoreWarning(UserWarning):
+    """Something in the warehouse needs attention but lost nothing: a damaged run left out of a
+    listing, a catalog set aside and rebuilt, views that could not be refreshed."""
+
+
 class InputError(Ml4tError):
     """An input relation breaks a rule. Carries the relation, the rule and example rows."""
 

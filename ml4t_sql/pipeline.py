@@ -4,35 +4,37 @@ many variants (ml4t_sql.sweep); both go through `execute`.
 The steps, in order, and where each lives:
 
 1. load and check the configuration                      config.load_config
-2. register the inputs as views                           sources.load_sources, inputs.register
-3. type the prices, flag dirty rows, refuse or apply      sql/sources/typed_prices.sql, validate.check_prices,
+2. register the inputs as views                           data.sources.load_sources, data.inputs.register
+3. type the prices, flag dirty rows, refuse or apply      sql/sources/typed_prices.sql, data.quality,
    the [data.quality] policies; snapshot the result       sql/sources/prices.sql
-4. the signals, checked                                   sql/sources/signals.sql, validate.check_signals
+4. the signals, checked                                   sql/sources/signals.sql, data.quality
 5. the window's calendar and assets                       sql/sources/calendar.sql
-6. targets of every variant: built-in SQL or the user's   strategy.build_targets (sql/strategy/*.sql)
-7. dense arrays of the window's bars and targets          panel.load_panel (or panel.iter_panels, in
-                                                          chunks of dates), panel.load_targets
-8. the fold over dates                                    fold.run_fold
-9. tables, benchmarks and metrics                         tables.big_tables, tables.Totals,
-                                                          benchmark.benchmark_table
-10. publish atomically to the warehouse                   warehouse.Stage
+6. targets of every variant: built-in SQL or the user's   strategy.targets.build_targets (sql/strategy/*.sql)
+7. dense arrays of the window's bars and targets, in      data.panel.iter_panels, data.panel.load_targets
+   chunks of dates that fit the memory budget
+8. the fold over dates, chunk after chunk                 engine.run_fold (engine/fold.py: the steps)
+9. tables, benchmarks and metrics                         results.tables, results.benchmark,
+                                                          results.metrics
+10. publish atomically to the warehouse                   store.warehouse.Stage, store.catalog.refresh_catalog
 
-Nothing is published before step 10, so bad input never leaves a partial run. A window too big
-for `[execution] memory_budget_mb` is folded chunk by chunk (7-8), its big tables written to the
-run's staging folder as each chunk is done; the tables are the same as in one pass.
+Nothing is published before step 10, so bad input never leaves a partial run; a warehouse that
+cannot take the run is refused before step 2 (store.preflight). Steps 7-8 are one
+loop over chunks of dates: usually one chunk, the whole window; a window too big for
+`[execution] memory_budget_mb` takes several, and a written run's big tables go to its staging
+folder as each chunk is done. The tables are the same either way, written or kept in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -42,16 +44,23 @@ import pyarrow as pa
 from . import __version__
 from .choices import Sizing, code
 from .config import Config, Execution, load_config
-from .data.panel import chunk_dates, iter_panels, load_panel, load_targets, window_axes
+from .data.lineage import fingerprint, lineage_table
+from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
+from .data.sandbox import late_refusals
 from .data.sources import load_sources
-from .engine.fold import FoldState, Rules, run_fold
+from .engine import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
+from .results.guard import check_numbers
 from .results.tables import Labels, Totals, big_tables, finish
 from .schema import RUN_TABLES, TABLES, VARIANTS, conform
-from .store.warehouse import Stage, ensure_catalog
+from .store.catalog import refresh_catalog
+from .store.preflight import estimate_run_bytes, preflight
+from .store.warehouse import Spill, Stage
 from .strategy.targets import build_targets
+
+T_ = TypeVar("T_")
 
 
 class RunTables(Mapping[str, pl.DataFrame]):
@@ -167,96 +176,134 @@ def execute(
     """Steps 2-10 for the variants of one strategy over `base`'s data (a run: one variant).
 
     `combos` (a sweep's swept values per variant) makes the tables a sweep's: `variant` after
-    `run_id`, plus the `variants` table.
+    `run_id`, plus the `variants` table. The window is folded in chunks of dates that fit
+    `[execution] memory_budget_mb` (usually one chunk: the whole window), whether the run is
+    written or kept in memory; a written run's big tables go to its staging folder chunk by chunk.
     """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
+    clock = Clock()
     sweep, V = combos is not None, len(variants)
-    spill = tempfile.TemporaryDirectory(prefix="ml4t-sql-")
-    con = working_connection(base.execution.memory_budget_mb, Path(spill.name))
-    stage: Stage | None = None
-    try:
+    root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
+    if write:
+        preflight(root)  # a folder, writable, one filesystem: refused before any work
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(late_refusals())  # first in, last out: wraps every step below
+        spill = stack.enter_context(Spill(root if write else None))  # in <warehouse>/.staging, or private
+        con = stack.enter_context(contextlib.closing(working_connection(base.execution.memory_budget_mb, spill.path)))
         report = QualityReport()
-        tick = time.perf_counter()
-        load_sources(con, base, report)
-        timings["load_validate"] = time.perf_counter() - tick
+        with clock("load_validate"):
+            load_sources(con, base, report)
+        with clock("targets"):
+            build_targets(con, base, [v.strategy for v in variants], report)
 
-        tick = time.perf_counter()
-        build_targets(con, base, [v.strategy for v in variants], report)
-        timings["targets"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
         dates, assets = window_axes(con)
         T, N = len(dates), len(assets)
         labels = Labels(pa.array(dates, pa.date32()), pa.array(assets, pa.string()))
         targets = load_targets(con, T, V)
         rules = rules_for([v.execution for v in variants])
         run_id = new_run_id()
-        root = Path(warehouse) if warehouse is not None else base.resolve(base.output.warehouse)
-        stage = Stage(root, run_id) if write else None
-        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) if write else None
+        size = estimate_run_bytes(T, N, V)
+        stage = (
+            stack.enter_context(Stage(root, run_id, expected_bytes=size)) if write else None
+        )  # gone unless committed
+        big = BigTables(stage)
         totals = Totals(T, V)
-        memory: dict[str, pa.Table] = {}
-        if chunk is None:
-            panel, _, _ = load_panel(con, base.execution.delist_after)
-            timings["panel"] = time.perf_counter() - tick
-            tick = time.perf_counter()
-            ledger = run_fold(panel, targets, rules, progress)
-            timings["fold"] = time.perf_counter() - tick
-            tick = time.perf_counter()
-            del panel
-            memory.update(big_tables(run_id, ledger, labels, variants=sweep))
-            totals.add(ledger)
-        else:
-            assert stage is not None
-            state = FoldState.start(rules, N, T)
-            for start, stop, panel in iter_panels(con, base.execution.delist_after, T, N, chunk):
+        state = FoldState.start(rules, N, T)
+        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) or max(T, 1)
+        for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk)):
+            with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
-                state = ledger.state
-                for name, table in big_tables(run_id, ledger, labels, variants=sweep).items():
-                    stage.write(name, table)
+            state = ledger.state
+            with clock("tables"):
+                big.add(big_tables(run_id, ledger, labels, variants=sweep))
                 totals.add(ledger)
-            timings["panel"], timings["fold"] = 0.0, time.perf_counter() - tick
-            tick = time.perf_counter()
 
-        order = "order by date, variant, asset" if sweep else "order by date, asset"
-        columns = "variant, date, asset, weight" if sweep else "date, asset, weight"
-        target_rows = con.sql(f"select {columns} from ml4t.final_targets {order}").to_arrow_table()
-        memory["targets"] = finish("targets", run_id, target_rows, variants=sweep)
-        memory["equity"] = totals.equity_table(run_id, labels, variants=sweep)
-        memory["benchmark"] = variant_benchmarks(con, variants, run_id) if sweep else benchmark_table(con, base, run_id)
-        bench = primary_returns(memory["benchmark"]) if memory["benchmark"].num_rows else None
-        memory["metrics"] = totals.metrics_table(run_id, variants, bench, variants=sweep)
-        if combos is not None:
-            memory["variants"] = variants_table(run_id, combos)
-        timings["tables"] = time.perf_counter() - tick
-        memory["runs"] = runs_row(con, base, run_id, report, dates, N, time.perf_counter() - started)
+        with clock("tables"):
+            order = "order by date, variant, asset" if sweep else "order by date, asset"
+            columns = "variant, date, asset, weight" if sweep else "date, asset, weight"
+            target_rows = con.sql(f"select {columns} from ml4t.final_targets {order}").to_arrow_table()
+            small = {"targets": finish("targets", run_id, target_rows, variants=sweep)}
+            small["equity"] = totals.equity_table(run_id, labels, variants=sweep)
+            small["benchmark"] = (
+                variant_benchmarks(con, variants, run_id) if sweep else benchmark_table(con, base, run_id)
+            )
+            bench = primary_returns(small["benchmark"]) if small["benchmark"].num_rows else None
+            small["metrics"] = totals.metrics_table(run_id, variants, bench, variants=sweep)
+            if combos is not None:
+                small["variants"] = variants_table(run_id, combos)
+            small["lineage"] = lineage_table(con, base, run_id)
+        small["runs"] = runs_row(base, run_id, report, fingerprint(small["lineage"]), dates, N, clock.elapsed())
+        check_numbers(small)  # no NaN or infinity leaves the run (positions, trades, orders: in big_tables)
 
         path = None
         if stage is not None:
-            tick = time.perf_counter()
-            for name, table in memory.items():
-                stage.write(name, table)
-            path = stage.commit()
-            if not ensure_catalog(root):
-                report.warnings.append(
-                    f"{root / 'ml4t.duckdb'} is held open by another process: the run is saved in {path}, "
-                    "and its views will be created by the next run (ml4t_sql.connect reads it now)"
-                )
-            timings["write"] = time.perf_counter() - tick
-    finally:
-        if stage is not None:
-            stage.__exit__(None, None, None)  # removes the staged files unless committed
-        con.close()
-        spill.cleanup()
-    timings["total"] = time.perf_counter() - started
+            with clock("write"):
+                for name, table in small.items():
+                    stage.write(name, table)
+                path = stage.commit()
+                refresh_catalog(root)  # never raises: the run has landed; a StoreWarning says what to do
+    timings = clock.timings()
     names = [*RUN_TABLES, *(["variants"] if sweep else [])]
+    memory = {**big.in_memory(), **small}
     return Outcome(run_id, RunTables(memory, path, names), path, timings, report.as_dict())
+
+
+class BigTables:
+    """positions, trades and orders, chunk by chunk: written to the run's stage, or kept in memory."""
+
+    def __init__(self, stage: Stage | None) -> None:
+        self.stage = stage
+        self.parts: dict[str, list[pa.Table]] = {}
+
+    def add(self, tables: Mapping[str, pa.Table]) -> None:
+        for name, table in tables.items():
+            if self.stage is not None:
+                self.stage.write(name, table)
+            else:
+                self.parts.setdefault(name, []).append(table)
+
+    def in_memory(self) -> dict[str, pa.Table]:
+        return {name: pa.concat_tables(parts) for name, parts in self.parts.items()}
+
+
+class Clock:
+    """Seconds spent per phase of a run (`with clock("fold"): ...`), summed over chunks, plus the total."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        tick = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.spent[phase] = self.spent.get(phase, 0.0) + time.perf_counter() - tick
+
+    def each(self, phase: str, items: Iterable[T_]) -> Iterator[T_]:
+        """The items of `items`, the time spent producing each counted to `phase`."""
+        iterator = iter(items)
+        while True:
+            with self(phase):
+                item = next(iterator, _DONE)
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def timings(self) -> dict[str, float]:
+        return {**self.spent, "total": self.elapsed()}
+
+
+_DONE = object()
 
 
 def working_connection(budget_mb: float, spill: Path) -> duckdb.DuckDBPyConnection:
     """The run's in-memory DuckDB: half the memory budget (the fold's arrays get the other half),
-    spilling to `spill` beyond it."""
+    spilling to `spill` beyond it. Both are set here because load_sources locks the connection's
+    settings once the inputs are registered (ml4t_sql.data.sandbox); spilling works after that."""
     con = duckdb.connect()
     con.execute(f"set memory_limit = '{max(int(budget_mb // 2), 64)}MB'")  # a number we computed
     con.execute("set temp_directory = $dir", {"dir": str(spill)})
@@ -291,18 +338,14 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
 
 
 def runs_row(
-    con: duckdb.DuckDBPyConnection,
     cfg: Config,
     run_id: str,
     report: QualityReport,
+    input_fingerprint: str,
     dates: np.ndarray,
     n_assets: int,
     elapsed: float,
 ) -> pa.Table:
-    # signals sitting in prices are already in the prices' hash: hash them apart only when separate
-    signals = "(select sum(hash(s))::varchar from ml4t.signals s)" if cfg.data.signals is not None else "'in prices'"
-    prices = "(select sum(hash(p))::varchar from ml4t.prices p)"
-    fingerprint = con.sql(f"select {prices} || '-' || {signals}").fetchall()[0][0]
     row = {
         "run_id": run_id,
         "created_at": dt.datetime.now(dt.UTC),
@@ -310,7 +353,7 @@ def runs_row(
         "status": "complete",
         "config": cfg.to_json(),
         "config_hash": cfg.digest(),
-        "input_fingerprint": str(fingerprint),
+        "input_fingerprint": input_fingerprint,
         "package_version": __version__,
         "start_date": dates[0].item(),
         "end_date": dates[-1].item(),

@@ -19,6 +19,8 @@ class Table:
     grain: str
     columns: tuple[tuple[str, pa.DataType, str], ...]
     """(name, type, description) in output order."""
+    key: tuple[str, ...] = ()
+    """The grain as columns: unique per row (a sweep's tables add `variant` after `run_id`)."""
 
     @property
     def schema(self) -> pa.Schema:
@@ -47,7 +49,7 @@ TABLES: dict[str, Table] = {
                 ("status", _S, "'complete' (a run is written whole or not at all)"),
                 ("config", _S, "the run configuration as JSON"),
                 ("config_hash", _S, "sha256 prefix of the configuration JSON"),
-                ("input_fingerprint", _S, "hash of the validated prices and signals"),
+                ("input_fingerprint", _S, "digest of every input's rows (the run's lineage table)"),
                 ("package_version", _S, "ml4t-sql version"),
                 ("start_date", _D, "first window date"),
                 ("end_date", _D, "last window date"),
@@ -56,6 +58,7 @@ TABLES: dict[str, Table] = {
                 ("quality", _S, "data-quality report as JSON: what each policy dropped or kept"),
                 ("elapsed_s", _F, "run time in seconds"),
             ),
+            ("run_id",),
         ),
         Table(
             "targets",
@@ -66,6 +69,7 @@ TABLES: dict[str, Table] = {
                 ("asset", _S, "asset"),
                 ("weight", _F, "target fraction of NAV"),
             ),
+            ("run_id", "date", "asset"),
         ),
         Table(
             "orders",
@@ -82,6 +86,7 @@ TABLES: dict[str, Table] = {
                 ("filled_shares", _F, "shares filled (signed); 0 unless filled or scaled"),
                 ("status", _S, "filled | scaled | cancelled | skipped | pending"),
             ),
+            ("run_id", "decision_date", "asset"),
         ),
         Table(
             "trades",
@@ -99,6 +104,7 @@ TABLES: dict[str, Table] = {
                 ("reason", _S, "rebalance | delisted"),
                 ("decision_date", _D, "decision the fill belongs to; NULL for delistings"),
             ),
+            ("run_id", "date", "asset", "reason"),
         ),
         Table(
             "positions",
@@ -112,6 +118,7 @@ TABLES: dict[str, Table] = {
                 ("market_value", _F, "shares * close"),
                 ("weight", _F, "market_value / nav"),
             ),
+            ("run_id", "date", "asset"),
         ),
         Table(
             "equity",
@@ -128,6 +135,7 @@ TABLES: dict[str, Table] = {
                 ("turnover", _F, "traded notional (fills and delistings) / previous nav"),
                 ("costs", _F, "commission + slippage cost of the date"),
             ),
+            ("run_id", "date"),
         ),
         Table(
             "metrics",
@@ -137,6 +145,7 @@ TABLES: dict[str, Table] = {
                 ("metric", _S, "metric name (see ml4t_sql.stats and docs/METRICS.md)"),
                 ("value", _F, "metric value"),
             ),
+            ("run_id", "metric"),
         ),
         Table(
             "benchmark",
@@ -149,6 +158,19 @@ TABLES: dict[str, Table] = {
                 ("nav", _F, "initial cash invested in the series at the first date's close"),
                 ("is_primary", pa.bool_(), "the series alpha, beta, tracking error and information ratio use"),
             ),
+            ("run_id", "series", "date"),
+        ),
+        Table(
+            "lineage",
+            "run x input x date",
+            (
+                _RUN_ID,
+                ("input", _S, "prices | signals | benchmark | tables.<name> (a [data.tables] relation)"),
+                ("date", _D, "date of the input's rows; NULL for an input without a date column"),
+                ("n_rows", pa.int64(), "the input's rows on that date"),
+                ("digest", _S, "order-independent digest of those rows (sql/sources/lineage.sql)"),
+            ),
+            ("run_id", "input", "date"),
         ),
     )
 }
@@ -176,6 +198,7 @@ VARIANTS = Table(
         ("name", _S, "the variant's swept values, as key=value, ..."),
         ("params", _S, "the variant's swept values as JSON"),
     ),
+    ("run_id", "variant"),
 )
 """A sweep's extra table: what each variant is. Every other table of a sweep is the run table
 of the same name with `variant` after `run_id` (see `with_variant`)."""

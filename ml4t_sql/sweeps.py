@@ -12,6 +12,9 @@ last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `we
 `rebalance`, `min_signal`, and the execution's `initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
+Each value is checked as it would be in a run's file (type, finite, range and unit:
+ml4t_sql.config.NUMBERS), and each variant for the rules that tie keys together
+(`commission_bps + slippage_bps < 10,000`), before anything is loaded.
 
 How it runs (see docs/SWEEPS.md for the measured alternatives): the inputs are loaded and checked
 once; the targets of every variant come from one SQL statement (each signal ranked once, then
@@ -34,7 +37,7 @@ from typing import Any
 
 import polars as pl
 
-from .config import Config, from_mapping, load_config
+from .config import Config, check_value, from_mapping, load_config
 from .errors import ConfigError
 from .pipeline import execute
 
@@ -100,6 +103,8 @@ def load_sweep(
         values = raw_grid[key]
         if not isinstance(values, (list, tuple)) or not values:
             raise ConfigError(f"[sweep] `{key}`: expected a non-empty list of values, got {values!r}")
+        for value in values:  # each value means what it would in a run's file: type, range, unit
+            check_value("strategy" if key in STRATEGY_KEYS else "execution", key, value, "[sweep]")
     if base.strategy.sql is not None and "signal" in keys:
         raise ConfigError("[sweep] `signal` cannot be swept with a custom [strategy] sql")
     combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(raw_grid[k] for k in keys))]
@@ -107,17 +112,19 @@ def load_sweep(
 
 
 def variant_configs(base: Config, combos: Sequence[Mapping[str, Any]]) -> list[Config]:
-    """One validated Config per combination of swept values."""
+    """One validated Config per combination of swept values (the rules that tie keys together, such
+    as commission_bps + slippage_bps < 10,000, are checked per variant)."""
     out = []
     for i, combo in enumerate(combos):
         raw = json.loads(base.to_json())
         for key, value in combo.items():
             raw["strategy" if key in STRATEGY_KEYS else "execution"][key] = value
-        checked = load_config({"data": {"prices": "-"}, "strategy": raw["strategy"], "execution": raw["execution"]})
         try:
-            out.append(dataclasses.replace(base, strategy=checked.strategy, execution=checked.execution))
-        except ConfigError as exc:  # pragma: no cover - load_config raises first
-            raise ConfigError(f"[sweep] variant {i}: {exc}") from None
+            checked = load_config({"data": {"prices": "-"}, "strategy": raw["strategy"], "execution": raw["execution"]})
+        except ConfigError as exc:
+            values = ", ".join(f"{k}={v}" for k, v in combo.items())
+            raise ConfigError(f"[sweep] variant {i} ({values}): {str(exc).removeprefix('config ')}") from None
+        out.append(dataclasses.replace(base, strategy=checked.strategy, execution=checked.execution))
     return out
 
 

@@ -2,18 +2,24 @@
 
 Runs the steps of a run up to the targets (config, inputs, every data-quality rule, the strategy's
 SQL and its checks) with a lenient quality report, so that every problem is listed rather than
-only the first. The fold is not run and nothing is written.
+only the first. The fold is not run and nothing is written: the connection is in memory, may not
+spill to disk, and is locked to the inputs before any user SQL runs (ml4t_sql.data.sandbox), so
+the user's SQL, refused if it is not one read-only query, cannot write either.
 
     result = check("examples/top25_momentum.toml")
     result.ok, result.errors, result.report.findings
     print(format_check(result))
+
+`check_warehouse(DIR)` (`ml4t-sql check --warehouse DIR`) is the other check: every published
+run's files against its manifest (rows and sha256), the catalog (set aside and rebuilt when it is
+damaged, its views refreshed), and what dead processes left in `.staging/` (removed). It writes
+only the catalog, and removes only dead processes' leftovers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,8 +28,13 @@ import duckdb
 
 from .config import Config, Quality, load_config
 from .data.quality import QualityReport
+from .data.sandbox import refusal
 from .data.sources import load_sources
-from .errors import Ml4tError, format_rows
+from .errors import Ml4tError, StoreError, format_rows
+from .store.catalog import Catalog, ensure_catalog
+from .store.layout import DB_NAME, HOST, STAGING, sweep_staging
+from .store.manifest import RunCheck
+from .store.preflight import estimate_run_bytes, warehouse_problem
 from .strategy.targets import build_targets
 
 
@@ -41,8 +52,12 @@ class CheckResult:
         return not self.errors
 
 
-def check(config: Config | Mapping[str, Any] | str | Path) -> CheckResult:
-    """Validate `config` and its inputs; never raises for a problem in them (see `.errors`)."""
+def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | Path | None = None) -> CheckResult:
+    """Validate `config` and its inputs; never raises for a problem in them (see `.errors`).
+
+    warehouse: overrides `[output] warehouse` for the preflight (store.preflight: a folder,
+    writable, one filesystem, room for the run's estimated size), which writes nothing.
+    """
     report = QualityReport(strict=False)
     try:
         cfg = load_config(config)
@@ -51,6 +66,7 @@ def check(config: Config | Mapping[str, Any] | str | Path) -> CheckResult:
     errors: list[str] = []
     summary: dict[str, Any] = {}
     con = duckdb.connect()
+    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
     try:
         try:
             load_sources(con, cfg, report)
@@ -59,6 +75,8 @@ def check(config: Config | Mapping[str, Any] | str | Path) -> CheckResult:
                 summary.update(_target_summary(con))
         except Ml4tError as exc:
             errors.append(str(exc))
+        except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
+            errors.append(str(refusal(exc)))
         except duckdb.Error as exc:  # a later step over rows already refused above; never a traceback
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             errors.append(f"the check stopped early: {first}" + (" (after the errors above)" if report.errors else ""))
@@ -66,9 +84,11 @@ def check(config: Config | Mapping[str, Any] | str | Path) -> CheckResult:
             summary = {**_source_summary(con), **summary}
     finally:
         con.close()
-    warehouse_problem = _warehouse_problem(cfg.resolve(cfg.output.warehouse))
-    if warehouse_problem:
-        errors.append(warehouse_problem)
+    root = Path(warehouse) if warehouse is not None else cfg.resolve(cfg.output.warehouse)
+    need = estimate_run_bytes(summary["window_dates"], summary["assets"]) if "window_dates" in summary else 0
+    problem = warehouse_problem(root, need_bytes=need)
+    if problem:
+        errors.append(f"[output] warehouse: {problem}")
     return CheckResult(cfg, report, [str(e) for e in report.errors] + errors, summary)
 
 
@@ -146,10 +166,62 @@ def _target_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return dict(zip(("rebalance_dates", "target_rows", "cash_dates"), row, strict=True))
 
 
-def _warehouse_problem(path: Path) -> str:
-    if path.exists() and not path.is_dir():
-        return f"[output] warehouse: {path} exists and is not a folder"
-    existing = next((p for p in (path, *path.parents) if p.exists()), None)
-    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
-        return f"[output] warehouse: cannot create or write {path} (no write permission on {existing})"
-    return ""
+@dataclasses.dataclass
+class WarehouseCheck:
+    """What `check_warehouse` found: each run's check, the catalog, and `.staging/` leftovers."""
+
+    warehouse: Path
+    catalog: Catalog
+    removed: list[Path]
+    kept: list[Path]
+    set_aside: list[Path]
+
+    @property
+    def runs(self) -> tuple[RunCheck, ...]:
+        return self.catalog.runs
+
+    @property
+    def damaged(self) -> list[RunCheck]:
+        return [run for run in self.runs if not run.sound]
+
+    @property
+    def ok(self) -> bool:
+        """No damaged run, and the catalog's views read every sound run."""
+        return not self.damaged and self.catalog.current
+
+
+def check_warehouse(warehouse: str | Path) -> WarehouseCheck:
+    """Verify every run of `warehouse` in full and repair its catalog (see the module docstring).
+
+    Reads every byte of every run; writes `ml4t.duckdb` (views refreshed, a damaged file set
+    aside as `ml4t.duckdb.broken-<stamp>` and rebuilt); removes dead processes' staging.
+    """
+    root = Path(warehouse).resolve()
+    if not root.is_dir():
+        raise StoreError(f"warehouse {root} {'is not a folder' if root.exists() else 'does not exist'}")
+    removed = sweep_staging(root)
+    catalog = ensure_catalog(root, full=True)
+    kept = sorted((root / STAGING).glob("*")) if (root / STAGING).is_dir() else []
+    return WarehouseCheck(
+        root, catalog, removed, kept, sorted(p for p in root.glob(f"{DB_NAME}.broken-*") if p.suffix != ".wal")
+    )
+
+
+def format_warehouse_check(result: WarehouseCheck) -> str:
+    """The report `ml4t-sql check --warehouse` prints: runs, damage by run and file, catalog, leftovers."""
+    runs, damaged = result.runs, result.damaged
+    lines = [
+        f"warehouse {result.warehouse}: {len(runs)} run(s), {len(runs) - len(damaged)} sound, {len(damaged)} damaged "
+        "(every file checked against its manifest: size, rows, sha256)"
+    ]
+    lines += [f"damaged: {run.describe()}" for run in damaged]
+    db = result.warehouse / DB_NAME
+    lines += [f"catalog: {note}" for note in result.catalog.notes]
+    if result.catalog.current:
+        state = f"views read the {len(runs) - len(damaged)} sound run(s)" if runs else "no runs yet, no views"
+        lines.append(f"catalog: {db}: {state}")
+    lines += [f"removed: {p} (left by a process of {HOST} that is gone)" for p in result.removed]
+    lines += [f"in progress: {p} (a live process, or another host's)" for p in result.kept]
+    lines += [f"set aside: {p} (a damaged catalog, kept for you; delete it when done)" for p in result.set_aside]
+    lines.append("ok: every run is whole and the views are current" if result.ok else "problems found (see above)")
+    return "\n".join(lines)

@@ -238,7 +238,7 @@ CASES = [
     Case("sql-no-rows-in-window", lambda _: {**custom(EARLY)(_), "execution": {"start": "2021-02-01"}}, InputError,
          ("strategy sql", "none of its rows is dated in the backtest window 2021-02-01 to 2021-02-12")),
     Case("sql-two-statements", custom("select date, asset, 0.1 as weight from prices; drop table prices"),
-         ConfigError, ("strategy sql", "must be exactly one query", "select, drop")),
+         ConfigError, ("[strategy] sql", "must be exactly one query", "select, drop")),
     Case("sql-fails", custom("select * from nowhere"), InputError,
          ("strategy sql", "the query fails", "nowhere")),
     Case("sql-file-missing", custom("my_strategy.sql"), ConfigError, ("[strategy] sql: file not found",)),

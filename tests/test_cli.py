@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from .clirunner import cli
 from .test_inputs import PANEL
 
 CLI = str(Path(sys.executable).parent / "ml4t-sql")
 
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture
@@ -95,6 +93,7 @@ def on_terminal(*args: str) -> tuple[int, str]:
     return done.returncode, shown.decode()
 
 
+@pytest.mark.process
 def test_progress_goes_to_a_terminal_only(config: Path):
     """Dates done, rate and time left on stderr when it is a terminal; nothing when piped or quiet."""
     status, shown = on_terminal("run", str(config))
@@ -103,3 +102,12 @@ def test_progress_goes_to_a_terminal_only(config: Path):
     assert "dates/s" not in cli("run", str(config)).stderr
     status, shown = on_terminal("run", str(config), "--quiet")
     assert status == 0 and "dates/s" not in shown
+
+
+@pytest.mark.process
+def test_the_installed_command_runs_and_exits_2_on_a_user_error(config: Path, tmp_path: Path):
+    done = subprocess.run([CLI, "run", str(config), "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "wh" / "runs" / done.stdout.strip()).is_dir()
+    bad = subprocess.run([CLI, "run", str(tmp_path / "missing.toml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr

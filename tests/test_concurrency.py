@@ -19,10 +19,12 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.schema import RUN_TABLES
+from ml4t_sql.store.manifest import MANIFEST
 from ml4t_sql.store.warehouse import DB_NAME, run_folders
 
 from .factories import make_prices
 
+pytestmark = pytest.mark.process
 WORKER = Path(__file__).with_name("warehouse_workers.py")
 WRITERS, RUNS_EACH = 4, 4
 
@@ -69,7 +71,7 @@ def test_four_writers_and_a_reader(config: Path, tmp_path: Path):
     while any(w.poll() is None for w in writers):
         folders = run_folders(warehouse) if (warehouse / "runs").exists() else []
         for folder in folders:
-            assert {p.name for p in folder.iterdir()} == {f"{n}.parquet" for n in RUN_TABLES}, folder
+            assert {p.name for p in folder.iterdir()} == {MANIFEST, *(f"{n}.parquet" for n in RUN_TABLES)}, folder
         if folders:
             con = ml4t_sql.connect(warehouse)
             assert incomplete_runs(con) == []
@@ -95,7 +97,7 @@ def test_four_writers_and_a_reader(config: Path, tmp_path: Path):
     assert snapshots > 0 and catalog_reads > 0, (snapshots, catalog_reads)
 
     assert sorted(f.name for f in run_folders(warehouse)) == sorted(run_ids)
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     con = duckdb.connect(str(warehouse / DB_NAME), read_only=True)
     assert sorted(r[0] for r in con.sql("select run_id from runs").fetchall()) == sorted(run_ids)
     assert incomplete_runs(con) == []

@@ -21,10 +21,12 @@ import pytest
 
 import ml4t_sql
 from ml4t_sql.schema import RUN_TABLES
+from ml4t_sql.store.manifest import MANIFEST, inspect_run
 from ml4t_sql.store.warehouse import DB_NAME, run_folders
 
 from .factories import make_prices
 
+pytestmark = pytest.mark.process
 WORKER = Path(__file__).with_name("warehouse_workers.py")
 
 
@@ -79,7 +81,8 @@ def assert_sound(warehouse: Path, earlier: dict[str, str]) -> int:
     assert sorted(p.name for p in (warehouse / "runs").iterdir()) == [f.name for f in folders], "a partial run folder"
     known = {Path(k).parts[1] for k in earlier}
     for folder in (f for f in folders if f.name not in known):  # the earlier ones are unchanged
-        assert sorted(p.name for p in folder.iterdir()) == sorted(f"{name}.parquet" for name in RUN_TABLES)
+        assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST] + [f"{n}.parquet" for n in RUN_TABLES])
+        assert inspect_run(folder, rows=True, checksums=True).problems == ()
         tables = {name: pq.read_table(folder / f"{name}.parquet") for name in RUN_TABLES}
         for name, table in tables.items():
             assert set(table.column("run_id").to_pylist()) <= {folder.name}, name
@@ -117,7 +120,7 @@ def test_random_kills_while_publishing_runs(config: Path, tmp_path: Path):
     assert set(outcomes) == {"killed"}, outcomes
     assert len(run_folders(warehouse)) > 2, "no run ever landed between kills"
     ml4t_sql.run(config, warehouse=warehouse)  # the next publish removes dead processes' staging
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     assert_sound(warehouse, earlier)
 
 
@@ -143,10 +146,31 @@ def test_kill_at_each_step_of_publication(config: Path, tmp_path: Path, step: st
     finally:
         worker.close()
     assert assert_sound(warehouse, earlier) == (2 if visible else 1)
-    assert len(list((warehouse / ".staging").iterdir())) == (0 if visible else 1)  # ignored by readers
+    left = sorted(p.name.startswith("spill-") for p in (warehouse / ".staging").iterdir())  # ignored by readers
+    assert left == ([True] if visible else [False, True])  # its spill folder, and its staging unless committed
     ml4t_sql.run(config, warehouse=warehouse)
-    assert not any((warehouse / ".staging").iterdir())
+    assert not list((warehouse / ".staging").glob("*"))
     assert assert_sound(warehouse, earlier) == (3 if visible else 2)
+
+
+def test_a_run_killed_mid_fold_leaves_its_spill_folder_to_the_next_run(config: Path, tmp_path: Path):
+    """The working database spills into <warehouse>/.staging/spill-*.<host>.<pid>: a kill leaves it
+    there (with the run's staging folder), and the next run on this host removes both."""
+    warehouse = tmp_path / "wh"
+    ml4t_sql.run(config, warehouse=warehouse)
+    earlier = fingerprints(warehouse)
+    worker = Worker(config, warehouse)
+    try:
+        assert worker.send("point fold 1") == "killed"
+    finally:
+        worker.close()
+    staging = warehouse / ".staging"
+    left = sorted(p.name.startswith("spill-") for p in staging.iterdir())
+    assert left == [False, True] and all(p.is_dir() for p in staging.iterdir())
+    assert assert_sound(warehouse, earlier) == 1
+    ml4t_sql.run(config, warehouse=warehouse)
+    assert not list(staging.glob("*"))
+    assert assert_sound(warehouse, earlier) == 2
 
 
 @pytest.mark.parametrize("k", [1, 4])

@@ -51,6 +51,7 @@ def test_readme_config_block_is_a_valid_config(tmp_path: Path):
     assert cfg.strategy.top_n == 25 and cfg.data.columns.asset == "symbol"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_example_scripts_run(script: str, tmp_path: Path):
     args = [sys.executable, str(ROOT / "examples" / script)]
@@ -59,3 +60,20 @@ def test_example_scripts_run(script: str, tmp_path: Path):
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "total return" in done.stdout or "total_return" in done.stdout
+
+
+def test_every_python_block_of_the_readme_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each ```python block, executed in order in one namespace, from a copy of the repository's
+    examples and sample data (so the run lands in the copy's warehouse, not the repository's)."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    shutil.copytree(ROOT / "warehouse" / "sample", tmp_path / "warehouse" / "sample")
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
+    assert (tmp_path / "report.html").is_file()
+    assert list((tmp_path / "warehouse" / "runs").iterdir())

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.depth import examples
 from tests.factories import bars_from_prices, make_prices, make_targets, run_engine, shuffled, targets_from_frame
 from tests.reference import simulate
 
@@ -199,7 +200,7 @@ def cases(draw):
     return prices, targets, execution, draw(st.booleans())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_engine_matches_reference(case):
     prices, targets, execution, shuffle = case

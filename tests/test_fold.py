@@ -1,85 +1,126 @@
-"""The fold itself: folding a window in chunks of dates equals folding it at once."""
+"""The fold itself: folding a window in chunks of dates equals folding it at once, and a fold
+changes nothing it is given (panel, targets, rules, state)."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import fields, replace
+from typing import Any
+
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml4t_sql.engine.fold import FoldState, Ledger, Panel, Rules, Targets, run_fold
+from ml4t_sql.choices import CashShortfall, OrderStatus, Rounding, TradeReason, code
+from ml4t_sql.engine import STEPS, FoldState, Ledger, Panel, Rules, Targets, run_fold
+from tests.depth import examples
+
+from .engine.cases import cases, random_case
+
+RECORDS = ("equity", "trades", "orders", "positions")
 
 
-def random_case(seed: int, n_dates: int = 40, n_assets: int = 7, n_variants: int = 3):
-    """A ragged panel with gaps and NULL opens, random targets, varied rules."""
-    rng = np.random.default_rng(seed)
-    has_bar = rng.random((n_dates, n_assets)) > 0.15
-    close = np.where(has_bar, np.exp(rng.normal(3, 0.3, (n_dates, n_assets))), np.nan)
-    opens = np.where(
-        has_bar & (rng.random((n_dates, n_assets)) > 0.05), close * rng.uniform(0.97, 1.03, close.shape), np.nan
-    )
-    latest = np.where(has_bar, np.arange(n_dates)[:, None], -1)
-    latest = np.maximum.accumulate(latest, axis=0)
-    last_close = np.take_along_axis(close, np.maximum(latest, 0), axis=0)
-    last_close[latest < 0] = np.nan
-    gap = np.arange(n_dates)[:, None] - latest
-    t_idx, a_idx = np.nonzero((latest >= 0) & (gap == 2))
-    delist_ptr = np.concatenate(([0], np.cumsum(np.bincount(t_idx, minlength=n_dates))))
-    panel = Panel(opens, last_close, delist_ptr, a_idx.astype(np.int64))
-
-    rows = []
-    rebalance = rng.random((n_variants, n_dates)) > 0.4
-    for t in range(n_dates):
-        for v in range(n_variants):
-            if rebalance[v, t]:
-                priced = np.flatnonzero(has_bar[t])
-                picked = rng.choice(priced, size=min(3, priced.size), replace=False) if priced.size else []
-                for a in sorted(picked):
-                    rows.append((t, v, a, 0.3))
-    arr = np.array(rows, dtype=float).reshape(-1, 4)
-    ptr = np.concatenate(([0], np.cumsum(np.bincount(arr[:, 0].astype(int), minlength=n_dates))))
-    targets = Targets(rebalance, ptr, arr[:, 1].astype(np.int64), arr[:, 2].astype(np.int64), arr[:, 3])
-    rules = Rules(
-        initial_cash=np.full(n_variants, 10_000.0),
-        fill_price_sizing=np.array([False, True, False])[:n_variants],
-        fractional=np.array([True, True, False])[:n_variants],
-        commission_rate=np.array([0.0, 0.001, 0.0005])[:n_variants],
-        slippage_rate=np.array([0.0, 0.0, 0.001])[:n_variants],
-        min_trade_value=np.array([0.0, 0.0, 50.0])[:n_variants],
-    )
-    return panel, targets, rules
-
-
-def concat(ledgers: list[Ledger]) -> dict[str, dict[str, np.ndarray]]:
-    return {
-        name: {k: np.concatenate([getattr(lg, name)[k] for lg in ledgers]) for k in getattr(ledgers[0], name)}
-        for name in ("equity", "trades", "orders", "positions")
-    }
-
-
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(1, 39), max_size=6, unique=True))
-def test_chunks_fold_to_the_same_ledger(seed: int, cuts: list[int]):
-    panel, targets, rules = random_case(seed)
-    whole = run_fold(panel, targets, rules)
-    bounds = [0, *sorted(cuts), panel.n_dates]
+def fold_in_chunks(panel: Panel, targets: Targets, rules: Rules, cuts: list[int]) -> list[Ledger]:
+    bounds = [0, *sorted(c for c in set(cuts) if 0 < c < panel.n_dates), panel.n_dates]
     ledgers, state = [], FoldState.start(rules, panel.n_assets, panel.n_dates)
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         ledger = run_fold(panel.chunk(start, stop), targets.chunk(start, stop), rules, state=state)
         ledgers.append(ledger)
         state = ledger.state
-    parts = concat(ledgers)
-    for name in ("equity", "trades", "orders", "positions"):
-        for key, expected in getattr(whole, name).items():
-            np.testing.assert_array_equal(parts[name][key], expected, err_msg=f"{name}.{key}")
+    return ledgers
 
 
-def test_a_case_trades_in_every_variant():
-    """The random cases exercise what the chunk test relies on (fills, skips, delistings)."""
-    panel, targets, rules = random_case(1)
-    ledger = run_fold(panel, targets, rules)
-    assert set(np.unique(ledger.trades["variant"])) == {0, 1, 2}
-    assert set(np.unique(ledger.orders["status"])) >= {0, 2}  # filled and cancelled
-    assert panel.delist_asset.size > 0
-    with pytest.raises(AssertionError):
-        np.testing.assert_array_equal(ledger.equity["nav"][0::3], ledger.equity["nav"][1::3])
+def assert_same_ledger(parts: list[Ledger], whole: Ledger) -> None:
+    """The chunks' records, one after another, are the whole fold's, bit for bit."""
+    for name in RECORDS:
+        joined = type(getattr(whole, name)).concat([getattr(p, name) for p in parts])
+        for column, expected in getattr(whole, name).columns().items():
+            got = joined.columns()[column]
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), f"{name}.{column}"
+    assert parts[-1].state == whole.state
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(case=cases(), cuts=st.lists(st.integers(1, 29), max_size=6, unique=True))
+def test_chunks_fold_to_the_same_ledger(case: tuple[Panel, Targets, Rules], cuts: list[int]):
+    panel, targets, rules = case
+    assert_same_ledger(fold_in_chunks(panel, targets, rules, cuts), run_fold(panel, targets, rules))
+
+
+def frozen(value: Any) -> Any:
+    """A deep copy of a dataclass of arrays, every array read-only."""
+    out = copy.deepcopy(value)
+    for f in fields(out):
+        array = getattr(out, f.name)
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+    return out
+
+
+def snapshot(value: Any) -> dict[str, Any]:
+    return {f.name: (lambda x: x.tobytes() if isinstance(x, np.ndarray) else x)(getattr(value, f.name))
+            for f in fields(value)}  # fmt: skip
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(case=cases(), cut=st.integers(1, 29))
+def test_the_fold_changes_nothing_it_is_given(case: tuple[Panel, Targets, Rules], cut: int):
+    panel, targets, rules = (frozen(x) for x in case)  # writing to any of them would raise
+    before = [snapshot(x) for x in (panel, targets, rules)]
+    cut = min(cut, panel.n_dates)
+    first = run_fold(panel.chunk(0, cut), targets.chunk(0, cut), rules,
+                     state=FoldState.start(rules, panel.n_assets, panel.n_dates))  # fmt: skip
+    state = first.state
+    state_before = snapshot(state)
+    rest = [panel.chunk(cut, panel.n_dates), targets.chunk(cut, panel.n_dates), rules]
+    again = [run_fold(*rest, state=state) for _ in range(2)]  # continuing twice from one state
+    assert snapshot(state) == state_before
+    assert [snapshot(x) for x in (panel, targets, rules)] == before
+    assert_same_ledger([again[0]], again[1])
+    assert_same_ledger([first, again[0]], run_fold(panel, targets, rules))
+
+
+def test_a_state_passed_in_is_not_the_state_handed_back():
+    panel, targets, rules = random_case(5)
+    state = FoldState.start(rules, panel.n_assets, panel.n_dates)
+    out = run_fold(panel.chunk(0, 3), targets.chunk(0, 3), rules, state=state)
+    assert out.state is not state and out.state.offset == 3 and state.offset == 0
+    assert not np.shares_memory(out.state.cash, state.cash) and not np.shares_memory(out.state.shares, state.shares)
+
+
+def test_the_random_cases_exercise_every_rule():
+    """What the properties above rely on: every status, reason, rounding and cash rule occurs."""
+    statuses, reasons, roundings, shortfalls = set(), set(), set(), set()
+    fill_price = whole = 0
+    for seed in range(40):
+        panel, targets, rules = random_case(seed)
+        ledger = run_fold(panel, targets, rules)
+        statuses |= set(ledger.orders.status.tolist())
+        reasons |= set(ledger.trades.reason.tolist())
+        if rules.rounding is not None:
+            roundings |= set(rules.rounding[~rules.fractional].tolist())
+        if rules.cash_shortfall is not None:
+            shortfalls |= set(rules.cash_shortfall[ledger.trades.variant].tolist())
+        fill_price += int(rules.fill_price_sizing.sum())
+        whole += int((~rules.fractional).sum())
+    assert statuses == {code(s) for s in OrderStatus}
+    assert reasons == {code(r) for r in TradeReason}
+    assert roundings == {code(r) for r in Rounding}
+    assert shortfalls == {code(c) for c in CashShortfall}
+    assert fill_price and whole
+
+
+def test_the_steps_run_in_the_order_of_the_semantics():
+    assert [s.__name__ for s in STEPS] == ["delist", "resize", "fill", "close", "decide"]
+
+
+def test_a_step_added_to_the_loop_runs_on_every_date(monkeypatch):
+    """The extension point: a new step is one more entry in STEPS (here: one that only counts)."""
+    from ml4t_sql.engine import fold
+
+    seen: list[int] = []
+    monkeypatch.setattr(fold, "STEPS", (*fold.STEPS, lambda ctx, book, day: seen.append(day.date)))
+    panel, targets, rules = random_case(2)
+    run_fold(panel.chunk(4, 9), targets.chunk(4, 9), rules, state=replace(FoldState.start(rules, panel.n_assets,
+             panel.n_dates), offset=4))  # fmt: skip
+    assert seen == [4, 5, 6, 7, 8]

@@ -72,14 +72,14 @@ def test_csv_and_duckdb_table_and_sql_file(tmp_path: Path, expected: list[float]
     con.close()
     assert equity_of({"database": str(db), "table": "eod.prices"}) == expected
 
-    (tmp_path / "prices.sql").write_text("select * from read_parquet('all.parquet')")
+    (tmp_path / "prices.sql").write_text("select * from raw_prices")
     PANEL.write_parquet(tmp_path / "all.parquet")
     cfg = tmp_path / "run.toml"
-    cfg.write_text('[data]\nprices = "prices.sql"\n[strategy]\nsignal = "score"\ntop_n = 2\n')
-    # relative paths in a TOML file resolve against its folder; paths inside the SQL, against the cwd
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(tmp_path)
-        assert ml4t_sql.run(str(cfg), write=False).equity["nav"].to_list() == expected
+    toml = '[data]\nprices = "prices.sql"\n[data.tables]\nraw_prices = "all.parquet"\n'
+    cfg.write_text(toml + '[strategy]\nsignal = "score"\ntop_n = 2\n')
+    # relative paths in a TOML file resolve against its folder; a .sql input reads registered inputs
+    # (files it names itself are refused: tests/test_containment.py)
+    assert ml4t_sql.run(str(cfg), write=False).equity["nav"].to_list() == expected
 
 
 def test_in_memory_frames(expected: list[float]):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.depth import examples
 from tests.factories import make_prices, make_targets, run_engine
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TERMINAL = {"filled", "scaled", "cancelled", "skipped"}
 
 
@@ -268,3 +270,44 @@ def test_same_inputs_give_identical_tables(case):
         a, b = getattr(one, table), getattr(two, table)
         assert a.columns[0] == "run_id" and b.columns[0] == "run_id"
         assert a.drop("run_id").equals(b.drop("run_id")), f"{table} differs between two identical runs"
+
+
+# --- no look-ahead through a signal computed by a .sql file ----------------------------------------
+
+MOMENTUM_SQL = """
+-- 5-bar momentum of each asset, from the validated prices (known after the close of `date`)
+select date, asset, close / lag(close, 5) over (partition by asset order by date) - 1 as momentum
+from prices
+"""
+
+
+@pytest.mark.parametrize("seed,rebalance", [(3, "daily"), (4, "weekly"), (5, "month_end"), (6, "quarterly")])
+def test_a_signal_query_sees_nothing_after_the_cut(tmp_path, seed: int, rebalance: str):
+    """Truncating prices after d changes nothing dated <= d, with signals from a `.sql` input."""
+    import ml4t_sql
+
+    (tmp_path / "momentum.sql").write_text(MOMENTUM_SQL)
+    prices = make_prices(8, 45, seed, gap_prob=0.05, delist_prob=0.2)
+
+    def run(frame: pl.DataFrame):
+        config = {
+            "data": {"prices": frame, "signals": str(tmp_path / "momentum.sql"), "quality": {"no_signal_date": "cash"}},
+            "strategy": {"signal": "momentum", "top_n": 3, "rebalance": rebalance},
+            "execution": {"delist_after": 3, "commission_bps": 5.0},
+        }
+        return ml4t_sql.run(config, write=False)
+
+    full = run(prices)
+    days = calendar_of(prices)
+    cuts = [days[0], days[6], days[len(days) // 2], days[-2]]
+    if rebalance == "month_end":  # it knows whether t ends its month (docs/SEMANTICS.md): cut on month ends
+        cuts = [d for d, after in zip(days, days[1:], strict=False) if d.month != after.month]
+    for d in cuts:
+        cut = run(prices.filter(pl.col("date") <= d))
+        for table, keys in (("equity", ["date"]), ("positions", ["date", "asset"]), ("trades", ["date", "asset"]),
+                            ("targets", ["date", "asset"])):  # fmt: skip
+            a = [r for r in rows(getattr(full, table)) if r["date"] <= d]
+            same_rows(sort_rows(a, *keys), sort_rows(list(rows(getattr(cut, table))), *keys), f"{table} up to {d}")
+        a = [r for r in rows(full.orders) if r["decision_date"] < d]
+        b = [r for r in rows(cut.orders) if r["decision_date"] < d]
+        same_rows(sort_rows(a, "decision_date", "asset"), sort_rows(b, "decision_date", "asset"), f"orders before {d}")

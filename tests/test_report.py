@@ -157,6 +157,7 @@ def _network_requests(driver) -> list[str]:  # type: ignore[no-untyped-def]
     return urls
 
 
+@pytest.mark.process  # a real browser
 def test_every_chart_is_drawn_in_chromium_without_console_errors(browser, report_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     _open(browser, report_file, len(CHARTS))
@@ -189,6 +190,7 @@ def test_every_chart_is_drawn_in_chromium_without_console_errors(browser, report
     assert [u for u in requests if u.startswith(("http:", "https:", "ws:", "wss:", "ftp:"))] == []
 
 
+@pytest.mark.process  # a real browser
 def test_compare_page_draws_both_curves(browser, example: ml4t_sql.Run, tmp_path: Path):  # type: ignore[no-untyped-def]
     other = ml4t_sql.run(ROOT / "examples" / "top25_momentum_monthly.toml", write=False)
     page = tmp_path / "compare.html"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,12 +9,10 @@ import pytest
 import ml4t_sql
 from ml4t_sql.store.runs import list_runs, resolve_run_id
 
+from .clirunner import cli
+
 ROOT = Path(__file__).resolve().parents[1]
-CLI = str(Path(sys.executable).parent / "ml4t-sql")
 
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

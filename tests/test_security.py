@@ -139,7 +139,7 @@ def test_user_sql_templates_cannot_reach_python(template: str, tmp_path: Path, m
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="template error"):
         render_user(template)
-    with pytest.raises(ConfigError, match="strategy sql: template error"):
+    with pytest.raises(ConfigError, match=r"\[strategy\] sql: template error"):
         ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": template}}, write=False)
     (tmp_path / "prices.sql").write_text(template)
     with pytest.raises(ConfigError, match=r"\[data\] prices .* template error"):

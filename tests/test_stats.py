@@ -12,11 +12,14 @@ from pathlib import Path
 import duckdb
 import empyrical as ep
 import numpy as np
+import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.results.metrics import compute_metrics, drawdown_durations
+from ml4t_sql.results.metrics import NAN_METRICS, annualized, compute_metrics, drawdown_durations
 from ml4t_sql.templates import render
+
+from .factories import make_prices
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-9
@@ -107,6 +110,56 @@ def test_drawdown_durations(nav, expected):
 def test_no_losing_day_gives_nan_sortino_and_calmar():
     m = metrics_of([0.0, 0.01, 0.02])
     assert math.isnan(m["sortino"]) and math.isnan(m["calmar"]) and m["max_drawdown"] == 0.0
+
+
+# --- any periods_per_year: no overflow, NaN only where documented --------------------------------
+
+EXTREME_PERIODS = [1, 2, 252, 98_280, 10**6, 10**9]  # 98,280: minute bars of a 252-day year
+
+
+@pytest.mark.parametrize("periods", EXTREME_PERIODS)
+@pytest.mark.parametrize("kind", ["gains", "losses", "flat", "one-date", "wild"])
+def test_any_periods_per_year_computes_without_overflow(periods: int, kind: str):
+    rng = np.random.default_rng(periods % 97)
+    r = {
+        "gains": np.abs(rng.normal(0.01, 0.005, 5)),  # a short window of gains: cagr overflows at large P
+        "losses": -np.abs(rng.normal(0.01, 0.005, 5)),
+        "flat": np.zeros(5),
+        "one-date": np.zeros(1),
+        "wild": rng.normal(0.0, 0.3, 400),
+    }[kind]
+    b = rng.normal(0.0, 0.01, len(r))
+    m = metrics_of(r, bench=b, rf=0.04, periods=periods, net=np.ones(len(r)))
+    assert len(m) == 32  # every key, the benchmark ones included
+    for key, value in m.items():
+        assert not math.isinf(value), (key, value)
+        assert not math.isnan(value) or key in NAN_METRICS, (key, value)
+    growth = float(np.prod(1 + r))
+    if math.log(growth) * periods / len(r) < 700:  # the annualized growth fits a double
+        assert m["cagr"] == pytest.approx(growth ** (periods / len(r)) - 1, rel=1e-9)
+    else:
+        assert math.isnan(m["cagr"])  # documented: too large for a double
+    if kind == "losses":
+        assert -1.0 <= m["cagr"] < 0.0  # tends to -1 (everything lost within a year), never below
+
+
+def test_annualized_is_pow_until_it_overflows():
+    assert annualized(1.1, 2.0) == 1.1**2.0 - 1.0
+    assert annualized(2.0, 1023) == 2.0**1023 - 1.0
+    assert math.isnan(annualized(2.0, 1024)) and math.isnan(annualized(1.0001, 1e9))
+    assert annualized(0.5, 1e9) == -1.0 and annualized(0.0, 3.0) == -1.0 and annualized(-0.2, 3.0) == -1.0
+
+
+def test_a_run_with_a_huge_periods_per_year_publishes_its_metrics():
+    prices = make_prices(n_assets=4, n_days=6, seed=2, ragged=False)
+    run = ml4t_sql.run(
+        {"data": {"prices": prices.with_columns(pl.col("close").alias("score"))},
+         "strategy": {"signal": "score", "top_n": 2}, "metrics": {"periods_per_year": 10**9}},
+        write=False,
+    )  # fmt: skip
+    stats = run.stats()
+    assert stats["annual_turnover"] == pytest.approx(stats["avg_turnover"] * 1e9)
+    assert all(not math.isnan(v) or k in NAN_METRICS for k, v in stats.items())
 
 
 # --- empyrical ----------------------------------------------------------------------------------

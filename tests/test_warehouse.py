@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import ml4t_sql
-from ml4t_sql.errors import Ml4tError
+from ml4t_sql.errors import Ml4tError, StoreError, StoreWarning
 from ml4t_sql.schema import RUN_TABLES, TABLES
-from ml4t_sql.store.warehouse import _HOST, DB_NAME, connect, ensure_catalog, run_folders, sweep_staging
+from ml4t_sql.store.catalog import ensure_catalog
+from ml4t_sql.store.layout import HOST
+from ml4t_sql.store.warehouse import DB_NAME, connect, run_folders, sweep_staging
 
 from .test_inputs import PANEL
 
@@ -28,9 +30,10 @@ def test_a_run_writes_every_table_with_run_id_first_and_the_declared_columns(tmp
         table = pq.read_table(run.path / f"{name}.parquet")
         assert table.schema.equals(TABLES[name].schema), name
         assert set(table.column("run_id").to_pylist()) <= {run.run_id}
-    assert not any((tmp_path / ".staging").iterdir())
+    assert not list((tmp_path / ".staging").glob("*"))  # nothing staged (the folder itself may be gone)
 
 
+@pytest.mark.process
 def test_views_answer_sql_from_any_working_directory(tmp_path: Path):
     first = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
     second = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
@@ -58,17 +61,23 @@ def test_a_failed_write_leaves_nothing_and_keeps_earlier_runs(tmp_path: Path, mo
         return real(self, table, *args, **kw)
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="disk full; nothing was published"):
         ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [earlier.run_id]
-    assert not any((tmp_path / ".staging").iterdir())
+    assert not list((tmp_path / ".staging").glob("*"))  # nothing staged (the folder itself may be gone)
     assert connect(tmp_path).sql("select count(distinct run_id) from trades").fetchall()[0][0] == 1
 
 
 def test_bad_input_writes_nothing(tmp_path: Path):
     with pytest.raises(ml4t_sql.InputError):
-        ml4t_sql.run({**CONFIG, "data": {"prices": pl.concat([PANEL, PANEL.head(1)])}}, warehouse=tmp_path)
-    assert not (tmp_path / "runs").exists()
+        ml4t_sql.run({**CONFIG, "data": {"prices": pl.concat([PANEL, PANEL.head(1)])}}, warehouse=tmp_path / "wh")
+    assert list(tmp_path.iterdir()) == []  # not even the warehouse folder or its spill folder
+
+
+def test_a_first_run_keeps_only_what_it_published(tmp_path: Path):
+    run = ml4t_sql.run(CONFIG, warehouse=tmp_path / "wh")
+    assert sorted(p.name for p in (tmp_path / "wh").iterdir()) == [".lock", DB_NAME, "runs"]
+    assert [p.name for p in (tmp_path / "wh" / "runs").iterdir()] == [run.run_id]
 
 
 def test_a_moved_warehouse_is_repointed(tmp_path: Path):
@@ -84,6 +93,7 @@ def test_connect_explains_an_empty_warehouse(tmp_path: Path):
         connect(tmp_path)
 
 
+@pytest.mark.process
 def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_path: Path):
     ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / "ml4t.duckdb").unlink()  # views must be recreated, but another process holds the file
@@ -93,31 +103,35 @@ def test_a_database_held_open_elsewhere_delays_the_views_but_loses_no_run(tmp_pa
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
-        assert ensure_catalog(tmp_path, wait_s=0.3) is False
+        held = ensure_catalog(tmp_path, wait_s=0.3)
+        assert not held.current and len(held.notes) == 1
+        assert f"is held open by another process (PID {holder.pid})" in held.notes[0]
         assert connect(tmp_path).sql("select count(*) from runs").fetchall()[0][0] == 1  # readable meanwhile
     finally:
         holder.kill()
         holder.wait()
-    assert ensure_catalog(tmp_path) is True
+    refreshed = ensure_catalog(tmp_path)
+    assert refreshed.current and refreshed.notes == ()
     con = duckdb.connect(str(tmp_path / "ml4t.duckdb"), read_only=True)
     assert con.sql("select count(*) from runs").fetchall()[0][0] == 1
 
 
+@pytest.mark.process
 def test_staging_left_by_dead_processes_is_removed_by_the_next_publish(tmp_path: Path):
     staging = tmp_path / ".staging"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)  # a process that has exited
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        for name in (f"r1.{_HOST}.{dead_pid}", f"r2.{_HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"):
+        for name in (f"r1.{HOST}.{dead_pid}", f"r2.{HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"):
             (staging / name).mkdir(parents=True)
             (staging / name / "equity.parquet").write_bytes(b"half a file")
-        (tmp_path / f".{DB_NAME}.{_HOST}.{dead_pid}.tmp").write_bytes(b"half a catalog")
+        (tmp_path / f".{DB_NAME}.{HOST}.{dead_pid}.tmp").write_bytes(b"half a catalog")
         assert connect_or_none(tmp_path) is None  # readers never look at .staging
         run = ml4t_sql.run(CONFIG, warehouse=tmp_path)
         # the dead process's folder and catalog go; a live process's and another host's stay
         assert sorted(p.name for p in staging.iterdir()) == sorted(
-            [f"r2.{_HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"]
+            [f"r2.{HOST}.{alive.pid}", f"r3.otherhost.{dead_pid}"]
         )
         assert not list(tmp_path.glob(f".{DB_NAME}.*"))
         assert [f.name for f in run_folders(tmp_path)] == [run.run_id]
@@ -147,7 +161,8 @@ def test_connect_is_a_snapshot_of_the_runs_published_before_it(tmp_path: Path):
 def test_a_catalog_that_is_not_a_database_is_set_aside_and_rebuilt(tmp_path: Path):
     first = ml4t_sql.run(CONFIG, warehouse=tmp_path)
     (tmp_path / DB_NAME).write_bytes(b"not a database")
-    second = ml4t_sql.run(CONFIG, warehouse=tmp_path)
+    with pytest.warns(StoreWarning, match=f"{DB_NAME} is not a DuckDB database file: set aside as {DB_NAME}.broken-"):
+        second = ml4t_sql.run(CONFIG, warehouse=tmp_path)
     assert second.quality["warnings"] == []
     assert [p.read_bytes() for p in tmp_path.glob(f"{DB_NAME}.broken-*")] == [b"not a database"]
     con = duckdb.connect(str(tmp_path / DB_NAME), read_only=True)

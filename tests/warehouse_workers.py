@@ -1,10 +1,11 @@
 """Processes that write runs, for the crash and concurrency tests (run as scripts, never collected).
 
     python tests/warehouse_workers.py crash CONFIG WAREHOUSE
-        Reads commands from stdin, one per line. `random DELAY`: fork a child that publishes runs in
-        a loop, SIGKILL it after DELAY seconds. `point NAME K`: fork a child that kills itself with
-        SIGKILL at the K-th call of the step NAME (see POINTS). Prints one line per command:
-        `killed` or `exited CODE`.
+        Reads commands from stdin, one per line. `random DELAY`: fork a child that warms up (one run
+        in memory: templates compiled, caches filled), then publishes runs in a loop; SIGKILL it
+        DELAY seconds after the warm-up (so the delay falls within runs however slow a cold start).
+        `point NAME K`: fork a child that kills itself with SIGKILL at the K-th call of the step
+        NAME (see POINTS). Prints one line per command: `killed` or `exited CODE`.
     python tests/warehouse_workers.py write CONFIG WAREHOUSE N
         Waits for a line on stdin, then publishes N runs, printing each run id.
 
@@ -20,7 +21,8 @@ import time
 from typing import Any
 
 import ml4t_sql
-import ml4t_sql.pipeline  # noqa: F401  (the library loads once, in the parent: forks are cheap trials)
+import ml4t_sql.pipeline  # (the library loads once, in the parent: forks are cheap trials)
+import ml4t_sql.store.catalog as catalog
 import ml4t_sql.store.warehouse as wh
 
 
@@ -54,13 +56,18 @@ POINTS = {
     "rename": lambda k: _kill_at(wh.os, "rename", k),
     "renamed": lambda k: _kill_at(wh.os, "rename", k, after=True),
     # the k-th view statement of a catalog transaction
-    "view": lambda k: _kill_at(wh, "_view_sql", k),
+    "view": lambda k: _kill_at(catalog, "_view_sql", k),
+    # the k-th fold of the run (k = 1: its staging and spill folders made, nothing written yet)
+    "fold": lambda k: _kill_at(ml4t_sql.pipeline, "run_fold", k),
 }
 
 
-def _child(config: str, warehouse: str, point: tuple[str, int] | None) -> None:
+def _child(config: str, warehouse: str, point: tuple[str, int] | None, ready: int) -> None:
     if point is not None:
         POINTS[point[0]](point[1])
+    else:
+        ml4t_sql.run(config, write=False)
+    os.write(ready, b"x")
     while True:
         ml4t_sql.run(config, warehouse=warehouse)
         if point is not None:
@@ -74,12 +81,17 @@ def crash(config: str, warehouse: str) -> None:
             continue
         point = (words[1], int(words[2])) if words[0] == "point" else None
         delay = float(words[1]) if words[0] == "random" else 60.0
+        ready, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                _child(config, warehouse, point)
+                os.close(ready)
+                _child(config, warehouse, point, ready_w)
             finally:
                 os._exit(1)
+        os.close(ready_w)
+        os.read(ready, 1)  # the child is warm (or died: then it reads b"")
+        os.close(ready)
         deadline = time.monotonic() + delay
         status = None
         while time.monotonic() < deadline:

@@ -29,8 +29,13 @@ from .rules import check_benchmark, check_intraday
 RELATION = "benchmark"
 
 
-def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
+def load_benchmarks(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, columns: dict[str, str] | None = None
+) -> None:
     """Leave `ml4t.universe_returns` (and `ml4t.benchmark_returns` when configured) on `con`.
+
+    `columns`: the input's columns when it was registered already (a file, table or frame is
+    registered before the connection is locked; a .sql benchmark is registered here).
 
     Needs `ml4t.prices` and `ml4t.calendar`. The benchmark's rules (ml4t_sql.data.rules.check_benchmark:
     keys, readable dates, duplicate dates, non-finite values, returns <= -1 or prices <= 0, extreme
@@ -39,7 +44,7 @@ def load_benchmarks(con: duckdb.DuckDBPyConnection, cfg: Config, report: Quality
     create(con, "universe_returns", render("results/universe_returns"))
     if cfg.data.benchmark is None:
         return
-    columns = register_input(con, "benchmark", cfg.data.benchmark, cfg)
+    columns = columns or register_input(con, "benchmark", cfg.data.benchmark, cfg)
     date, value, kind, utc = _plan(columns, cfg.data.columns.date)
     if columns[date] != "DATE":
         check_intraday(con, RELATION, "input_benchmark", date, report, utc=utc)

@@ -18,8 +18,8 @@ SHOWN = 3
 """Files named per type in the message."""
 
 
-def check_file_types(con: duckdb.DuckDBPyConnection, relation: str, pattern: str, *, root: Path) -> None:
-    """Refuse `pattern`'s Parquet files if they disagree on the DuckDB type of a column.
+def check_file_types(con: duckdb.DuckDBPyConnection, relation: str, files: list[str], *, root: Path) -> None:
+    """Refuse the Parquet `files` (of a glob or hive folder) if they disagree on the DuckDB type of a column.
 
     Reads only the files' footers (`parquet_schema`). Raises InputError naming the column, each
     type and the first files (relative to `root`) that have it."""
@@ -39,7 +39,7 @@ def check_file_types(con: duckdb.DuckDBPyConnection, relation: str, pattern: str
             group by name, type
             order by name, files desc, type
             """,
-            params={"pattern": pattern, "shown": SHOWN},
+            params={"pattern": files, "shown": SHOWN},
         ).fetchall()
     except duckdb.Error:
         return  # no files, or not Parquet: reading them gives DuckDB's own message, naming the input

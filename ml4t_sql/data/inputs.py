@@ -3,6 +3,10 @@
 No value ever enters SQL text here: files are opened through DuckDB's reader functions, frames
 are registered as Arrow, table names are checked identifiers, and paths in ATTACH are quoted
 string literals (the one statement that cannot take a parameter).
+
+A glob or a hive folder is read as the list of its files at registration (`input_files`): those
+files are what the locked connection may read (ml4t_sql.data.sandbox). A `.sql` input is user
+SQL: registered only after the lock, as one checked query (sandbox.user_query).
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import duckdb
 
 from ..config import Config
 from ..errors import ConfigError, InputError
-from ..templates import ident, render_user
+from ..templates import ident
 from .files import check_file_types
 from .relations import internal, qualified, start
+from .sandbox import create_from_query, user_query
 
 _GLOB_CHARS = set("*?[")
 
@@ -63,28 +68,53 @@ def describe_source(source: Any, cfg: Config) -> str:
     return f"<in-memory {type(source).__name__}>"
 
 
+def is_sql(source: Any) -> bool:
+    """Whether `source` is a `.sql` file: user SQL, registered after the lock."""
+    return isinstance(source, (str, Path)) and str(source).lower().endswith(".sql") and not _is_glob(str(source))
+
+
+def input_files(con: duckdb.DuckDBPyConnection, source: Any, cfg: Config) -> list[str]:
+    """The files the view of a path source reads (a glob or hive folder: its files now, by DuckDB's
+    own glob). None for frames, for database tables (attached before the lock, they are read
+    through the attachment) and for `.sql` inputs (they read other inputs)."""
+    if not isinstance(source, (str, Path)) or is_sql(source):
+        return []
+    path = cfg.resolve(str(source))
+    if not path.is_dir() and not _is_glob(str(source)):
+        return [str(path)]
+    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    return [str(row[0]) for row in con.execute("select file from glob($p) order by file", {"p": pattern}).fetchall()]
+
+
+def _is_glob(text: str) -> bool:
+    return any(c in text for c in _GLOB_CHARS)
+
+
 def _register_path(con: duckdb.DuckDBPyConnection, name: str, text: str, cfg: Config, label: str) -> None:
-    if text.lower().endswith(".sql") and not any(c in text for c in _GLOB_CHARS):
+    if is_sql(text):
         path = cfg.resolve(text)
         if not path.is_file():
             raise ConfigError(f"[data] {label}: SQL file not found: {path}")
         _create_view_from_sql(con, name, path.read_text(), where=str(path), label=label)
         return
     path = cfg.resolve(text)
-    is_glob = any(c in text for c in _GLOB_CHARS)
+    is_glob = _is_glob(text)
     if not is_glob and not path.exists():
         raise ConfigError(f"[data] {label}: path does not exist: {path}")
     try:
+        files = input_files(con, text, cfg)
+        if not files:
+            raise InputError(
+                label, f"no files match {path}" + (" (hive folder: *.parquet under it)" if path.is_dir() else "")
+            )
+        if len(files) > 1 and path.suffix.lower() not in (".csv", ".tsv"):
+            check_file_types(con, label, files, root=path if path.is_dir() else path.parent)
         if path.is_dir():
-            pattern = str(path / "**" / "*.parquet")
-            check_file_types(con, label, pattern, root=path)
-            rel = con.read_parquet(pattern, hive_partitioning=True)
+            rel = con.read_parquet(files, hive_partitioning=True)
         elif path.suffix.lower() in (".csv", ".tsv") or str(path).lower().endswith((".csv.gz", ".csv.zst")):
             rel = con.read_csv(str(path))
         else:
-            if is_glob:
-                check_file_types(con, label, str(path), root=path.parent)
-            rel = con.read_parquet(str(path), hive_partitioning=is_glob)
+            rel = con.read_parquet(files, hive_partitioning=is_glob)
         rel.create_view(name, replace=True)
     except duckdb.Error as exc:
         raise InputError(label, f"cannot read {path}: {_first_line(exc)}") from None
@@ -135,11 +165,9 @@ def _register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: Any, label
 
 
 def _create_view_from_sql(con: duckdb.DuckDBPyConnection, name: str, sql: str, *, where: str, label: str) -> None:
-    query = render_user(sql, where=f"[data] {label} ({where})").strip().rstrip(";")
-    try:
-        con.execute(f"create or replace temp view {ident(name)} as {query}")
-    except duckdb.Error as exc:
-        raise InputError(label, f"the SQL in {where} fails: {_first_line(exc)}") from None
+    place = f"[data] {label} ({where})"
+    query = user_query(sql, place)
+    create_from_query(con, "view", ident(name), query, relation=label, where=place)
 
 
 def _first_line(exc: Exception) -> str:

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..engine.fold import Panel, Targets
+from ..engine.panel import Panel, Targets
 
 BATCH_ROWS = 1 << 20
 BYTES_PER_CELL = 48
@@ -50,10 +50,10 @@ def window_axes(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]
 
 
 def load_panel(con: duckdb.DuckDBPyConnection, delist_after: int) -> tuple[Panel, np.ndarray, np.ndarray]:
-    """The window's bars as one `Panel`, with the window's dates and the assets, in index order."""
+    """The window's bars as one `Panel` (one chunk of `iter_panels`), with the window's dates and
+    the assets, in index order."""
     dates, assets = window_axes(con)
-    reader = con.sql(_BARS.format(where="")).to_arrow_reader(BATCH_ROWS)
-    panel, _ = _build(reader, 0, len(dates), len(assets), _start(len(assets)), delist_after)
+    ((_, _, panel),) = iter_panels(con, delist_after, len(dates), len(assets), max(len(dates), 1))
     return panel, dates, assets
 
 

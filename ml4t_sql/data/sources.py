@@ -4,7 +4,10 @@ Leaves on the connection, in this order (later ones may read earlier ones), each
 schema `ml4t` (ml4t_sql.data.relations); the public ones are also views of the same name that user
 SQL reads:
 
-- `[data.tables]` from files and frames, as temp views under their own names;
+- every input that is not SQL (files, globs, hive folders, database tables, frames): the
+  `[data.tables]` as temp views under their own names, and `ml4t.input_prices`, `input_signals`,
+  `input_benchmark`; then the connection is locked to them (ml4t_sql.data.sandbox): user SQL runs
+  only after that (a `.sql` input is registered where it is needed);
 - `ml4t.input_prices`: the prices input; `ml4t.typed_prices`: a table, the input read once (a
   snapshot: it cannot change under the run), typed and flagged (sql/sources/typed_prices.sql);
   `prices` (public): a view of it after the [data.quality] policies (sql/sources/prices.sql);
@@ -20,8 +23,6 @@ Every rule of ml4t_sql.data.rules runs here, in that order; docs/DATA_QUALITY.md
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from ..choices import Schedule
@@ -29,7 +30,7 @@ from ..config import Config
 from ..errors import InputError
 from ..templates import render
 from .benchmark import load_benchmarks
-from .inputs import register, register_input
+from .inputs import input_files, is_sql, register, register_input
 from .quality import QualityReport, check_date_column, check_signal_column, price_columns
 from .relations import check_user_names, create, start
 from .rules import (
@@ -42,6 +43,7 @@ from .rules import (
     check_signals,
     note_gaps,
 )
+from .sandbox import lock
 
 
 def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
@@ -49,16 +51,18 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
     d = cfg.data
     start(con)
     check_user_names(list(d.tables))
-    deferred = {}
-    for name, source in d.tables.items():
-        if isinstance(source, (str, Path)) and str(source).lower().endswith(".sql"):
-            deferred[name] = source  # SQL tables may read prices and signals: register them last
-        else:
-            register(con, name, source, cfg)
+    files = {name: source for name, source in d.tables.items() if not is_sql(source)}
+    engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark}
+    engine = {name: source for name, source in engine.items() if source is not None and not is_sql(source)}
+    for name, source in files.items():
+        register(con, name, source, cfg)
+    registered = {name: register_input(con, name, source, cfg) for name, source in engine.items()}
+    lock(con, [f for source in [*files.values(), *engine.values()] for f in input_files(con, source, cfg)])
+    deferred = {name: source for name, source in d.tables.items() if name not in files}  # SQL: last
 
-    load_prices(con, cfg, report)
+    load_prices(con, cfg, report, registered.get("prices"))
     builtin = cfg.strategy.sql is None
-    load_signals(con, cfg, report, builtin=builtin)
+    load_signals(con, cfg, report, registered.get("signals"), builtin=builtin)
 
     x = cfg.execution
     create(con, "calendar", render("sources/calendar"), {"start": x.start, "end": x.end})
@@ -77,13 +81,16 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
         check_signal_dates(con, d.quality, report, cfg.strategy.signal, separate=d.signals is not None)
     for name, source in deferred.items():
         register(con, name, source, cfg)
-    load_benchmarks(con, cfg, report)
+    load_benchmarks(con, cfg, report, registered.get("benchmark"))
 
 
-def load_prices(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
-    """`ml4t.input_prices` -> `ml4t.typed_prices` (checked) -> `prices`, with the gaps noted."""
+def load_prices(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, columns: dict[str, str] | None
+) -> None:
+    """`ml4t.input_prices` (registered already unless it is SQL: its `columns`) -> `ml4t.typed_prices`
+    (checked) -> `prices`, with the gaps noted."""
     d = cfg.data
-    columns = register_input(con, "prices", d.prices, cfg)
+    columns = columns or register_input(con, "prices", d.prices, cfg)
     plan = price_columns(columns, d.columns)
     check_extra_columns(con, render("sources/typed_prices", columns=plan, extra=()), plan.extra, "prices")
     if plan.date_type != "DATE":
@@ -96,9 +103,11 @@ def load_prices(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRepo
     note_gaps(con, report, cfg.execution.delist_after)
 
 
-def load_signals(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, *, builtin: bool) -> None:
-    """`signals`: from `ml4t.input_signals` (checked; asset names folded if the policy says so), or
-    the extra columns of `prices`."""
+def load_signals(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, raw: dict[str, str] | None, *, builtin: bool
+) -> None:
+    """`signals`: from `ml4t.input_signals` (registered already unless it is SQL: its columns `raw`;
+    checked; asset names folded if the policy says so), or the extra columns of `prices`."""
     d = cfg.data
     if d.signals is None:
         create(con, "signals", render("sources/signals", from_prices=True), view=True)
@@ -107,7 +116,7 @@ def load_signals(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
             columns = {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
             check_signal_column(columns, cfg.strategy.signal, relation="prices")
         return
-    raw = register_input(con, "signals", d.signals, cfg)
+    raw = raw or register_input(con, "signals", d.signals, cfg)
     date = d.columns.date if d.columns.date in raw else "date"
     asset = d.columns.asset if d.columns.asset in raw else "asset"
     for std, name in (("date", date), ("asset", asset)):

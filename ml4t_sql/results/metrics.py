@@ -6,10 +6,12 @@ returns of the primary benchmark series on the same dates (table `benchmark`, `i
 `P` = `[metrics] periods_per_year` (252), `rf` = `[metrics] risk_free_rate` (annual, default 0),
 `rf_d = (1 + rf) ** (1 / P) - 1` the rate of one trading date. `std` is the sample standard
 deviation (ddof = 1); `mean` the arithmetic mean; `n` the number of window dates. docs/METRICS.md
-compares each definition with empyrical's.
+compares each definition with empyrical's, and lists every case where a metric is NaN
+(`NAN_METRICS`); any other NaN or an infinity stops the run (ml4t_sql.results.guard).
 
 total_return                final NAV / initial cash - 1
-cagr                        (final NAV / initial cash) ** (P / n) - 1
+cagr                        (final NAV / initial cash) ** (P / n) - 1; -1 if nothing is left; NaN
+                            if it overflows a double (a huge P over a few dates)
 volatility                  std(r) * sqrt(P)
 sharpe                      mean(r - rf_d) / std(r - rf_d) * sqrt(P)
 sortino                     mean(r - rf_d) / sqrt(mean(min(r - rf_d, 0) ** 2)) * sqrt(P);
@@ -39,7 +41,7 @@ benchmark_max_drawdown      the definitions above, applied to b
 excess_return               (1 + total_return) / (1 + benchmark_total_return) - 1, the last value
                             of the excess-return curve
 beta                        cov(r - rf_d, b - rf_d) / var(b - rf_d)
-alpha                       (1 + mean((r - rf_d) - beta * (b - rf_d))) ** P - 1
+alpha                       (1 + mean((r - rf_d) - beta * (b - rf_d))) ** P - 1; NaN if it overflows
 correlation                 Pearson correlation of r and b
 tracking_error              std(r - b) * sqrt(P)
 information_ratio           mean(r - b) / std(r - b) * sqrt(P)
@@ -52,6 +54,23 @@ import math
 import numpy as np
 
 PERIODS_PER_YEAR = 252
+
+NAN_METRICS: dict[str, str] = {
+    "volatility": "fewer than two dates",
+    "sharpe": "fewer than two dates, or returns without variation",
+    "sortino": "no date below the daily risk-free rate",
+    "cagr": "the annualized growth overflows a double (a huge periods_per_year over a few dates)",
+    "calmar": "no drawdown, or cagr is NaN",
+    "benchmark_cagr": "as cagr, for the benchmark",
+    "benchmark_volatility": "fewer than two dates",
+    "benchmark_sharpe": "fewer than two dates, or benchmark returns without variation",
+    "beta": "benchmark returns without variation",
+    "alpha": "beta is NaN, or the annualized alpha overflows a double",
+    "correlation": "strategy or benchmark returns without variation",
+    "tracking_error": "fewer than two dates",
+    "information_ratio": "fewer than two dates, or r - b without variation",
+}
+"""The metrics that may be NaN, each with when (docs/METRICS.md). Any other NaN is a bug."""
 
 
 def compute_metrics(
@@ -73,6 +92,8 @@ def compute_metrics(
     n = len(nav)
     if n == 0:
         return {}
+    if not np.isfinite(nav).all():  # an overflow upstream: the guard refuses the run, showing the equity rows
+        return {"final_nav": math.nan}
     p = periods_per_year
     rf = (1.0 + risk_free_rate) ** (1.0 / p) - 1.0
     out = performance(returns, np.concatenate(([initial_cash], nav)), rf, p)
@@ -115,7 +136,7 @@ def performance(returns: np.ndarray, wealth: np.ndarray, rf: float, periods_per_
     growth = float(wealth[-1] / wealth[0])
     return {
         "total_return": growth - 1.0,
-        "cagr": growth ** (p / n) - 1.0 if growth > 0 else -1.0,
+        "cagr": annualized(growth, p / n),
         "volatility": sd * math.sqrt(p),
         "sharpe": _ratio(mean_excess, sd) * math.sqrt(p),
         "sortino": _ratio(mean_excess, downside) * math.sqrt(p),
@@ -130,7 +151,7 @@ def relative(returns: np.ndarray, bench: np.ndarray, rf: float, periods_per_year
     excess, bench_excess = returns - rf, bench - rf
     centered = bench_excess - np.mean(bench_excess)
     beta = _ratio(float(np.mean(centered * excess)), float(np.mean(centered**2)))
-    alpha = (1.0 + float(np.mean(excess - beta * bench_excess))) ** p - 1.0
+    alpha = annualized(1.0 + float(np.mean(excess - beta * bench_excess)), p)
     active = returns - bench
     te = float(np.std(active, ddof=1)) if len(active) > 1 else math.nan
     growth = float(np.prod(1.0 + returns))
@@ -170,6 +191,18 @@ def drawdown_durations(nav: np.ndarray, initial_cash: float) -> tuple[int, int]:
     trough = int(np.argmin(wealth / peak))
     episode = int(np.flatnonzero((starts <= trough) & (trough <= ends))[0])
     return int(durations[episode]), int(durations.max())
+
+
+def annualized(growth: float, exponent: float) -> float:
+    """``growth ** exponent - 1``: a growth factor compounded to a year; -1 when nothing is left
+    (growth <= 0). NaN when the result is beyond the largest double (about 1.8e308), which takes a
+    huge `periods_per_year` over a few dates: docs/METRICS.md lists it (cagr, alpha)."""
+    if growth <= 0:
+        return -1.0
+    try:
+        return float(growth) ** float(exponent) - 1.0
+    except OverflowError:  # Python's float power raises rather than return inf
+        return math.nan
 
 
 def _ratio(num: float, den: float) -> float:

@@ -15,14 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..choices import OrderStatus, Side, TradeReason
 from ..choices import labels as choice_labels
 from ..config import Config
-from ..engine.fold import Ledger
-from ..schema import TABLES, conform, with_variant
+from ..engine.ledger import Equity, Ledger, Records
+from ..schema import conform, with_variant
+from .guard import check_numbers
 from .metrics import compute_metrics
-
-BIG_TABLES = ("positions", "trades", "orders")
 
 
 @dataclass(frozen=True)
@@ -50,56 +48,28 @@ def finish(name: str, run_id: str, table: pa.Table, *, variants: bool) -> pa.Tab
 
 def big_tables(run_id: str, ledger: Ledger, labels: Labels, *, variants: bool) -> dict[str, pa.Table]:
     """positions, trades and orders of one ledger (the whole window, or one chunk of it)."""
-    e, p, t, o = ledger.equity, ledger.positions, ledger.trades, ledger.orders
-    n_variants = int(e["variant"].max()) + 1 if e["variant"].size else 1
-    first = int(e["date"][0]) if e["date"].size else 0
-    nav = e["nav"][(p["date"] - first) * n_variants + p["variant"]]
-    value = p["shares"] * p["close"]
-    out = {
-        "positions": pa.table(
-            {
-                "variant": p["variant"],
-                "date": labels.date_of(p["date"]),
-                "asset": labels.asset_of(p["asset"]),
-                "shares": p["shares"],
-                "close": p["close"],
-                "market_value": value,
-                "weight": value / nav,
-            }
-        ),
-        "trades": pa.table(
-            {
-                "variant": t["variant"],
-                "date": labels.date_of(t["date"]),
-                "asset": labels.asset_of(t["asset"]),
-                "side": _label(choice_labels(Side), (t["shares"] < 0).astype(np.int8)),
-                "shares": np.abs(t["shares"]),
-                "price": t["price"],
-                "notional": t["notional"],
-                "commission": t["commission"],
-                "slippage_cost": t["slippage_cost"],
-                "reason": _label(choice_labels(TradeReason), t["reason"]),
-                "decision_date": labels.date_of(t["decision"]),
-            }
-        ),
-        "orders": pa.table(
-            {
-                "variant": o["variant"],
-                "decision_date": labels.date_of(o["decision"]),
-                "fill_date": labels.date_of(o["fill"]),
-                "asset": labels.asset_of(o["asset"]),
-                "target_weight": o["weight"],
-                "decision_price": o["price"],
-                "target_shares": o["target"],
-                "order_shares": o["order"],
-                "filled_shares": o["filled"],
-                "status": _label(choice_labels(OrderStatus), o["status"]),
-            }
-        ),
+    tables = {
+        r.TABLE: finish(r.TABLE, run_id, arrow(r, labels, variants=variants), variants=variants)
+        for r in (ledger.positions, ledger.trades, ledger.orders)
     }
-    return {
-        name: finish(name, run_id, _drop_variant(table, variants), variants=variants) for name, table in out.items()
-    }
+    check_numbers(tables)  # a chunk's tables are written as they come: checked here, before that
+    return tables
+
+
+def arrow(records: Records, labels: Labels, *, variants: bool) -> pa.Table:
+    """A record of the fold as its table (ml4t_sql.engine.ledger): `*date_idx` fields become dates,
+    `asset_idx` assets, coded fields their labels, `return_` `return`; `variant` only if `variants`."""
+    columns: dict[str, pa.Array | np.ndarray] = {}
+    for name, values in records.columns().items():
+        if name.endswith("date_idx"):
+            columns[name.removesuffix("_idx")] = labels.date_of(values)
+        elif name == "asset_idx":
+            columns["asset"] = labels.asset_of(values)
+        elif name in records.CODES:
+            columns[name] = pc.take(pa.array(choice_labels(records.CODES[name]), pa.string()), pa.array(values))
+        elif name != "variant" or variants:
+            columns[name.rstrip("_")] = values
+    return pa.table(columns)
 
 
 @dataclass
@@ -108,7 +78,7 @@ class Totals:
 
     n_dates: int
     n_variants: int
-    equity: list[dict[str, np.ndarray]] = field(default_factory=list)
+    equity: list[Equity] = field(default_factory=list)
     holdings: np.ndarray = field(init=False)
     n_trades: np.ndarray = field(init=False)
 
@@ -120,29 +90,22 @@ class Totals:
         V = self.n_variants
         self.equity.append(ledger.equity)
         p = ledger.positions
-        self.holdings += np.bincount(p["date"] * V + p["variant"], minlength=self.n_dates * V)
-        self.n_trades += np.bincount(ledger.trades["variant"], minlength=V)
+        self.holdings += np.bincount(p.date_idx * V + p.variant, minlength=self.n_dates * V)
+        self.n_trades += np.bincount(ledger.trades.variant, minlength=V)
 
     def column(self, name: str) -> np.ndarray:
-        """Equity column `name`, as [T, V]."""
-        return np.concatenate([part[name] for part in self.equity]).reshape(self.n_dates, self.n_variants)
+        """Equity field `name` (ml4t_sql.engine.ledger.Equity), as [T, V]."""
+        return np.concatenate([getattr(part, name) for part in self.equity]).reshape(self.n_dates, self.n_variants)
 
     def equity_table(self, run_id: str, labels: Labels, *, variants: bool) -> pa.Table:
-        columns = {name: np.concatenate([part[name] for part in self.equity]) for name in self.equity[0]}
-        table = pa.table(
-            {
-                "variant": columns["variant"],
-                "date": labels.date_of(columns["date"]),
-                **{name: columns[name] for name in TABLES["equity"].names[2:]},
-            }
-        )
-        return finish("equity", run_id, _drop_variant(table, variants), variants=variants)
+        table = arrow(Equity.concat(self.equity), labels, variants=variants)
+        return finish("equity", run_id, table, variants=variants)
 
     def metrics_table(
         self, run_id: str, configs: Sequence[Config], benchmark: np.ndarray | None, *, variants: bool
     ) -> pa.Table:
         """Every variant's metrics (ml4t_sql.stats), long: (variant,) metric, value."""
-        nav, returns = self.column("nav"), self.column("return")
+        nav, returns = self.column("nav"), self.column("return_")
         turnover, costs = self.column("turnover"), self.column("costs")
         gross, net = self.column("gross_exposure"), self.column("net_exposure")
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
@@ -173,10 +136,6 @@ class Totals:
             }
         )
         return finish("metrics", run_id, _drop_variant(table, variants), variants=variants)
-
-
-def _label(names: Sequence[str], codes: np.ndarray) -> pa.Array:
-    return pc.take(pa.array(names, pa.string()), pa.array(codes))
 
 
 def _drop_variant(table: pa.Table, variants: bool) -> pa.Table:

@@ -1,7 +1,9 @@
 """The runs of a warehouse: list them, find one, load several for a comparison.
 
 Reads `<warehouse>/runs/*/` directly (runs.parquet and metrics.parquet), so it works on any
-warehouse, including one whose DuckDB file is held open by another process.
+warehouse, including one whose DuckDB file is held open or damaged. Each run is checked against
+its manifest first (store.manifest): a damaged run is left out of the listing with a StoreWarning,
+and loading it is refused with a StoreError naming the run and the file.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import Ml4tError
-from ..schema import TABLES
+from ..errors import Ml4tError, StoreError
 from ..templates import render
-from .warehouse import check_run_id
+from .layout import RUNS, check_run_id
+from .manifest import inspect_run, inspect_runs, sound_runs, table_files
 
 INPUT_TABLES = ("runs", "equity", "positions", "trades", "benchmark", "metrics")
 """The tables a report or a comparison reads."""
@@ -31,45 +33,60 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
     A sweep (ml4t_sql.sweep) is listed with its base strategy and no metrics: compare its variants
     with `Sweep.compare`.
     """
-    root = _root(warehouse)
+    root = Path(warehouse).resolve()
+    checks = inspect_runs(root)
+    if not checks:
+        raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
+    sound = sound_runs(checks, root)
+    if not sound:
+        raise StoreError(f"every run in warehouse {root} is damaged: `ml4t-sql check --warehouse {root}` lists them")
     con = duckdb.connect()
     try:
         for name in ("runs", "metrics"):
-            pattern = str(root / "runs" / "*" / f"{name}.parquet")
             con.execute(
-                f"create temp table {name} as select * from read_parquet($pattern, union_by_name = true)",
-                {"pattern": pattern},
+                f"create temp table {name} as select * from read_parquet($files, union_by_name = true)",
+                {"files": [str(f) for f in table_files(sound, name)]},
             )
         if "variant" in con.sql("select * from metrics limit 0").columns:
             con.execute("delete from metrics where variant is not null")  # a sweep has no single headline
         return con.sql(f"{render('reports/runs_overview')} order by created_at, run_id").pl()
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a file altered in place, same size
+        raise StoreError(f"cannot read the runs of {root}: {_first_line(exc)}; {_verify_hint(root)}") from exc
     finally:
         con.close()
 
 
 def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
-    """`run_id` itself, or the most recent run's id for `latest`."""
+    """`run_id` itself, or the most recent run's id for `latest` (refused if the newest run is damaged)."""
     if run_id != LATEST:
         return run_id
     runs = list_runs(warehouse)
-    return str(runs["run_id"][-1])
+    latest = str(runs["run_id"][-1])
+    stamp = latest.split("-")[0]  # run ids start with their UTC second: a damaged run as new or newer?
+    newer = [c for c in inspect_runs(Path(warehouse).resolve()) if not c.sound and c.run_id.split("-")[0] >= stamp]
+    if newer:
+        raise StoreError(f"the latest {newer[-1].describe()}; name a run instead of `latest` (`ml4t-sql runs`)")
+    return latest
 
 
 def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
-    """One run's tables, read from `<warehouse>/runs/<run_id>/` (missing tables come back empty)."""
-    folder = Path(warehouse) / "runs" / check_run_id(run_id)
-    if not (folder / "runs.parquet").is_file():
-        known = sorted(p.name for p in (Path(warehouse) / "runs").glob("*") if (p / "runs.parquet").is_file())
+    """One run's tables, read from `<warehouse>/runs/<run_id>/`, after checking every file's rows
+    and sha256 against the run's manifest (StoreError naming the file if one is missing or altered)."""
+    root = Path(warehouse).resolve()
+    folder = root / RUNS / check_run_id(run_id)
+    if not folder.is_dir():
+        known = sorted(p.name for p in (root / RUNS).glob("*") if p.is_dir())
         hint = f"; runs there: {', '.join(known[-5:])}" if known else ""
-        raise Ml4tError(f"no run {run_id!r} in warehouse {Path(warehouse).resolve()}{hint}")
-    if (folder / "variants.parquet").is_file():
+        raise Ml4tError(f"no run {run_id!r} in warehouse {root}{hint}")
+    check = inspect_run(folder, rows=True, checksums=True)
+    if not check.sound:
+        raise StoreError(f"{check.describe()}; {_verify_hint(root)}")
+    if "variants" in check.tables:
         raise Ml4tError(f"run {run_id!r} is a sweep: a report covers one run; compare its variants with Sweep.compare")
-    return {
-        name: pq.read_table(folder / f"{name}.parquet")
-        if (folder / f"{name}.parquet").is_file()
-        else TABLES[name].schema.empty_table()
-        for name in INPUT_TABLES
-    }
+    try:
+        return {name: pq.read_table(folder / f"{name}.parquet") for name in INPUT_TABLES}
+    except (OSError, ValueError) as exc:  # removed or damaged since it was checked
+        raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {_verify_hint(root)}") from exc
 
 
 def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, pa.Table]]:
@@ -77,11 +94,12 @@ def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, p
     return [load_run(warehouse, resolve_run_id(warehouse, run_id)) for run_id in run_ids]
 
 
-def _root(warehouse: str | Path) -> Path:
-    root = Path(warehouse).resolve()
-    if not any((root / "runs").glob("*/runs.parquet")):
-        raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
-    return root
+def _verify_hint(root: Path) -> str:
+    return f"`ml4t-sql check --warehouse {root}` checks every run"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def format_runs(runs: pl.DataFrame) -> str:

@@ -1,23 +1,29 @@
 """The warehouse: run tables as Parquet, views over them in a DuckDB file, atomic publication.
 
-Layout::
+Layout (store.layout)::
 
-    <warehouse>/runs/<run_id>/<table>.parquet   one folder per run, all of its tables
-    <warehouse>/ml4t.duckdb                     views: <table> = every run's <table>.parquet
-    <warehouse>/.staging/<run_id>.<host>.<pid>  runs being written (never read)
-    <warehouse>/.lock                           serializes catalog writes between processes
+    <warehouse>/runs/<run_id>/<table>.parquet    one folder per run, all of its tables
+    <warehouse>/runs/<run_id>/manifest.json      rows, bytes and sha256 of each (store.manifest)
+    <warehouse>/ml4t.duckdb                      views: <table> = every run's <table>.parquet
+    <warehouse>/.staging/<run_id>.<host>.<pid>   runs being written (never read)
+    <warehouse>/.staging/spill-*.<host>.<pid>    the working database's spill folder of a run
+    <warehouse>/.lock                            serializes catalog writes between processes
 
 Guarantees, and how:
 
+- **Faults are found before the work.** `store.preflight` refuses a warehouse that is a file,
+  read-only, too full for the run, or whose `runs/` and `.staging/` are on different filesystems,
+  before the backtest starts; a disk error while writing is one line (StoreError) and the staged
+  files are removed.
 - **A run appears whole or not at all.** It is written into `.staging/`, every file flushed to
-  disk, then moved into `runs/` with one directory rename (the commit point). Readers only look
-  at `runs/*/`, so a killed writer leaves at most a staging folder nobody reads; the next
-  `publish` on the same host removes staging folders whose process is gone.
+  disk, its manifest written and flushed, then moved into `runs/` with one directory rename (the
+  commit point). Readers only look at `runs/*/`, so a killed writer leaves at most a staging (and
+  a spill) folder nobody reads; the next run on the same host removes those whose process is gone.
 - **Earlier runs are never touched.** A run folder is never written after its rename.
-- **The DuckDB file is never half-written.** It holds only views over `runs/*/<table>.parquet`,
-  so a new run needs no catalog write once the views exist. Views are (re)created under the
-  lock file, in one transaction; a new file is built under a temporary name and renamed into
-  place. A file that is not a DuckDB database any more is set aside and rebuilt.
+- **Damage is reported, not shown partially.** Readers check each run against its manifest and
+  leave out (with a StoreWarning) or refuse (StoreError) a run whose files are missing or altered.
+- **The DuckDB file is never half-written** (store.catalog): views only, created under the lock
+  file in one transaction; a damaged file is set aside and rebuilt from the run folders.
 - **Readers see whole runs.** `connect()` lists the run folders once and builds its views over
   that list: a consistent snapshot. The DuckDB file's views expand their globs per table when a
   query binds them, so a run published in that instant can show in one table and not yet in
@@ -28,76 +34,102 @@ Guarantees, and how:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import fcntl
+import errno
 import os
-import re
 import shutil
-import socket
-import time
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import Ml4tError
-from ..schema import RUN_TABLES, VARIANTS
+from ..errors import Ml4tError, StoreError
+from .layout import (
+    ALL_TABLES,
+    DB_NAME,
+    HOST,
+    RUN_TABLES,
+    STAGING,
+    check_run_id,
+    make_dirs,
+    own_name,
+    remove_empty,
+    run_folders,
+    sweep_staging,
+)
+from .manifest import inspect_runs, sound_runs, table_files, write_manifest
+from .preflight import preflight, reason
 
-DB_NAME = "ml4t.duckdb"
-ALL_TABLES = (*RUN_TABLES, VARIANTS.name)
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:64] or "host"
+__all__ = ["ALL_TABLES", "DB_NAME", "HOST", "Spill", "Stage", "check_run_id", "connect", "publish", "run_folders"]
+__all__ += ["sweep_staging"]
 
 
 class Stage:
     """A run being written: tables appended in pieces under `.staging/`, then published at once.
 
-        with Stage(warehouse, run_id) as stage:
+        with Stage(warehouse, run_id, expected_bytes=n) as stage:
             stage.write("trades", chunk)     # as often as needed, one Parquet file per table
             ...
-            path = stage.commit()            # one directory rename: the run appears whole
+            path = stage.commit()            # manifest, then one directory rename: the run appears whole
 
+    Refuses (StoreError) a warehouse that `preflight` refuses, with `expected_bytes` of free space.
     Leaving the block without `commit` (an error, an interrupt) removes the staged files.
     """
 
-    def __init__(self, warehouse: Path, run_id: str) -> None:
+    def __init__(self, warehouse: Path, run_id: str, *, expected_bytes: int = 0) -> None:
         check_run_id(run_id)
         self.run_id = run_id
         self.warehouse = warehouse.resolve()
         self.final = self.warehouse / "runs" / run_id
         if self.final.exists():
             raise Ml4tError(f"run {run_id} already exists in {self.warehouse}")
+        preflight(self.warehouse, need_bytes=expected_bytes, probe=False)
         sweep_staging(self.warehouse)
-        self.path = self.warehouse / ".staging" / f"{run_id}.{_HOST}.{os.getpid()}"
-        self.path.mkdir(parents=True, exist_ok=False)
+        self.path = self.warehouse / STAGING / f"{run_id}.{HOST}.{os.getpid()}"
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._rows: dict[str, int] = {}
         self._done = False
+        try:
+            self.path.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise self._error(exc, f"creating {self.path}") from exc
 
     def write(self, name: str, table: pa.Table) -> None:
         """Append rows to table `name` (its first piece fixes the schema; checked by the caller)."""
         if name not in ALL_TABLES:
             raise Ml4tError(f"internal: unknown table {name}")
-        writer = self._writers.get(name)
-        if writer is None:
-            writer = pq.ParquetWriter(self.path / f"{name}.parquet", table.schema, compression="zstd")
-            self._writers[name] = writer
-        writer.write_table(table)
+        try:
+            writer = self._writers.get(name)
+            if writer is None:
+                writer = pq.ParquetWriter(self.path / f"{name}.parquet", table.schema, compression="zstd")
+                self._writers[name] = writer
+            writer.write_table(table)
+        except OSError as exc:
+            raise self._error(exc, f"writing {name}.parquet") from exc
+        self._rows[name] = self._rows.get(name, 0) + table.num_rows
 
     def commit(self) -> Path:
-        """Close every table, flush to disk and move the run into `runs/`. Returns its folder."""
+        """Close every table, write the manifest, flush to disk and move the run into `runs/`."""
         missing = set(RUN_TABLES) - set(self._writers)
         if missing:
             raise Ml4tError(f"internal: run {self.run_id} tables: missing {sorted(missing)}")
-        for name, writer in self._writers.items():
-            writer.close()
-            _fsync(self.path / f"{name}.parquet")
-        _fsync(self.path)
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(self.path, self.final)  # the commit point
-        _fsync(self.final.parent)
+        step = "closing the tables"
+        try:
+            for name, writer in self._writers.items():
+                writer.close()
+                _fsync(self.path / f"{name}.parquet")
+            step = "writing manifest.json"
+            write_manifest(self.path, self.run_id, self._rows)
+            _fsync(self.path)
+            step = "moving it into runs/"
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self.path, self.final)  # the commit point
+        except OSError as exc:
+            raise self._error(exc, step) from exc
         self._done = True
+        with contextlib.suppress(OSError):  # the rename is done: the run has landed either way
+            _fsync(self.final.parent)
         return self.final
 
     def abort(self) -> None:
@@ -105,6 +137,12 @@ class Stage:
             with contextlib.suppress(Exception):
                 writer.close()
         shutil.rmtree(self.path, ignore_errors=True)
+
+    def _error(self, exc: OSError, step: str) -> StoreError:
+        why = reason(exc)
+        if exc.errno == errno.EXDEV:
+            why = "runs/ and .staging/ are on different filesystems"
+        return StoreError(f"cannot write run {self.run_id} in {self.warehouse} ({step}): {why}; nothing was published")
 
     def __enter__(self) -> Stage:
         return self
@@ -114,10 +152,45 @@ class Stage:
             self.abort()
 
 
+class Spill:
+    """The folder a run's working DuckDB spills to beyond its memory limit.
+
+    Writing a run (`warehouse` given): `<warehouse>/.staging/spill-*.<host>.<pid>`, on the
+    warehouse's disk and removed like a staging folder after a crash. `cleanup` also removes the
+    folders it had to create (`.staging`, the warehouse) if they are empty: a run that publishes
+    nothing leaves the disk as it found it. `write=False` (no
+    warehouse): a private folder in the system's temporary folder (`ml4t-sql-*`), removed when the
+    run ends; a killed in-memory run leaves it there, as any temporary file.
+    """
+
+    def __init__(self, warehouse: Path | None) -> None:
+        if warehouse is None:
+            self.path = Path(tempfile.mkdtemp(prefix="ml4t-sql-"))
+            self._created = [self.path]
+            return
+        root = warehouse.resolve()
+        sweep_staging(root)
+        self.path = root / STAGING / own_name("spill")
+        try:
+            self._created = make_dirs(self.path)
+        except OSError as exc:
+            raise StoreError(f"warehouse: cannot create {self.path}: {reason(exc)}") from exc
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        remove_empty(self._created[1:])
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+
 def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
     """Write a run's tables and make them visible all at once. Returns the run's folder.
 
-    Call `ensure_catalog` afterwards so that `ml4t.duckdb` has the views.
+    Call `store.catalog.ensure_catalog` afterwards so that `ml4t.duckdb` has the views.
     """
     check_run_id(run_id)
     missing = set(RUN_TABLES) - set(tables)
@@ -130,168 +203,31 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
         return stage.commit()
 
 
-def check_run_id(run_id: str) -> str:
-    """A run id is one plain path component: it can never point outside `runs/`."""
-    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id) or ".." in run_id:
-        raise Ml4tError(f"invalid run id {run_id!r}: letters, digits, '_', '-', '.' only, no '..'")
-    return run_id
-
-
-def run_folders(warehouse: str | Path) -> list[Path]:
-    """The published runs' folders, sorted by run id (a folder in `runs/` is always complete)."""
-    runs = Path(warehouse).resolve() / "runs"
-    return sorted(p.parent for p in runs.glob(f"*/{RUN_TABLES[0]}.parquet") if _RUN_ID.fullmatch(p.parent.name))
-
-
-def sweep_staging(warehouse: Path) -> list[Path]:
-    """Remove staging folders (and temporary catalogs) left by dead processes of this host."""
-    removed = []
-    candidates = list((warehouse / ".staging").glob(f"*.{_HOST}.*"))
-    candidates += list(warehouse.glob(f".{DB_NAME}.{_HOST}.*.tmp*"))
-    for path in candidates:
-        pid = path.name.removesuffix(".tmp").removesuffix(".tmp.wal").rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
-def ensure_catalog(warehouse: Path, *, wait_s: float = 5.0) -> bool:
-    """Create the views in `<warehouse>/ml4t.duckdb` if they are missing or point elsewhere.
-
-    Returns False if another process kept the file open for `wait_s` seconds (the runs are
-    safe in `runs/` either way; the next run or `connect` creates the views).
-    """
-    warehouse = warehouse.resolve()
-    db = warehouse / DB_NAME
-    if _views_current(db, warehouse):
-        return True
-    deadline = time.monotonic() + wait_s
-    with _locked(warehouse):
-        if _views_current(db, warehouse):  # another process made them while we waited for the lock
-            return True
-        if not db.exists():
-            _build_catalog(warehouse, db)
-            return True
-        while True:
-            try:
-                con = duckdb.connect(str(db))
-            except duckdb.IOException as exc:
-                if "not a valid DuckDB database" in str(exc):
-                    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-                    os.rename(db, db.with_name(f"{DB_NAME}.broken-{stamp}"))
-                    _build_catalog(warehouse, db)
-                    return True
-                if time.monotonic() > deadline:
-                    return False
-                time.sleep(0.05)  # another process holds the file
-                continue
-            try:
-                _create_views(con, warehouse)
-            finally:
-                con.close()
-            return True
-
-
 def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection whose views hold the runs published so far (a snapshot).
 
-    Runs published after this call are not seen: connect again to see them. Nothing is locked.
+    A run whose files do not match its manifest (missing, another size) is left out, with a
+    StoreWarning naming it. Runs published after this call are not seen: connect again to see
+    them. Nothing is locked or written.
     """
     root = Path(warehouse).resolve()
-    folders = run_folders(root)
-    if not folders:
+    checks = inspect_runs(root)
+    if not checks:
         raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
+    sound = sound_runs(checks, root)
+    if not sound:
+        raise StoreError(f"every run in warehouse {root} is damaged: `ml4t-sql check --warehouse {root}` lists them")
     con = duckdb.connect()
     for name in ALL_TABLES:
-        paths = [folder / f"{name}.parquet" for folder in folders]
-        files = ", ".join(_literal(str(path)) for path in paths if name in RUN_TABLES or path.is_file())
+        files = ", ".join(_literal(str(path)) for path in table_files(sound, name))
         if files:
             con.execute(f"create or replace view {name} as select * from read_parquet([{files}], union_by_name = true)")
     return con
 
 
-def _build_catalog(warehouse: Path, db: Path) -> None:
-    """A new catalog, built under a temporary name and renamed into place (never seen half-made)."""
-    sweep_staging(warehouse)
-    tmp = warehouse / f".{DB_NAME}.{_HOST}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        _create_views(con, warehouse)
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    Path(f"{tmp}.wal").unlink(missing_ok=True)
-    _fsync(tmp)
-    os.rename(tmp, db)
-    _fsync(warehouse)
-
-
-def _create_views(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    con.execute("begin transaction")
-    for name in _view_names(warehouse):
-        con.execute(_view_sql(warehouse, name))
-    con.execute("commit")
-
-
-def _view_names(warehouse: Path) -> tuple[str, ...]:
-    """Every run table, and the sweep-only tables once some run has them (a view needs a file)."""
-    extra = tuple(n for n in ALL_TABLES if n not in RUN_TABLES and any((warehouse / "runs").glob(f"*/{n}.parquet")))
-    return RUN_TABLES + extra
-
-
-def _view_sql(warehouse: Path, name: str) -> str:
-    source = f"read_parquet({_literal(_pattern(warehouse, name))}, union_by_name = true)"
-    return f"create or replace view {name} as select * from {source}"
-
-
-def _views_current(db: Path, warehouse: Path) -> bool:
-    """Whether every table's view exists and reads this warehouse's files."""
-    if not db.exists():
-        return False
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return False
-    try:
-        stored = dict(con.sql("select view_name, sql from duckdb_views() where not internal").fetchall())
-    finally:
-        con.close()
-    return all(_literal(_pattern(warehouse, name)) in str(stored.get(name, "")) for name in _view_names(warehouse))
-
-
-def _pattern(warehouse: Path, name: str) -> str:
-    return str(warehouse / "runs" / "*" / f"{name}.parquet")
-
-
 def _literal(text: str) -> str:
     """A SQL string literal (paths cannot be bound as parameters in a view definition)."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def _locked(warehouse: Path) -> Iterator[None]:
-    warehouse.mkdir(parents=True, exist_ok=True)
-    with open(warehouse / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fsync(path: Path) -> None:

@@ -1,7 +1,8 @@
 """A user's own strategy: one SQL query returning `(date, asset, weight)`, run once per variant.
 
 The query may read `prices`, `signals`, `calendar`, the `[data.tables]` and, when `rebalance` is
-set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. Its output,
+set, `rebalance_dates(date)`; `$top_n` and `$min_signal` are bound parameters. It must be one
+read-only query and runs on the locked connection (ml4t_sql.data.sandbox). Its output,
 `ml4t.raw_targets`, is checked (ml4t_sql.data.rules.check_targets) before it becomes the variant's
 targets; rows on window dates off its `rebalance` schedule are ignored and reported.
 """
@@ -17,14 +18,17 @@ from ..config import Config, Strategy
 from ..data.quality import QualityReport
 from ..data.relations import create
 from ..data.rules import check_targets, note_off_schedule, off_schedule_targets
-from ..errors import ConfigError, InputError
-from ..templates import params_for, render, render_user
+from ..data.sandbox import create_from_query, user_query
+from ..errors import ConfigError
+from ..templates import params_for, render
 
 
 def custom_targets(
-    con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport
+    con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport | None = None
 ) -> None:
-    """The user's query, run once per variant with its `$top_n` and `$min_signal`."""
+    """The user's query, run once per variant with its `$top_n` and `$min_signal`; its findings go
+    to `report` (default: a strict report of its own)."""
+    report = report if report is not None else QualityReport()
     con.execute("create or replace table ml4t.rebalance (variant bigint, date date)")
     con.execute("create or replace table ml4t.final_targets (variant bigint, date date, asset varchar, weight double)")
     ignored: list[tuple[int, list[dict[str, Any]], str]] = []  # per variant: off-schedule rows, examples, schedule
@@ -32,12 +36,19 @@ def custom_targets(
         assert s.sql is not None
         if s.rebalance is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
             create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": s.rebalance})
-        sql = render_user(_user_sql(s.sql, cfg)).strip().rstrip(";")
+        text, where = _user_sql(s.sql, cfg)
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
-        try:
-            con.execute(f"create or replace table ml4t.raw_targets as {sql}", params_for(sql, values))
-        except duckdb.Error as exc:
-            raise InputError("strategy sql", f"the query fails: {str(exc).strip().splitlines()[0]}") from None
+        query = user_query(text, where)
+        create_from_query(
+            con,
+            "table",
+            "ml4t.raw_targets",
+            query,
+            relation="strategy sql",
+            where=where,
+            params=values,
+            temporary=False,
+        )
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe ml4t.raw_targets").fetchall()}
         check_targets(con, columns, report)
         if s.rebalance is None:
@@ -67,12 +78,12 @@ def custom_targets(
         note_off_schedule(report, sum(count for count, _, _ in ignored), rows, schedules)
 
 
-def _user_sql(sql: str, cfg: Config) -> str:
-    """The strategy SQL: a `.sql` file (relative to the config) or the SQL text itself."""
+def _user_sql(sql: str, cfg: Config) -> tuple[str, str]:
+    """The strategy SQL and where it comes from: a `.sql` file (relative to the config) or the text."""
     text = sql.strip()
     if text.lower().endswith(".sql") and "\n" not in text and " " not in text:
         path = cfg.resolve(text)
         if not path.is_file():
             raise ConfigError(f"[strategy] sql: file not found: {path}")
-        return Path(path).read_text()
-    return sql
+        return Path(path).read_text(), f"[strategy] sql ({path})"
+    return sql, "[strategy] sql"

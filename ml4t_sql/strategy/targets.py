@@ -32,4 +32,4 @@ def build_targets(
     if variants[0].sql is None:
         built_in_targets(con, cfg, variants)
     else:
-        custom_targets(con, cfg, variants, report if report is not None else QualityReport())
+        custom_targets(con, cfg, variants, report)

@@ -4,6 +4,8 @@
 -- grain:    run x year with at least one window date
 -- rule:     product(1 + daily return) - 1 over the year's window dates (partial first and last
 --           years included); excess_return = (1 + return) / (1 + benchmark_return) - 1.
+-- order:    products multiply in date order (then value, for a sweep's variants), so the bits do
+--           not depend on the order rows arrive in.
 with daily as (
     select e.run_id, e.date, e."return", b."return" as benchmark_return
     from equity as e
@@ -14,8 +16,8 @@ yearly as (
     select
         run_id,
         year(date) as year,
-        product(1 + "return") - 1 as "return",
-        product(1 + benchmark_return) - 1 as benchmark_return
+        product(1 + "return" order by date, "return") - 1 as "return",
+        product(1 + benchmark_return order by date, benchmark_return) - 1 as benchmark_return
     from daily
     group by run_id, year(date)
 ),

@@ -8,13 +8,14 @@
 --           final_value is the market value held at the run's last date. Every cash flow is a
 --           trade, so the pnl of all assets adds up to final NAV - initial cash.
 --           contribution = pnl / initial cash.
+-- order:    sums add in date order (then value), so the bits do not depend on the order rows arrive in.
 with flows as (
     select
         run_id,
         asset,
-        sum(case when side = 'buy' then notional else 0 end) as bought,
-        sum(case when side = 'sell' then notional else 0 end) as sold,
-        sum(commission) as commission
+        sum(case when side = 'buy' then notional else 0 end order by date, notional) as bought,
+        sum(case when side = 'sell' then notional else 0 end order by date, notional) as sold,
+        sum(commission order by date, commission) as commission
     from trades
     group by run_id, asset
 ),
@@ -30,7 +31,8 @@ held as (
         p.run_id,
         p.asset,
         count(*) as days_held,
-        sum(case when p.date = r.last_date then p.market_value else 0 end) as final_value
+        sum(case when p.date = r.last_date then p.market_value else 0 end order by p.date, p.market_value)
+            as final_value
     from positions as p
     inner join runs_span as r using (run_id)
     group by p.run_id, p.asset

@@ -4,6 +4,8 @@
 -- grain:    run x month with at least one window date
 -- rule:     product(1 + daily return) - 1 over the month's window dates; benchmark_return is NULL
 --           for runs without a `benchmark` table.
+-- order:    products multiply in date order (then value, for a sweep's variants), so the bits do
+--           not depend on the order rows arrive in.
 with daily as (
     select e.run_id, e.date, e."return", b."return" as benchmark_return
     from equity as e
@@ -15,8 +17,8 @@ final as (
         run_id,
         year(date) as year,
         month(date) as month,
-        product(1 + "return") - 1 as "return",
-        product(1 + benchmark_return) - 1 as benchmark_return
+        product(1 + "return" order by date, "return") - 1 as "return",
+        product(1 + benchmark_return order by date, benchmark_return) - 1 as benchmark_return
     from daily
     group by run_id, year(date), month(date)
 )

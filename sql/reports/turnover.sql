@@ -4,11 +4,12 @@
 -- grain:    run x month with at least one window date
 -- rule:     month is the first day of the month; turnover and costs are sums of the daily values
 --           (turnover = traded notional / previous NAV); costs_bps = costs / mean NAV of the month * 1e4.
+-- order:    sums add in date order (then value), so the bits do not depend on the order rows arrive in.
 select
     run_id,
     cast(date_trunc('month', date) as date) as month,
-    sum(turnover) as turnover,
-    sum(costs) as costs,
-    sum(costs) / avg(nav) * 1e4 as costs_bps
+    sum(turnover order by date, turnover) as turnover,
+    sum(costs order by date, costs) as costs,
+    sum(costs order by date, costs) / avg(nav order by date, nav) * 1e4 as costs_bps
 from equity
 group by run_id, date_trunc('month', date)

@@ -6,10 +6,27 @@
 --   equal  = 1/k for each of the k selected assets;
 --   signal = signal / sum(signal) over the selected assets with a positive signal
 --            (selected assets with signal <= 0 get no weight).
+-- stable:   signal weights divide each signal by the decision's largest first (so each is in
+--           (0, 1] and their sum cannot overflow, whatever the signals' size: 1e300 or 1e-300),
+--           then sum those exactly, as DECIMAL(38, 28) (at least 1, at most top_n <= 1e9): the
+--           same bits whatever order the rows arrive in or how many threads add them up. Equal
+--           signals get exactly equal weights.
 with weighed as (
     select *
     from selection
     where weighting = 'equal' or signal > 0
+),
+
+relative as (
+    select
+        variant,
+        date,
+        asset,
+        weighting,
+        count(*) over by_decision as k,
+        case when weighting = 'signal' then signal / max(signal) over by_decision end as share
+    from weighed
+    window by_decision as (partition by variant, date)
 ),
 
 final as (
@@ -18,10 +35,10 @@ final as (
         date,
         asset,
         case
-            when weighting = 'equal' then 1.0 / count(*) over by_decision
-            else signal / sum(signal) over by_decision
+            when weighting = 'equal' then 1.0 / k
+            else share / cast(sum(cast(share as decimal(38, 28))) over by_decision as double)
         end as weight
-    from weighed
+    from relative
     window by_decision as (partition by variant, date)
 )
 

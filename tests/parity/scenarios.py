@@ -71,15 +71,24 @@ CONVENTIONS: dict[str, dict] = {
 
 # Differences that remain after matching conventions: (scenario, peer) -> cause.
 # The suite asserts they exist only where listed and reports their size (docs/VALIDATION.md).
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
-    ("monthly_fractional_commission", "bt"): (
-        "bt takes commission out of each allocation (a buy's shares plus commission cost the allocated "
-        "amount; a sell raises the amount net of commission); ml4t-sql pays it on top of the target"
-    ),
-    ("sp500_daily_whole_commission", "bt"): (
-        "bt takes commission out of each allocation (a buy's shares plus commission cost the allocated "
-        "amount; a sell raises the amount net of commission); ml4t-sql pays it on top of the target"
-    ),
+@dataclass(frozen=True)
+class Known:
+    """A difference that remains, its cause, and the bound on its size the test holds it to."""
+
+    cause: str
+    max_rel_nav: float  # max relative NAV difference over the dates
+    max_trade_diff: int  # |ml4t-sql's trades - the peer's trades|
+
+
+_BT_COMMISSION = (
+    "bt takes commission out of each allocation (a buy's shares plus commission cost the allocated "
+    "amount; a sell raises the amount net of commission); ml4t-sql pays it on top of the target"
+)
+KNOWN_DIFFERENCES: dict[tuple[str, str], Known] = {
+    # measured 1.4e-4 and 0 trades (docs/VALIDATION.md); the bound leaves room for float noise only
+    ("monthly_fractional_commission", "bt"): Known(_BT_COMMISSION, max_rel_nav=2e-4, max_trade_diff=0),
+    # measured 1.8e-5 and 5 trades
+    ("sp500_daily_whole_commission", "bt"): Known(_BT_COMMISSION, max_rel_nav=3e-5, max_trade_diff=8),
 }
 
 

@@ -4,7 +4,8 @@ Each peer runs in its own pinned environment (built on first use, see tests/pari
 its conventions set to equal ml4t-sql's, or ml4t-sql's compatibility options set to reproduce the
 peer's rule (tests/parity/scenarios.py, CONVENTIONS). Where they are equal, NAV must agree to 1e-9
 relative on every date and the trade counts must be identical. The differences that remain are
-listed in KNOWN_DIFFERENCES with their cause; the test checks they still exist, and the report
+listed in KNOWN_DIFFERENCES with their cause and a bound on their size; the test checks they still
+exist and stay within the bound, and the report
 (docs/VALIDATION.md; `python -m tests.parity.report` after a run) gives their size.
 """
 
@@ -55,7 +56,13 @@ def test_parity(scenario: Scenario, peer: str, peer_envs: dict, tmp_path):
     known = KNOWN_DIFFERENCES.get((scenario.name, peer))
     equal = result.max_rel_equity_diff <= REL and result.ml4t_trades == result.peer_trades
     if known:
-        assert not equal, f"listed as a known difference but now equal ({known}); remove it from the list"
+        assert not equal, f"listed as a known difference but now equal ({known.cause}); remove it from the list"
+        assert result.max_rel_equity_diff <= known.max_rel_nav, (
+            f"known difference grew: NAV differs by {result.max_rel_equity_diff:.3g} > {known.max_rel_nav:.3g}"
+        )
+        assert abs(result.ml4t_trades - result.peer_trades) <= known.max_trade_diff, (
+            f"known difference grew: trades {result.ml4t_trades} vs {result.peer_trades}"
+        )
         return
     assert result.ml4t_trades == result.peer_trades, (
         f"trade counts differ: ml4t-sql {result.ml4t_trades}, {peer} {result.peer_trades}\n"

@@ -1,6 +1,9 @@
 """sql/strategy/targets.sql: equal and signal-proportional weights, per variant."""
 
 import datetime as dt
+import itertools
+import math
+import random
 
 import pytest
 
@@ -24,3 +27,53 @@ def test_equal_and_signal_weights_side_by_side(sql):
             (1, D1, "A"): 0.75, (1, D1, "B"): 0.25,  # only positive signals carry weight
         }
     )  # fmt: skip
+
+
+def signal_selection(signals, *, date=D1):
+    return [
+        {"variant": 0, "weighting": "signal", "date": date, "asset": f"A{i:02d}", "signal": s, "rank": i + 1}
+        for i, s in enumerate(signals)
+    ]
+
+
+HUGE, TINY, TOP = 1e300, 1e-300, 1.7976931348623157e308  # TOP: the largest double
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [
+        [HUGE] * 5,  # their plain sum, 5e300, fits; ...
+        [TOP] * 4,  # ... this one overflows to inf: weights would be 0
+        [TOP, HUGE, 1.0],
+        [TINY] * 3,
+        [TINY, 2 * TINY, 5e-324],  # 5e-324: the smallest subnormal
+        [HUGE, TINY, 1.0],
+        [3.0, 1.0, 3.0, 1e-9, 7.5],
+    ],
+    ids=["1e300", "max-double", "mixed-huge", "1e-300", "subnormal", "huge-and-tiny", "ordinary"],
+)
+def test_signal_weights_are_finite_and_sum_to_one_at_any_size(sql, signals):
+    rows = sql("strategy/targets", {"selection": signal_selection(signals)})
+    weights = {r["asset"]: r["weight"] for r in rows}
+    assert len(weights) == len(signals) and all(0.0 <= w <= 1.0 for w in weights.values())
+    assert math.fsum(weights.values()) == pytest.approx(1.0, abs=1e-15)
+    largest = max(signals)
+    for i, s in enumerate(signals):  # proportional to the signal: s / sum, computed as (s / max) / sum(s / max)
+        expected = (s / largest) / math.fsum(x / largest for x in signals)
+        assert weights[f"A{i:02d}"] == pytest.approx(expected, rel=1e-15, abs=1e-300)
+    for i, j in itertools.combinations(range(len(signals)), 2):
+        if signals[i] == signals[j]:  # exact ties get exactly equal weights
+            assert weights[f"A{i:02d}"] == weights[f"A{j:02d}"]
+
+
+def test_signal_weights_do_not_depend_on_the_order_of_the_rows(sql):
+    rng = random.Random(5)
+    signals = [rng.lognormvariate(0, 8) for _ in range(300)]  # spread over many orders of magnitude
+    rows = signal_selection(signals)
+    expected = {r["asset"]: r["weight"] for r in sql("strategy/targets", {"selection": rows})}
+    for seed in range(3):
+        mixed = rows[:]
+        random.Random(seed).shuffle(mixed)
+        got = {r["asset"]: r["weight"] for r in sql("strategy/targets", {"selection": mixed})}
+        assert got == expected  # every bit: the denominator is an exact sum
+    assert math.fsum(expected.values()) == pytest.approx(1.0, abs=1e-14)

@@ -1,0 +1,113 @@
+"""What every step may read and no step changes: the inputs of one fold and their per-fold invariants.
+
+`Context` is built once per call of run_fold, so that the steps, run once per date, find every
+per-variant rule array, flag and pointer list ready (the per-date budget is a few microseconds of
+Python; hoisting is what keeps it). The one writable member is `weight_buf`, a scratch array
+that a step must leave as it found it (all zeros).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from .panel import F64, I64, B, Panel, Targets
+from .rules import BORROW, SEQUENTIAL, Rules
+from .state import FoldState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    """The inputs of a fold (a chunk of T dates of a window), as the steps read them.
+
+    T, N, V: dates of the chunk, assets, variants; t0: window index of the chunk's first date;
+    n_dates: the window's length; last: local index of the window's last date (>= T when the
+    window goes on after this chunk).
+    """
+
+    panel: Panel
+    targets: Targets
+    rules: Rules
+    T: int
+    N: int
+    V: int
+    t0: int
+    n_dates: int
+    last: int
+    # prices
+    open: F64
+    last_close: F64
+    delist_ptr: list[int]
+    variant_base: I64  # [V, 1] variant * N, to make flat indices from asset indices
+    # targets
+    target_ptr: list[int]
+    target_flat: I64  # variant * N + asset of every target row
+    rebalancing: B  # [T, V]
+    any_rebalance: list[bool]
+    all_rebalance: list[bool]
+    # rules
+    commission: F64
+    slippage: F64
+    sell_factor: F64  # 1 - slippage: sell price / open
+    buy_factor: F64  # 1 + slippage: buy price / open
+    buy_cost: F64  # 1 + commission: cash a buy takes per notional
+    fractional: B
+    any_whole: bool
+    fill_price: B
+    any_fill_price: bool
+    sequential: B
+    borrowing: B
+    lending: B  # ~borrowing: variants whose cash never goes below 0
+    any_sequential: bool
+    any_borrowing: bool
+    # scratch
+    weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
+
+    @classmethod
+    def build(cls, panel: Panel, targets: Targets, rules: Rules, state: FoldState) -> Context:
+        T, N, V = panel.n_dates, panel.n_assets, rules.n_variants
+        rebalancing = np.ascontiguousarray(targets.is_rebalance.T)
+        shortfall = rules.cash_shortfall if rules.cash_shortfall is not None else np.zeros(V, dtype=np.int64)
+        sequential, borrowing = shortfall == SEQUENTIAL, shortfall == BORROW
+        return cls(
+            panel=panel,
+            targets=targets,
+            rules=rules,
+            T=T,
+            N=N,
+            V=V,
+            t0=state.offset,
+            n_dates=state.n_dates,
+            last=state.n_dates - 1 - state.offset,
+            open=panel.open,
+            last_close=panel.last_close,
+            delist_ptr=panel.delist_ptr.tolist(),
+            variant_base=(np.arange(V, dtype=np.int64) * N)[:, None],
+            target_ptr=targets.ptr.tolist(),
+            target_flat=targets.variant * N + targets.asset,
+            rebalancing=rebalancing,
+            any_rebalance=np.asarray(rebalancing.any(axis=1)).tolist(),
+            all_rebalance=np.asarray(rebalancing.all(axis=1)).tolist(),
+            commission=rules.commission_rate,
+            slippage=rules.slippage_rate,
+            sell_factor=1.0 - rules.slippage_rate,
+            buy_factor=1.0 + rules.slippage_rate,
+            buy_cost=1.0 + rules.commission_rate,
+            fractional=rules.fractional,
+            any_whole=bool((~rules.fractional).any()),
+            fill_price=rules.fill_price_sizing,
+            any_fill_price=bool(rules.fill_price_sizing.any()),
+            sequential=sequential,
+            borrowing=borrowing,
+            lending=~borrowing,
+            any_sequential=bool(sequential.any()),
+            any_borrowing=bool(borrowing.any()),
+            weight_buf=np.zeros(V * N),
+        )
+
+
+def per_variant(v: I64, x: F64, n_variants: int) -> F64:
+    """Sum of `x` per variant `v` ([n_variants]; 0 where none). float64: bincount with weights."""
+    return cast(F64, np.bincount(v, weights=x, minlength=n_variants))

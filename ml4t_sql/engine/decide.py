@@ -1,0 +1,66 @@
+"""Step *decide*: the orders of the close, for the variants rebalancing on this date.
+
+docs/SEMANTICS.md, *What happens on each window date*, step 4, and *Sizing*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .context import Context
+from .ledger import Day
+from .rules import PENDING, SKIPPED
+from .sizing import screen, whole_shares
+from .state import Book, Decision
+
+
+def decide(ctx: Context, book: Book, day: Day) -> None:
+    """Target shares from target weights, orders = target - current, dust dropped, small orders skipped.
+
+    Every asset targeted on t or held is a candidate (held and untargeted: weight 0), for the
+    variants that rebalance on t. Sized at the close: weight * nav / last close (an unpriced asset
+    can only carry a zero target), whole shares rounded (sizing.whole_shares); `fill_price`
+    variants are screened only once re-sized at the open (step resize). On the window's last date
+    the orders are reported `pending` (or `skipped`) and nothing waits.
+
+    Requires: day.nav, book.shares, the targets of t, panel.last_close[t], rules (sizing,
+        rounding, min_trade_value).
+    Sets: book.pending (a new Decision), or on the last window date orders rows (pending,
+        skipped); ctx.weight_buf is used and reset.
+    """
+    t = day.t
+    if not ctx.any_rebalance[t]:
+        return
+    N, shares = ctx.N, book.shares
+    lo, hi = ctx.target_ptr[t], ctx.target_ptr[t + 1]
+    chosen = ctx.target_flat[lo:hi]
+    candidate = shares != 0
+    candidate[chosen] = True
+    if not ctx.all_rebalance[t]:
+        candidate &= np.repeat(ctx.rebalancing[t], N)
+    f = candidate.nonzero()[0]
+    if not f.size:
+        return
+    v, a = np.divmod(f, N)
+    buf = ctx.weight_buf
+    buf[chosen] = ctx.targets.weight[lo:hi]
+    weight = buf[f]
+    buf[chosen] = 0.0
+    close_row = ctx.last_close[t]
+    price = close_row[a]
+    valued = np.where(np.isnan(price), 0.0, price)
+    held = shares[f]
+    target = whole_shares(ctx, weight * day.nav[v] / np.where(valued > 0, valued, 1.0), held, v)
+    order = target - held
+    d = Decision(day.date, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), day.nav)
+    resize_later = ctx.any_fill_price and t < ctx.last
+    screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=ctx.fill_price[v] if resize_later else None)
+    if resize_later:
+        d.close_row = close_row.copy()
+    if t == ctx.last:
+        status = np.where(d.skipped, SKIPPED, PENDING).astype(np.int8)
+        day.journal.orders.append(
+            (d.date, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order, np.zeros(d.flat.size), status)
+        )
+        return
+    book.pending = d

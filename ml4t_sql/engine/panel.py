@@ -1,0 +1,67 @@
+"""The fold's inputs over a window of dates: prices (`Panel`) and target weights (`Targets`).
+
+Both are dense or CSR NumPy arrays indexed by window date index (local to the chunk) and asset
+index; ml4t_sql.data.panel builds them from relations. The fold only reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Dense daily prices over the window: T dates x N assets.
+
+    open: open where the asset can trade at that open, NaN otherwise (no bar, or NULL open).
+    last_close: close of the latest bar at or before each date, NaN before the first bar.
+    delist_ptr, delist_asset: per date, the assets reaching `delist_after` dates without a bar
+        (CSR layout: date t's assets are delist_asset[delist_ptr[t]:delist_ptr[t+1]]).
+    """
+
+    open: F64
+    last_close: F64
+    delist_ptr: I64
+    delist_asset: I64
+
+    @property
+    def n_dates(self) -> int:
+        return int(self.open.shape[0])
+
+    @property
+    def n_assets(self) -> int:
+        return int(self.open.shape[1])
+
+    def chunk(self, start: int, stop: int) -> Panel:
+        """Dates start..stop-1 (views, no copies)."""
+        p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
+        return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
+                     self.delist_asset[p0:p1])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Target weights of V variants (CSR by date index).
+
+    is_rebalance: bool [V, T]. Date t's targets are the triples (variant, asset, weight) at
+    positions ptr[t]:ptr[t+1], sorted by (variant, asset).
+    """
+
+    is_rebalance: B
+    ptr: I64
+    variant: I64
+    asset: I64
+    weight: F64
+
+    def chunk(self, start: int, stop: int) -> Targets:
+        """Dates start..stop-1 (views, no copies)."""
+        k0, k1 = int(self.ptr[start]), int(self.ptr[stop])
+        return Targets(self.is_rebalance[:, start:stop], self.ptr[start : stop + 1] - k0, self.variant[k0:k1],
+                       self.asset[k0:k1], self.weight[k0:k1])  # fmt: skip

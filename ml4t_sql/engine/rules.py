@@ -1,0 +1,46 @@
+"""The execution rules of each variant (`Rules`), and the codes and tolerances the steps share.
+
+Every rule parameter is one array entry per variant, so V variants fold at once. The integer
+codes are those of ml4t_sql.choices (`code(member)`), which is how statuses, reasons, sides and
+the per-variant choices travel in the fold's arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..choices import CashShortfall, OrderStatus, Rounding, Side, TradeReason, code
+from .panel import F64, I64, B
+
+DUST = 1e-9
+"""Orders with notional at most DUST * NAV are no orders (float noise of re-targeting)."""
+SCALE_EPS = 1e-12
+"""A buy scale factor within SCALE_EPS of 1 reports as `filled`, not `scaled`."""
+SNAP = 1e-4
+"""`rounding = "order_snap"`: an order within SNAP of a whole number is that number (zipline)."""
+
+FILLED, SCALED, CANCELLED, SKIPPED, PENDING = (code(s) for s in OrderStatus)
+SCALE, SEQUENTIAL, BORROW = (code(c) for c in CashShortfall)
+ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = (code(r) for r in Rounding)
+REBALANCE, DELISTED = (code(r) for r in TradeReason)
+BUY, SELL = (code(s) for s in Side)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rules:
+    """Execution parameters, one entry per variant (units as in `ml4t_sql.config.Execution`)."""
+
+    initial_cash: F64
+    fill_price_sizing: B
+    fractional: B
+    commission_rate: F64
+    slippage_rate: F64
+    min_trade_value: F64
+    cash_shortfall: I64 | None = None
+    """Codes SCALE, SEQUENTIAL, BORROW per variant; None: SCALE for all (the default rule)."""
+    rounding: I64 | None = None
+    """Whole shares: codes ROUND_TARGET (None: all), ROUND_ORDER, ROUND_ORDER_SNAP per variant."""
+
+    @property
+    def n_variants(self) -> int:
+        return int(self.initial_cash.size)

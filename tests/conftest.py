@@ -1,0 +1,20 @@
+"""Test depth: the everyday fast subset (`-m "not parity and not slow"`) runs the property tests with
+fewer examples; a full run (CI's `pytest`, no marker filter) runs every example. See tests/depth.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    quick = "not slow" in (config.getoption("markexpr") or "")
+    os.environ.setdefault("ML4T_SQL_TEST_DEPTH", "quick" if quick else "full")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Subprocess- and filesystem-heavy tests count as slow: the fast subset leaves them out."""
+    for item in items:
+        if item.get_closest_marker("process") is not None:
+            item.add_marker(pytest.mark.slow)
