@@ -26,9 +26,9 @@ import duckdb
 
 from ..config import Quality
 from ..errors import InputError
-from ..templates import ident, module, params_for
+from ..templates import module, params_for, render
 from .quality import EXAMPLES, QualityReport, apply_policy
-from .relations import qualified
+from .relations import create, qualified
 
 MAX_PRICE = 1e12
 MIN_PRICE = 1e-6
@@ -83,21 +83,29 @@ def run_rules(
     empty: str | None = None,
     empty_hint: str = "",
     effects: Mapping[str, Effect] | None = None,
+    profile: str | None = None,
 ) -> int | None:
     """Run `rules` on `ml4t.<checked.table>` in their order; return its row count (None when no
     row rule and no `empty` check needed it).
 
-    One statement finds what every rule finds: one scan of the relation counts the row rules, and
-    each set rule's count and first rows come back beside them. Only a row rule with a finding reads
-    its examples apart; after an effect (a fold) the later set rules run again on the changed data.
-    With `empty`, a relation without rows is refused with that message and no rule runs. A refusal
-    raises under a strict report."""
+    One statement counts what every rule finds: one scan of the relation for the row rules, and
+    each set rule's count beside them. With `profile`, that scan groups by asset and is kept as
+    `ml4t.<profile>` (sql/sources/spellings.sql: each asset name with its rows and its count of
+    each row rule), which the asset-name rules read next; the totals are its sums. Only a rule
+    with a finding reads its five examples; after an effect (a fold) the later set rules are
+    counted again on the changed data. With `empty`, a relation without rows is refused with that
+    message and no rule runs. A refusal raises under a strict report."""
     modules = [module(f"checks/{r.name}", **{"relation": checked.table, **r.structure}) for r in rules]
     sqls = [str(m).strip() for m in modules]
     predicates = {i: str(m.where()) for i, m in enumerate(modules) if hasattr(m, "where")}
-    sets = {i: (sqls[i], rules[i].order or "") for i in range(len(rules)) if i not in predicates}
+    sets = {i: sqls[i] for i in range(len(rules)) if i not in predicates}
     scan = bool(predicates) or empty is not None
-    total, counts, found = _find(con, checked.table if scan else None, predicates, sets)
+    if profile is not None:
+        names = {f"rule_{i}": p for i, p in predicates.items()}
+        sql = render("sources/spellings", relation=checked.table, counts=names)
+        create(con, profile, sql, params_for(sql, BOUNDS))
+    source = (profile or checked.table) if scan else None
+    total, counts, found = _find(con, source, predicates, sets, summed=profile is not None)
     if empty is not None and total == 0:
         report.refuse(InputError(checked.name, empty, hint=empty_hint))
         return 0
@@ -107,10 +115,9 @@ def run_rules(
             count = counts[i]
             order = rule.order if rule.order is not None else checked.order
             rows = examples(con, sql, show=checked.show, order=order) if count else []
-        elif stale:
-            count, rows = count_and_examples(con, sql, order=rule.order or "")
-        else:
-            count, rows = found[i]
+        else:  # a set rule: counted beside the others (again after an effect), examples on a finding
+            count = count_rows(con, sql) if stale else found[i]
+            rows = examples(con, sql, order=rule.order or "") if count else []
         if not count:
             continue
         if rule.policy is None:
@@ -132,39 +139,27 @@ def _find(
     con: duckdb.DuckDBPyConnection,
     table: str | None,
     predicates: Mapping[int, str],
-    sets: Mapping[int, tuple[str, str]],
-) -> tuple[int | None, dict[int, int], dict[int, tuple[int, list[dict[str, Any]]]]]:
+    sets: Mapping[int, str],
+    *,
+    summed: bool = False,
+) -> tuple[int | None, dict[int, int], dict[int, int]]:
     """One statement: the rows of `ml4t.<table>` and how many match each predicate (one scan), and
-    for each set rule (sql, order) its row count and first rows."""
-    parts = ["count(*)"] if table else []
-    parts += [f"count(*) filter (where ({p}))" for p in predicates.values()]
-    parts += [
-        f"(select {{'n': count(*), 'rows': {top_rows(order)}}} from ({sql}) as t)" for sql, order in sets.values()
-    ]
+    how many rows each set rule's query returns. `summed`: `table` is a profile whose columns
+    `n_rows` and `rule_<i>` count them already."""
+    if summed:
+        parts = ["coalesce(sum(n_rows), 0)", *(f"coalesce(sum(rule_{i}), 0)" for i in predicates)]
+    else:
+        parts = ["count(*)"] if table else []
+        parts += [f"count(*) filter (where ({p}))" for p in predicates.values()]
+    parts += [f"(select count(*) from ({sql}))" for sql in sets.values()]
     if not parts:
         return None, {}, {}
     query = f"select {', '.join(parts)}" + (f" from {qualified(table)}" if table else "")
     row = list(con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0])
     total = int(row.pop(0)) if table else None
     counts = {i: int(row.pop(0)) for i in predicates}
-    found = {i: (int(row[k]["n"]), [dict(r) for r in (row[k]["rows"] or [])]) for k, i in enumerate(sets)}
+    found = {i: int(row[k]) for k, i in enumerate(sets)}
     return total, counts, found
-
-
-def count_and_examples(
-    con: duckdb.DuckDBPyConnection, sql: str, *, order: str = ""
-) -> tuple[int, list[dict[str, Any]]]:
-    """The rows of `sql`: how many, and the first EXAMPLES by `order` (columns of `sql`), in one
-    execution (a top-k aggregate, `top_rows`: no sort of every offending row)."""
-    query = f"select count(*), {top_rows(order)} from ({sql}) as t"
-    row = con.sql(query, params=params_for(query, BOUNDS)).fetchall()[0]
-    return int(row[0]), [dict(r) for r in (row[1] or [])]
-
-
-def top_rows(order: str) -> str:
-    """An aggregate over rows `t`: the first EXAMPLES of them by `order` (comma-separated columns)."""
-    key = f"row({', '.join('t.' + ident(c.strip()) for c in order.split(','))})" if order else "0"
-    return f"arg_min(t, {key}, {EXAMPLES})"
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:

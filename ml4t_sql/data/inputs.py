@@ -21,7 +21,7 @@ from ..config import Config
 from ..errors import ConfigError, InputError
 from ..templates import ident
 from .files import check_file_types
-from .relations import internal, qualified, start
+from .relations import internal, qualified
 from .sandbox import create_from_query, user_query
 
 _GLOB_CHARS = set("*?[")
@@ -51,8 +51,7 @@ def register_input(con: duckdb.DuckDBPyConnection, name: str, source: Any, cfg: 
     """An engine input (`[data] prices`, `signals`, `benchmark`) as the view `ml4t.input_<name>`.
 
     The source is registered under a temp name no user relation can take (`ml4t_input_<name>`,
-    see ml4t_sql.data.relations), then viewed from the engine's schema."""
-    start(con)
+    see ml4t_sql.data.relations), then viewed from the engine's schema (made by `relations.start`)."""
     temp = internal(f"input_{name}")
     columns = register(con, temp, source, cfg, label=name)
     con.execute(f"create or replace view {qualified('input_' + name)} as select * from {ident(temp)}")

@@ -23,15 +23,15 @@ from .checks import (
     MIN_PRICE,
     Checked,
     Rule,
-    count_and_examples,
     count_rows,
+    examples,
     run_rules,
-    top_rows,
 )
 from .quality import NUMERIC, QualityReport, apply_policy
 from .relations import create
 
 PRICE_COLUMNS = "date, asset, open, high, low, close, volume"
+SPELLING_COLUMNS = "asset, n_rows, first_date"
 KEYS = {"keys": ("date", "asset")}
 BAD_PRICE = "NULL, NaN, infinite, zero or negative prices, or a negative or non-finite volume"
 VARIANTS = "asset names that differ only by case or surrounding whitespace"
@@ -71,8 +71,9 @@ def _name_rules(relation: str, against: str | None) -> list[Rule]:
 
 
 def spellings(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> None:
-    """`ml4t.<name>`: the asset names of `ml4t.<relation>` with their rows (one pass over it)."""
-    create(con, name, render("sources/spellings", relation=relation))
+    """`ml4t.<name>`: the asset names of `ml4t.<relation>` with their rows, again (after a fold;
+    the first profile comes from the row rules' scan, `run_rules(profile=...)`)."""
+    create(con, name, render("sources/spellings", relation=relation, counts={}))
 
 
 # --- prices ---------------------------------------------------------------------------------------
@@ -104,7 +105,8 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
              policy="inconsistent_ohlc"),
     ]  # fmt: skip
     prices = Checked("prices", "typed_prices", show=PRICE_COLUMNS, order="asset, date")
-    report.rows_in = run_rules(con, report, prices, rows, quality=quality, empty="the input has no rows") or 0
+    empty = "the input has no rows"
+    report.rows_in = run_rules(con, report, prices, rows, quality=quality, empty=empty, profile="price_spellings") or 0
     if not report.rows_in:
         return
 
@@ -115,8 +117,7 @@ def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: Quali
             )
             spellings(con, "price_spellings", "typed_prices")
 
-    spellings(con, "price_spellings", "typed_prices")
-    names = Checked("prices", "price_spellings", order="asset")
+    names = Checked("prices", "price_spellings", show=SPELLING_COLUMNS, order="asset")
     rules = [*_name_rules("prices", None), _duplicates("typed_prices")]  # names first: a fold may make duplicates
     run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
 
@@ -130,18 +131,18 @@ def check_prices_used(con: duckdb.DuckDBPyConnection, report: QualityReport) -> 
 
 
 def note_gaps(con: duckdb.DuckDBPyConnection, report: QualityReport, delist_after: int) -> None:
-    """Interior gaps (sql/checks/gaps.sql): no policy, the engine's rules apply; reported."""
-    sql = render("checks/gaps")
-    order = "asset, first_missing"
-    query = f"select count(*), sum(missing_dates), max(missing_dates), {top_rows(order)} from ({sql}) as t"
-    gaps, missing, longest, rows = con.sql(query).fetchall()[0]
+    """Interior gaps (sql/checks/gaps.sql, kept as `ml4t.gaps`): no policy, the engine's rules
+    apply; reported."""
+    create(con, "gaps", render("checks/gaps"))  # one row per gap: computed once, then read twice
+    query = "select count(*), sum(missing_dates), max(missing_dates) from ml4t.gaps"
+    gaps, missing, longest = con.sql(query).fetchall()[0]
     if not gaps:
         return
     rule = f"interior gaps (missing dates): {int(gaps)} gaps, the longest {int(longest)} dates"
     if 0 < delist_after <= longest:
         rule += f"; a gap of {delist_after}+ dates sells a holding (delisting)"
-    examples = [dict(r) for r in rows]
-    report.note("gaps", "prices", rule, int(missing), f"delist_after = {delist_after}", examples)
+    rows = examples(con, "select * from ml4t.gaps", order="asset, first_missing")
+    report.note("gaps", "prices", rule, int(missing), f"delist_after = {delist_after}", rows)
 
 
 # --- signals --------------------------------------------------------------------------------------
@@ -152,7 +153,8 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
     their spellings, against the prices'; `refold(folds_sql)` re-creates the view with its names
     folded under asset_variants = "fold"), then keys, unknown assets and off-calendar dates."""
     signals = Checked("signals", "signals", order="asset, date")
-    if not run_rules(con, report, signals, _key_rules(), quality=quality, empty="the input has no rows"):
+    empty = "the input has no rows"
+    if not run_rules(con, report, signals, _key_rules(), quality=quality, empty=empty, profile="signal_spellings"):
         return
 
     def fold(sql: str, policy: str) -> None:
@@ -160,7 +162,6 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
             refold(sql)
             spellings(con, "signal_spellings", "signals")
 
-    spellings(con, "signal_spellings", "signals")
     rules = [
         *_name_rules("signals", "price_spellings"),
         _duplicates("signals"),
@@ -169,7 +170,7 @@ def check_signals(con: duckdb.DuckDBPyConnection, quality: Quality, report: Qual
         Rule("off_calendar_signal", "signals dated on days with no price bar at all", policy="off_calendar_signal",
              order="date", unit="dates"),
     ]  # fmt: skip
-    names = Checked("signals", "signal_spellings", order="asset")
+    names = Checked("signals", "signal_spellings", show=SPELLING_COLUMNS, order="asset")
     run_rules(con, report, names, rules, quality=quality, effects={"asset_variants": fold})
 
 
@@ -186,9 +187,10 @@ def check_signal_dates(
     The built-in strategy would hold cash there. When only the start of the window lacks signals,
     the message names the first window date that has one."""
     sql = render("checks/no_signal_date", signal=signal, separate=separate)
-    count, rows = count_and_examples(con, sql, order="date")
+    count = count_rows(con, sql)
     if not count:
         return
+    rows = examples(con, sql, order="date")
     column = f"cast(s.{ident(signal)} as double)"
     has_bar = "semi join ml4t.prices as p using (date, asset)" if separate else ""
     first = con.sql(
@@ -237,7 +239,7 @@ def check_benchmark(con: duckdb.DuckDBPyConnection, report: QualityReport, kind:
         )  # fmt: skip
     if not run_rules(con, report, Checked("benchmark", "benchmark_input", order="date"), rules, empty="is empty"):
         return
-    _, found = count_and_examples(con, render("checks/benchmark_coverage"))
+    found = examples(con, render("checks/benchmark_coverage"))
     if found:
         c = found[0]
         report.refuse(
@@ -301,7 +303,8 @@ def off_schedule_targets(con: duckdb.DuckDBPyConnection, variant: int) -> tuple[
     """`ml4t.raw_targets` rows on window dates that are not `ml4t.rebalance_dates` (they are ignored):
     their count and the first of them, with the variant."""
     sql = f"select {int(variant)} as variant, * from ({render('checks/off_schedule_target')})"
-    return count_and_examples(con, sql, order="date, asset")
+    count = count_rows(con, sql)
+    return count, examples(con, sql, order="date, asset") if count else []
 
 
 def note_off_schedule(report: QualityReport, count: int, rows: list[dict[str, Any]], schedules: str) -> None:

@@ -30,20 +30,19 @@ keyed as (
     from spellings
 ),
 
-groups as (
+chosen as (
+    -- per lower-case trimmed name: the chosen spelling, and whether it has more than one spelling
     select
-        folded,
-        first(trimmed order by source, n_rows desc, asset) as folds_into
+        *,
+        first(trimmed) over (partition by folded order by source, n_rows desc, asset) as folds_into,
+        min(asset) over (partition by folded) <> max(asset) over (partition by folded) as has_variants
     from keyed
-    group by folded
-    having count(distinct asset) > 1
 ),
 
 final as (
-    select k.asset, g.folds_into, k.n_rows
-    from keyed as k
-    inner join groups as g using (folded)
-    where k.source = 1 and k.asset <> g.folds_into
+    select asset, folds_into, n_rows
+    from chosen
+    where source = 1 and has_variants and asset <> folds_into
 )
 
 select * from final
