@@ -5,11 +5,13 @@ A rule file is named after its rule and opens with the standard header (reads, p
 policy). Two kinds, told apart by the file itself:
 
 - a **row rule** defines a Jinja macro `where()`: its rule as a predicate on one row. Its query is
-  `select * from <relation> where {{ where() }}`. The runner counts every row rule of a relation in
-  **one aggregate** (one scan: `count(*) filter (where ...)` per rule), and only a rule whose count
-  is not zero runs its own query, for five example rows;
-- a **set rule** (duplicates, joins, per-date conditions) has no `where()`: the runner counts its
-  query's rows, then fetches examples when there are any.
+  `select * from <relation> where {{ where() }}`;
+- a **set rule** (duplicates, joins, per-date conditions) has no `where()`.
+
+One statement counts a list of rules (`run_rules`): every row rule in **one scan** of the relation
+(`count(*) filter (where ...)` per rule; with `profile`, grouped by asset and kept, so that the
+asset-name rules read the small profile next), and each set rule's count beside them. Only a rule
+whose count is not zero runs its own query, for five example rows.
 
 What a finding does is the rule's: refused (no policy), or the `[data.quality]` policy the user
 chose (ml4t_sql.data.quality.apply_policy), after which an effect may change the data (folding
