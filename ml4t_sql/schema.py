@@ -211,3 +211,4 @@ def with_variant(name: str, table: pa.Table) -> pa.Table:
     if table.column_names != schema.names:
         raise Ml4tError(f"internal: sweep table {name} has columns {table.column_names}, contract says {schema.names}")
     return table if table.schema.equals(schema) else table.cast(schema, safe=True)
+

@@ -1,1 +1,2 @@
-"""Offline HTML pages (tearsheet, comparison) from the run tables, drawn with the vendored ECharts."""
+"""Offline HTML pages (tearsheet, comparison) from the run tables, drawn with the vendored ECharts.
+"""
