@@ -83,8 +83,9 @@ def make_prices(
                 o = c = level
             else:
                 o = close * math.exp(rng.gauss(0.0, 0.01))
-                if rng.random() < jump_prob:
-                    o *= rng.choice([100.0, 0.01])
+                if rng.random() < jump_prob:  # a jump never leaves the prices the inputs accept
+                    jump = rng.choice([100.0, 0.01])
+                    o *= 100.0 if o * jump < 1e-2 else 0.01 if o * jump > 1e9 else jump
                 c = o * math.exp(rng.gauss(0.0, 0.02))
             close = c
             if j < first or j > last or j in missing:

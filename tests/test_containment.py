@@ -39,6 +39,7 @@ from ml4t_sql.pipeline import working_connection
 from ml4t_sql.strategy.custom import custom_targets
 from ml4t_sql.templates import USER_LOOP_ITERATIONS, USER_SQL_CHARS, render_user
 
+from .depth import sample
 from .test_inputs import make_panel
 
 PANEL = make_panel(n_assets=3, n_days=8)
@@ -223,7 +224,7 @@ def locked(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
-@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+@pytest.mark.parametrize("attack", sample(ATTACKS, every=3), ids=lambda a: a.name)
 def test_every_attack_is_refused_at_the_user_sql_step(
     attack: Attack, form: Form, world: World, untouched: Path, locked: duckdb.DuckDBPyConnection
 ):

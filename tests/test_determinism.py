@@ -172,6 +172,7 @@ def test_a_sweep_over_every_construction_is_bit_identical(
 # --- the real data ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the whole example twice: CI runs it
 def test_two_runs_of_the_example_write_identical_tables(tmp_path: Path):
     first, second = (ml4t_sql.run(ROOT / "examples" / "top25_momentum.toml", warehouse=tmp_path) for _ in range(2))
     assert first.run_id != second.run_id
@@ -183,6 +184,7 @@ def test_two_runs_of_the_example_write_identical_tables(tmp_path: Path):
     assert first.trades.height > 1000  # a real run, not an empty one
 
 
+@pytest.mark.slow  # the whole sample twice: CI runs it
 def test_signal_weighting_on_the_real_data_ignores_row_order_and_threads(tmp_path: Path, threads: list[int]):
     sample = pl.read_parquet(ROOT / "warehouse" / "sample" / "sp500_5yr.parquet")
     sample = sample.filter(pl.col("date") >= dt.date(2015, 12, 1))  # 13 months of history for the signal
