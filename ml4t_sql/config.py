@@ -125,6 +125,8 @@ class Strategy:
     weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
+    rebalance_every: rebalance on every k-th window date, the first window date included; a whole
+        number, 1 <= rebalance_every <= 1e6 window dates. Replaces `rebalance` when both are set.
     min_signal: when set, an asset is eligible only if ``signal > min_signal``; any finite number,
         in the signal's units.
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
@@ -136,8 +138,17 @@ class Strategy:
     top_n: int = 25
     weighting: Weighting = Weighting.EQUAL
     rebalance: Schedule | None = None
+    rebalance_every: int | None = None
     min_signal: float | None = None
     sql: str | None = None
+
+    @property
+    def schedule(self) -> str | None:
+        """The schedule's name in `ml4t.schedule_dates`: ``every_<k>`` with `rebalance_every`, else
+        `rebalance` (None: unset; the built-in strategy then rebalances daily)."""
+        if self.rebalance_every is not None:
+            return f"every_{self.rebalance_every}"
+        return None if self.rebalance is None else str(self.rebalance)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -451,6 +462,9 @@ class Bounds:
 
 NUMBERS: dict[tuple[str, str], Bounds] = {
     ("strategy", "top_n"): Bounds(1, 1e9, "a whole number of assets", whole=True),
+    ("strategy", "rebalance_every"): Bounds(
+        1, 1e6, "a whole number of window dates; 1: every date", whole=True, optional=True
+    ),
     ("strategy", "min_signal"): Bounds(-math.inf, math.inf, "in the signal's units", optional=True),
     ("execution", "initial_cash"): Bounds(0, 1e18, "in the prices' currency", lo_open=True),
     ("execution", "commission_bps"): Bounds(

@@ -191,7 +191,7 @@ def execute(
         con = stack.enter_context(contextlib.closing(working_connection(base.execution.memory_budget_mb, spill.path)))
         report = QualityReport()
         with clock("load_validate"):
-            load_sources(con, base, report)
+            load_sources(con, base, report, every=[k for v in variants if (k := v.strategy.rebalance_every)])
         with clock("targets"):
             build_targets(con, base, [v.strategy for v in variants], report)
 

@@ -5,6 +5,7 @@ Written a second way, sharing no code with sql/strategy/: loops and dicts over r
 - calendar: the sorted distinct price dates; the window: those within [start, end];
 - schedule: a window date opens a period when its period key (ISO week, month, quarter) differs
   from the previous window date's (`month_end`: from the next one's); daily: every date;
+  `rebalance_every = k`: the window's dates 0, k, 2k, ... (it replaces `rebalance`);
 - eligible on t: a price bar on t and a finite signal dated t (and signal > min_signal when set);
 - rank by signal descending, ties by asset ascending; hold the first top_n;
 - equal: 1/k each; signal: signal / sum over the selected assets with a positive signal.
@@ -40,6 +41,7 @@ def targets(
     top_n: int,
     weighting: str = "equal",
     rebalance: str = "daily",
+    rebalance_every: int | None = None,
     min_signal: float | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -56,7 +58,8 @@ def targets(
             continue
         by_date.setdefault(d, []).append((a, s))
     out: dict[tuple[dt.date, str], float] = {}
-    for d in schedule(window, rebalance):
+    dates = window[::rebalance_every] if rebalance_every else schedule(window, rebalance)
+    for d in dates:
         ranked = sorted(by_date.get(d, []), key=lambda pair: (-pair[1], pair[0]))[:top_n]
         if weighting == "signal":
             ranked = [(a, s) for a, s in ranked if s > 0]

@@ -526,3 +526,9 @@ def test_custom_targets_off_the_rebalance_schedule_are_counted_and_ignored():
                          write=False)  # fmt: skip
     assert "off_schedule_target" not in clean.quality["findings"]
     assert clean.equity["nav"].to_list() == weekly.equity["nav"].to_list()  # the ignored rows change nothing
+    every = ml4t_sql.run({"data": {"prices": PANEL}, "strategy": {"sql": sql, "rebalance_every": 7}}, write=False)
+    calendar = sorted(PANEL["date"].unique().to_list())
+    assert sorted(every.targets["date"].unique().to_list()) == calendar[::7]
+    assert every.quality["warnings"][0].startswith(
+        "strategy sql: target rows on dates that are not rebalance dates (rebalance_every = 7)"
+    )

@@ -61,6 +61,7 @@ def expected(prices: pl.DataFrame, signals: pl.DataFrame | None, strategy: dict[
         top_n=strategy["top_n"],
         weighting=strategy.get("weighting", "equal"),
         rebalance=strategy.get("rebalance", "daily"),
+        rebalance_every=strategy.get("rebalance_every"),
         min_signal=strategy.get("min_signal"),
         start=window.get("start"),
         end=window.get("end"),
@@ -87,6 +88,8 @@ def cases(draw: st.DrawFn) -> tuple[Any, ...]:
     }
     if draw(st.booleans()):
         strategy["min_signal"] = draw(st.sampled_from([-0.5, 0.0, 0.3]))
+    if draw(st.integers(0, 3)) == 0:  # replaces `rebalance` when both are set
+        strategy["rebalance_every"] = draw(st.integers(1, 9))
     dates = sorted(prices["date"].unique())
     window: dict[str, Any] = {}
     if draw(st.booleans()):
@@ -115,3 +118,14 @@ def test_every_variant_of_a_sweep_equals_the_reference(seed: int):
         strategy = {k: v for k, v in combo.items() if v is not None}
         got = result.tables["targets"].filter(pl.col("variant") == variant)
         assert_same(got, expected(prices, signals, strategy, {}))
+
+
+def test_a_sweep_over_rebalance_every_equals_the_reference():
+    prices, signals = panel(3, 8, 45, separate=False)
+    grid = {"rebalance_every": [1, 2, 5, 44, 45, 100], "top_n": [2, 5]}
+    result = ml4t_sql.sweep(config(prices, signals, {"top_n": 1, "rebalance": "monthly"}, {}), grid=grid, write=False)
+    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    for variant, combo in enumerate(combos):
+        got = result.tables["targets"].filter(pl.col("variant") == variant)
+        assert_same(got, expected(prices, signals, combo, {}))
+

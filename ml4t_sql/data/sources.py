@@ -23,6 +23,8 @@ Every rule of ml4t_sql.data.rules runs here, in that order; docs/DATA_QUALITY.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from ..choices import Schedule
@@ -46,8 +48,11 @@ from .rules import (
 from .sandbox import lock
 
 
-def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> None:
-    """Register and check every input; leave the relations above on `con`."""
+def load_sources(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, every: Sequence[int] = ()
+) -> None:
+    """Register and check every input; leave the relations above on `con`. `every`: the
+    `rebalance_every` values of a sweep's variants (`cfg`'s own is always included)."""
     d = cfg.data
     start(con)
     check_user_names(list(d.tables))
@@ -74,9 +79,10 @@ def load_sources(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRep
             hint=f"the prices run from {span[0]} to {span[1]}; change [execution] start or end",
         )
     create(con, "assets", render("sources/assets"))
-    create(con, "schedule_dates", render("strategy/schedule_dates"))
+    ks = sorted({*every, *([cfg.strategy.rebalance_every] if cfg.strategy.rebalance_every else [])})
+    create(con, "schedule_dates", render("strategy/schedule_dates"), {"every": ks})
     if builtin:
-        schedule = cfg.strategy.rebalance or Schedule.DAILY
+        schedule = cfg.strategy.schedule or Schedule.DAILY
         create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": schedule})
         check_signal_dates(con, d.quality, report, cfg.strategy.signal, separate=d.signals is not None)
     for name, source in deferred.items():

@@ -38,7 +38,7 @@ def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list
             "signal_id": pa.array([signals.index(s.signal) for s in variants], pa.int64()),
             "top_n": pa.array([s.top_n for s in variants], pa.int64()),
             "weighting": pa.array([s.weighting for s in variants], pa.string()),
-            "schedule": pa.array([s.rebalance or Schedule.DAILY for s in variants], pa.string()),
+            "schedule": pa.array([s.schedule or Schedule.DAILY for s in variants], pa.string()),
             "min_signal": pa.array([s.min_signal for s in variants], pa.float64()),
         }
     )

@@ -34,8 +34,8 @@ def custom_targets(
     ignored: list[tuple[int, list[dict[str, Any]], str]] = []  # per variant: off-schedule rows, examples, schedule
     for variant, s in enumerate(variants):
         assert s.sql is not None
-        if s.rebalance is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
-            create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": s.rebalance})
+        if s.schedule is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
+            create(con, "rebalance_dates", render("strategy/rebalance_dates"), {"schedule": s.schedule})
         text, where = _user_sql(s.sql, cfg)
         values = {"top_n": s.top_n, "min_signal": s.min_signal}
         query = user_query(text, where)
@@ -51,7 +51,7 @@ def custom_targets(
         )
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe ml4t.raw_targets").fetchall()}
         check_targets(con, columns, report)
-        if s.rebalance is None:
+        if s.schedule is None:
             dates = (
                 "select distinct cast(date as date) as date from ml4t.raw_targets semi join ml4t.calendar using (date)"
             )
@@ -59,7 +59,7 @@ def custom_targets(
             dates = "select date from ml4t.rebalance_dates"
             count, rows = off_schedule_targets(con, variant)
             if count:
-                ignored.append((count, rows, f"rebalance = {str(s.rebalance)!r}"))
+                ignored.append((count, rows, _schedule_text(s)))
         insert = f"insert into ml4t.rebalance select $variant, date from ({dates})"
         con.execute(insert, params_for(insert, {"variant": variant}))
         con.execute(
@@ -87,3 +87,10 @@ def _user_sql(sql: str, cfg: Config) -> tuple[str, str]:
             raise ConfigError(f"[strategy] sql: file not found: {path}")
         return Path(path).read_text(), f"[strategy] sql ({path})"
     return sql, "[strategy] sql"
+
+
+def _schedule_text(s: Strategy) -> str:
+    """The schedule as the user set it, for messages."""
+    if s.rebalance_every is not None:
+        return f"rebalance_every = {s.rebalance_every}"
+    return f"rebalance = {str(s.rebalance)!r}"

@@ -19,6 +19,11 @@ EXPECTED = {
     "monthly": [d(2020, 3, 26), d(2020, 4, 1), d(2020, 6, 30), d(2020, 7, 1)],
     "month_end": [d(2020, 3, 31), d(2020, 4, 7), d(2020, 6, 30), d(2020, 7, 1)],
     "quarterly": [d(2020, 3, 26), d(2020, 4, 1), d(2020, 7, 1)],
+    # rebalance_every = k: window dates 0, k, 2k, ... (the gaps of the calendar do not count)
+    "every_1": CALENDAR,
+    "every_3": [d(2020, 3, 26), d(2020, 4, 1), d(2020, 4, 7)],
+    "every_4": [d(2020, 3, 26), d(2020, 4, 2), d(2020, 7, 1)],
+    "every_20": [d(2020, 3, 26)],
 }
 
 
@@ -27,7 +32,7 @@ def rows():
     from .conftest import run_sql
 
     calendar = [{"date": day, "date_idx": i} for i, day in enumerate(CALENDAR)]
-    return run_sql("strategy/schedule_dates", {"calendar": calendar})
+    return run_sql("strategy/schedule_dates", {"calendar": calendar}, {"every": [1, 3, 4, 20]})
 
 
 @pytest.mark.parametrize("schedule", sorted(EXPECTED))
@@ -37,3 +42,11 @@ def test_schedules(rows, schedule):
 
 def test_no_other_schedule(rows):
     assert {r["schedule"] for r in rows} == set(EXPECTED)
+
+
+def test_no_every_k_schedule_without_a_k():
+    from .conftest import run_sql
+
+    calendar = [{"date": day, "date_idx": i} for i, day in enumerate(CALENDAR)]
+    rows = run_sql("strategy/schedule_dates", {"calendar": calendar}, {"every": []})
+    assert {r["schedule"] for r in rows} == {"daily", "weekly", "monthly", "month_end", "quarterly"}
