@@ -28,6 +28,13 @@ class Schedule(StrEnum):
     QUARTERLY = "quarterly"
 
 
+class Stale(StrEnum):
+    """A held asset without a bar or a finite signal on a rebalance date: target 0, or keep its shares."""
+
+    EXIT = "exit"
+    HOLD = "hold"
+
+
 class Sizing(StrEnum):
     """Which NAV and prices size the targets: the decision close, or the fill open (peeks)."""
 

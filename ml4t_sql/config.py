@@ -41,6 +41,7 @@ from .choices import (
     Rounding,
     Schedule,
     Sizing,
+    Stale,
     WarnOrFail,
     Weighting,
 )
@@ -129,6 +130,10 @@ class Strategy:
         number, 1 <= rebalance_every <= 1e6 window dates. Replaces `rebalance` when both are set.
     min_signal: when set, an asset is eligible only if ``signal > min_signal``; any finite number,
         in the signal's units.
+    stale: a held asset that has no bar or no finite signal on a rebalance date: ``exit``
+        (default: its target is 0) or ``hold`` (it keeps its shares, no order; its weight at the
+        decision close comes out of its leg, the other assets share the rest). Built-in strategy
+        only. Gaps longer than `[execution] delist_after` still delist.
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
 
     Every numeric key's range and unit: `NUMBERS` (and README, *Configuration*).
@@ -140,6 +145,7 @@ class Strategy:
     rebalance: Schedule | None = None
     rebalance_every: int | None = None
     min_signal: float | None = None
+    stale: Stale = Stale.EXIT
     sql: str | None = None
 
     @property
@@ -423,6 +429,11 @@ def _check_values(cfg: Config, where: str) -> None:
             f"{x.commission_bps + x.slippage_bps:g} bps; allowed: commission_bps + slippage_bps < 10,000 bps, "
             "so that a trade's costs stay below its notional at the open (a sell credits "
             "shares * open * (1 - slippage) * (1 - commission))"
+        )
+    if cfg.strategy.sql is not None and cfg.strategy.stale != Stale.EXIT:
+        raise ConfigError(
+            f"{where} [strategy] `stale`: 'hold' applies to the built-in strategy; a custom strategy's "
+            "targets are the whole decision (leave `stale` unset, or drop `sql`)"
         )
     if x.rounding != "target" and x.fractional:
         raise ConfigError(

@@ -42,8 +42,8 @@ import polars as pl
 import pyarrow as pa
 
 from . import __version__
-from .choices import Sizing, code
-from .config import Config, Execution, load_config
+from .choices import Sizing, Stale, code
+from .config import Config, Execution, Strategy, load_config
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
@@ -198,7 +198,8 @@ def execute(
         dates, assets = window_axes(con)
         T, N = len(dates), len(assets)
         labels = Labels(pa.array(dates, pa.date32()), pa.array(assets, pa.string()))
-        targets = load_targets(con, T, V)
+        targets = load_targets(con, T, V, stale=any(v.strategy.stale == Stale.HOLD for v in variants),
+                               legs=leg_exposures([v.strategy for v in variants]))  # fmt: skip
         rules = rules_for([v.execution for v in variants])
         run_id = new_run_id()
         size = estimate_run_bytes(T, N, V)
@@ -321,6 +322,11 @@ def variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table
         }
     )
     return table.cast(VARIANTS.schema)
+
+
+def leg_exposures(strategies: Sequence[Strategy]) -> tuple[np.ndarray, np.ndarray]:
+    """Each variant's long and short leg exposure ([V] each), which `stale = "hold"` reduces."""
+    return np.ones(len(strategies)), np.zeros(len(strategies))
 
 
 def rules_for(executions: Sequence[Execution]) -> Rules:

@@ -45,11 +45,18 @@ def simulate(
     delist_after=5,
     cash_shortfall="scale",
     rounding="target",
+    fresh=None,
+    long_exposure=1.0,
+    short_exposure=0.0,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
     bars: list of {date, asset, open (float or None), close}.
     targets: {date: {asset: weight}}.  rebalance_dates: set of dates (missing from targets = cash).
+    fresh: `stale = "hold"`: the set of (date, asset) with a bar and a finite signal; on a
+    rebalance date a held asset not in it keeps its shares (no order), and the others' weights
+    are scaled by (E - the kept assets' weight at the close) / E, per leg (E: long_exposure for
+    weights >= 0, short_exposure for weights < 0, the kept weights summed by their sign).
     Returns {"equity": [...], "trades": [...], "orders": [...], "positions": [...]}.
     """
     if sizing not in ("decision_close", "fill_price"):
@@ -268,9 +275,17 @@ def simulate(
         # 4. Decision.
         if t in rebalance_dates:
             weights = targets.get(t, {})
+            kept = set()
+            if fresh is not None:
+                kept = {a for a in shares if (t, a) not in fresh}
+                long_kept = sum(shares[a] * last_close[a] / nav for a in sorted(kept) if shares[a] > 0)
+                short_kept = sum(-shares[a] * last_close[a] / nav for a in sorted(kept) if shares[a] < 0)
+                keep_long = max(long_exposure - long_kept, 0.0) / long_exposure if long_exposure > 0 else 0.0
+                keep_short = max(short_exposure - short_kept, 0.0) / short_exposure if short_exposure > 0 else 0.0
+                weights = {a: w * (keep_long if w >= 0 else keep_short) for a, w in weights.items()}
             last = i == len(calendar) - 1
             new_orders = []
-            for a in sorted(set(weights) | set(shares)):
+            for a in sorted((set(weights) | set(shares)) - kept):
                 if a not in last_close:
                     raise ValueError(f"target for {a} on {t} before its first bar")
                 w = float(weights.get(a, 0.0))

@@ -119,9 +119,18 @@ def _delistings(latest: np.ndarray, start: int, delist_after: int) -> tuple[np.n
     return date_pointers(t_idx, T), a_idx.astype(np.int64)  # np.nonzero is row-major: sorted by date
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int, n_variants: int = 1) -> Targets:
+def load_targets(
+    con: duckdb.DuckDBPyConnection,
+    n_dates: int,
+    n_variants: int = 1,
+    *,
+    stale: bool = False,
+    legs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Targets:
     """The variants' targets as CSR by date index. Needs `final_targets(variant, date, asset,
-    weight)`, `rebalance(variant, date)`, `calendar` and `assets` on `con`."""
+    weight)`, `rebalance(variant, date)`, `calendar` and `assets` on `con`; with `stale`, also
+    `ml4t.stale(variant, date, asset)` (the assets `stale = "hold"` variants keep). `legs`: each
+    variant's long and short exposure ([V] each; default 1 and 0)."""
     rebal = con.sql("select r.variant, c.date_idx from ml4t.rebalance as r inner join ml4t.calendar as c using (date)")
     rebal_rows = rebal.to_arrow_table()
     is_rebalance = np.zeros((n_variants, n_dates), dtype=bool)
@@ -136,12 +145,28 @@ def load_targets(con: duckdb.DuckDBPyConnection, n_dates: int, n_variants: int =
         """
     ).to_arrow_table()
     d = _ints(rows.column(0))
+    kept: dict[str, np.ndarray] = {}
+    if stale:
+        held = con.sql(
+            """
+            select c.date_idx, s.variant, a.asset_idx
+            from ml4t.stale as s
+            inner join ml4t.calendar as c on c.date = s.date
+            inner join ml4t.assets as a on a.asset = s.asset
+            order by c.date_idx, s.variant, a.asset_idx
+            """
+        ).to_arrow_table()
+        kept = dict(stale_ptr=date_pointers(_ints(held.column(0)), n_dates), stale_variant=_ints(held.column(1)),
+                    stale_asset=_ints(held.column(2)))  # fmt: skip
     return Targets(
         is_rebalance=is_rebalance,
         ptr=date_pointers(d, n_dates),
         variant=_ints(rows.column(1)),
         asset=_ints(rows.column(2)),
         weight=_floats(rows.column(3)),
+        long_exposure=None if legs is None else legs[0],
+        short_exposure=None if legs is None else legs[1],
+        **kept,
     )
 
 

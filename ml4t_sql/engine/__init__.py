@@ -5,7 +5,8 @@
     state.py     Book (the working state), FoldState (the state between chunks, a plain value)
     context.py   Context: a fold's inputs and per-fold invariants, as the steps read them
     ledger.py    typed records (Equity, Trades, Orders, Positions), Ledger, Journal, Day
-    delist.py, resize.py, fill.py, shortfall.py, close.py, decide.py, sizing.py: the steps and rules
+    delist.py, resize.py, fill.py, shortfall.py, close.py, stale.py, decide.py, sizing.py: the steps
+                 and rules
     fold.py      run_fold and STEPS (its docstring says how to add a step)
 
 Imports NumPy, the standard library and ml4t_sql.choices only (no DuckDB, Polars, pyarrow or

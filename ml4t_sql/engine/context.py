@@ -47,6 +47,10 @@ class Context:
     rebalancing: B  # [T, V]
     any_rebalance: list[bool]
     all_rebalance: list[bool]
+    stale_ptr: list[int] | None  # per date, the assets kept under `stale = "hold"` (None: no variant holds)
+    stale_flat: I64
+    long_exposure: F64  # [V]
+    short_exposure: F64  # [V]
     # rules
     commission: F64
     slippage: F64
@@ -90,6 +94,10 @@ class Context:
             rebalancing=rebalancing,
             any_rebalance=np.asarray(rebalancing.any(axis=1)).tolist(),
             all_rebalance=np.asarray(rebalancing.all(axis=1)).tolist(),
+            stale_ptr=None if targets.stale_ptr is None else targets.stale_ptr.tolist(),
+            stale_flat=targets.stale_variant * N + targets.stale_asset,
+            long_exposure=targets.long_exposure if targets.long_exposure is not None else np.ones(V),
+            short_exposure=targets.short_exposure if targets.short_exposure is not None else np.zeros(V),
             commission=rules.commission_rate,
             slippage=rules.slippage_rate,
             sell_factor=1.0 - rules.slippage_rate,

@@ -23,8 +23,11 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     variants are screened only once re-sized at the open (step resize). On the window's last date
     the orders are reported `pending` (or `skipped`) and nothing waits.
 
+    Under `stale = "hold"` (step keep_stale), the kept assets are no candidates (no order: they
+    keep their shares) and the other weights are scaled by `day.leg_scale`.
+
     Requires: day.nav, book.shares, the targets of t, panel.last_close[t], rules (sizing,
-        rounding, min_trade_value).
+        rounding, min_trade_value), day.kept and day.leg_scale.
     Sets: book.pending (a new Decision), or on the last window date orders rows (pending,
         skipped); ctx.weight_buf is used and reset.
     """
@@ -38,6 +41,8 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     candidate[chosen] = True
     if not ctx.all_rebalance[t]:
         candidate &= np.repeat(ctx.rebalancing[t], N)
+    if day.kept is not None:  # step keep_stale: a kept asset holds its shares, no order
+        candidate[day.kept] = False
     f = candidate.nonzero()[0]
     if not f.size:
         return
@@ -50,6 +55,9 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     price = close_row[a]
     valued = np.where(np.isnan(price), 0.0, price)
     held = shares[f]
+    if day.kept is not None:  # step keep_stale: legs shrunk by the kept assets' weights
+        assert day.leg_scale is not None
+        weight = weight * np.where(weight < 0, day.leg_scale[v, 1], day.leg_scale[v, 0])
     target = whole_shares(ctx, weight * day.nav[v] / np.where(valued > 0, valued, 1.0), held, v)
     order = target - held
     d = Decision(day.date, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), day.nav)

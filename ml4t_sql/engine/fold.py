@@ -14,6 +14,7 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
 |         | shortfall.py| (the cash rule: `cash_shortfall` scale / sequential / borrow)            |
 | close   | close.py    | the date's trades booked; NAV, exposures, positions at the last close    |
+| keep_stale | stale.py | `stale = "hold"`: held assets without a bar or signal keep their shares |
 | decide  | decide.py   | orders for the variants rebalancing on t (pending on the window's last)  |
 
 Each step is a function `step(ctx, book, day)`: it reads the fold's inputs and invariants
@@ -47,11 +48,12 @@ from .ledger import Day, Journal, Ledger
 from .panel import Panel, Targets
 from .resize import resize
 from .rules import Rules
+from .stale import keep_stale
 from .state import Book, FoldState
 
 Step = Callable[[Context, Book, Day], None]
 
-STEPS: tuple[Step, ...] = (delist, resize, fill, close, decide)
+STEPS: tuple[Step, ...] = (delist, resize, fill, close, keep_stale, decide)
 """The steps of one date, in the order of docs/SEMANTICS.md."""
 
 __all__ = ["STEPS", "FoldState", "Ledger", "Panel", "Rules", "Step", "Targets", "run_fold"]

@@ -168,22 +168,27 @@ class Day:
     traded, costs: [V] notional traded and costs of the date so far (rows of the journal's
     equity arrays, added to in place); fills: the date's trades so far, pieces of aligned
     arrays, each in (variant, asset) order (see `trade`); nav: [V] NAV at the close (set by the
-    close step).
+    close step); kept, leg_scale: the held assets whose shares the decision keeps (flat indices,
+    sorted) and the factor on each variant's long and short target weights ([V, 2]), set by step
+    keep_stale (None: nothing kept on t).
     """
 
-    __slots__ = ("journal", "t", "date", "traded", "costs", "fills", "nav")
+    __slots__ = ("journal", "t", "date", "traded", "costs", "fills", "nav", "kept", "leg_scale")
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.t, self.date = -1, -1
         self.traded = self.costs = self.nav = np.empty(0)
         self.fills: list[tuple[np.ndarray, ...]] = []
+        self.kept: np.ndarray | None = None
+        self.leg_scale: np.ndarray | None = None
 
     def start(self, t: int) -> None:
         """Turn to local date t: nothing traded yet."""
         self.t, self.date = t, self.journal.t0 + t
         self.traded, self.costs = self.journal.traded[t], self.journal.costs[t]
         self.fills = []
+        self.kept = self.leg_scale = None
 
     def trade(
         self, reason: int, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64, notional: F64,

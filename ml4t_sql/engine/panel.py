@@ -6,7 +6,7 @@ index; ml4t_sql.data.panel builds them from relations. The fold only reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +52,11 @@ class Targets:
 
     is_rebalance: bool [V, T]. Date t's targets are the triples (variant, asset, weight) at
     positions ptr[t]:ptr[t+1], sorted by (variant, asset).
+    stale_ptr, stale_variant, stale_asset: per date (CSR, sorted by (variant, asset)), the assets a
+        `stale = "hold"` variant keeps if it holds them (no bar or no finite signal on that
+        rebalance date: step keep_stale); empty (stale_ptr None) when no variant holds.
+    long_exposure, short_exposure: [V] each variant's leg exposures (the strategy's
+        `long_exposure`, `short_exposure`), which a kept asset's weight reduces.
     """
 
     is_rebalance: B
@@ -59,9 +64,20 @@ class Targets:
     variant: I64
     asset: I64
     weight: F64
+    stale_ptr: I64 | None = None
+    stale_variant: I64 = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    stale_asset: I64 = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    long_exposure: F64 | None = None
+    short_exposure: F64 | None = None
 
     def chunk(self, start: int, stop: int) -> Targets:
         """Dates start..stop-1 (views, no copies)."""
         k0, k1 = int(self.ptr[start]), int(self.ptr[stop])
+        stale: dict[str, np.ndarray] = {}
+        if self.stale_ptr is not None:
+            s0, s1 = int(self.stale_ptr[start]), int(self.stale_ptr[stop])
+            stale = dict(stale_ptr=self.stale_ptr[start : stop + 1] - s0, stale_variant=self.stale_variant[s0:s1],
+                         stale_asset=self.stale_asset[s0:s1])  # fmt: skip
         return Targets(self.is_rebalance[:, start:stop], self.ptr[start : stop + 1] - k0, self.variant[k0:k1],
-                       self.asset[k0:k1], self.weight[k0:k1])  # fmt: skip
+                       self.asset[k0:k1], self.weight[k0:k1], long_exposure=self.long_exposure,
+                       short_exposure=self.short_exposure, **stale)  # fmt: skip

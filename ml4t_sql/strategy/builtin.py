@@ -4,6 +4,8 @@ Each file is one CTE named after the relation it produces, in this order:
 
     universe -> cutoffs -> ranks -> selection -> targets
 
+and, when a variant has `stale = "hold"`, `ml4t.stale` (sql/strategy/stale.sql) after them.
+
 over two small tables: `ml4t.variants(variant, signal_id, top_n, weighting, schedule,
 min_signal)` (made here from the configuration, as Arrow: values never enter SQL text) and
 `ml4t.schedule_dates(schedule, date)` (made once per run by the sources). Every variant is
@@ -15,7 +17,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from ..choices import Schedule
+from ..choices import Schedule, Stale
 from ..config import Config, Strategy
 from ..data.relations import create
 from ..templates import params_for, render
@@ -40,6 +42,7 @@ def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list
             "weighting": pa.array([s.weighting for s in variants], pa.string()),
             "schedule": pa.array([s.schedule or Schedule.DAILY for s in variants], pa.string()),
             "min_signal": pa.array([s.min_signal for s in variants], pa.float64()),
+            "stale": pa.array([str(s.stale) for s in variants], pa.string()),
         }
     )
     con.execute("drop table if exists ml4t.variants")
@@ -47,3 +50,5 @@ def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list
     sql = compose(STEPS, signals=signals, signals_in_prices=cfg.data.signals is None)
     create(con, "final_targets", sql, params_for(sql, {"top_n": max(s.top_n for s in variants)}))
     create(con, "rebalance", render("strategy/rebalance"))
+    if any(s.stale == Stale.HOLD for s in variants):
+        create(con, "stale", render("strategy/stale", signals=signals, signals_in_prices=cfg.data.signals is None))
