@@ -36,6 +36,7 @@ from .choices import (
     BadPrice,
     CashShortfall,
     InconsistentOhlc,
+    MissingGroup,
     MissingOpen,
     NoSignalDate,
     Rounding,
@@ -87,6 +88,9 @@ class Quality:
         ' AAPL'), in prices or signals. ``warn`` (default: they stay distinct assets, and the run's
         report says so), ``fold`` them into one name (the most frequent spelling, trimmed; for
         signals, the prices' spelling) or ``fail``.
+    missing_group: with `[strategy] group` set, an asset that passes every other filter on a
+        rebalance date but has no group on it (no row, or a NULL value). ``warn`` (default: it is
+        not eligible that date, and the run's report counts it) or ``fail``.
     Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
@@ -97,6 +101,7 @@ class Quality:
     off_calendar_signal: WarnOrFail = WarnOrFail.WARN
     no_signal_date: NoSignalDate = NoSignalDate.FAIL
     asset_variants: AssetVariants = AssetVariants.WARN
+    missing_group: MissingGroup = MissingGroup.WARN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,11 +110,18 @@ class Data:
 
     benchmark: optional `(date, return)` or `(date, price)` relation, same source forms as prices
         (see ml4t_sql.benchmark); without it, metrics compare with the equal-weight universe.
+    universe: optional point-in-time membership of the built-in strategy's universe, same source
+        forms: `(asset, start_date, end_date)` spans (inclusive; end NULL = still a member) or
+        `(date, asset)` snapshots (the members on t are the latest snapshot dated <= t).
+    assets: optional attributes for `[strategy] group`: static `(asset, <columns>)` or
+        point-in-time `(date, asset, <columns>)` (the row in force on t: the latest dated <= t).
     """
 
     prices: Source
     signals: Source | None = None
     benchmark: Source | None = None
+    universe: Source | None = None
+    assets: Source | None = None
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -122,11 +134,26 @@ class Strategy:
     signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
     top_n: number of assets to hold, a whole number, 1 <= top_n <= 1e9 assets; fewer when fewer
         are eligible (a top_n above every universe selects every eligible asset).
-    weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
+    weighting: ``equal`` (1/k each), ``signal`` (proportional to the positive signal) or
+        ``inverse_vol`` (proportional to 1 / sigma, see `vol_window`).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
     min_signal: when set, an asset is eligible only if ``signal > min_signal``; any finite number,
         in the signal's units.
+    min_price: when set, eligible on t only if its close on t is at least this;
+        0 <= min_price <= 1e12, in the prices' currency.
+    min_adv: when set, eligible on t only if its average daily dollar volume (the mean of
+        close x volume over its last `adv_window` bars up to t, fewer when fewer exist) is at least
+        this; 0 <= min_adv <= 1e27, in the prices' currency per bar.
+    adv_window: bars averaged by `min_adv`, a whole number, 1 <= adv_window <= 1e6 bars (default 20).
+    min_history: when set, eligible on t only with at least this many bars dated <= t (history
+        before `start` counts); a whole number, 1 <= min_history <= 1e6 bars.
+    group: a column of `[data] assets` (or else of prices) naming each asset's group on t
+        (e.g. ``"sector"``); an asset without a group on t is not eligible
+        (`[data.quality] missing_group`).
+    vol_window: with ``inverse_vol`` weighting, sigma is the sample standard deviation (ddof 1)
+        of the asset's last `vol_window` close-to-close returns up to t; an asset with fewer
+        returns is not eligible. A whole number, 2 <= vol_window <= 1e6 returns (default 60).
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
 
     Every numeric key's range and unit: `NUMBERS` (and README, *Configuration*).
@@ -137,6 +164,12 @@ class Strategy:
     weighting: Weighting = Weighting.EQUAL
     rebalance: Schedule | None = None
     min_signal: float | None = None
+    min_price: float | None = None
+    min_adv: float | None = None
+    adv_window: int = 20
+    min_history: int | None = None
+    group: str | None = None
+    vol_window: int = 60
     sql: str | None = None
 
 
@@ -265,7 +298,11 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     if "data" not in raw:
         raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
     data_raw = _section(raw, "data", where)
-    _check_keys(data_raw, ("prices", "signals", "benchmark", "tables", "columns", "quality"), f"{where} [data]")
+    _check_keys(
+        data_raw,
+        ("prices", "signals", "benchmark", "universe", "assets", "tables", "columns", "quality"),
+        f"{where} [data]",
+    )
     if "prices" not in data_raw:
         raise ConfigError(f"{where} [data]: missing key `prices`")
     tables = data_raw.get("tables", {})
@@ -275,6 +312,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         prices=data_raw["prices"],
         signals=data_raw.get("signals"),
         benchmark=data_raw.get("benchmark"),
+        universe=data_raw.get("universe"),
+        assets=data_raw.get("assets"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
@@ -384,6 +423,8 @@ def _check_names(cfg: Config, where: str) -> None:
     """Names that become SQL identifiers must be plain names before they reach any SQL."""
     names = [(f"[data.columns] `{f.name}`", getattr(cfg.data.columns, f.name)) for f in dataclasses.fields(Columns)]
     names.append(("[strategy] `signal`", cfg.strategy.signal))
+    if cfg.strategy.group is not None:
+        names.append(("[strategy] `group`", cfg.strategy.group))
     names += [("[data.tables] name", key) for key in cfg.data.tables]
     for what, name in names:
         if not is_ident(name):
@@ -452,6 +493,11 @@ class Bounds:
 NUMBERS: dict[tuple[str, str], Bounds] = {
     ("strategy", "top_n"): Bounds(1, 1e9, "a whole number of assets", whole=True),
     ("strategy", "min_signal"): Bounds(-math.inf, math.inf, "in the signal's units", optional=True),
+    ("strategy", "min_price"): Bounds(0, 1e12, "in the prices' currency", optional=True),
+    ("strategy", "min_adv"): Bounds(0, 1e27, "in the prices' currency per bar (close x volume)", optional=True),
+    ("strategy", "adv_window"): Bounds(1, 1e6, "a whole number of bars", whole=True),
+    ("strategy", "min_history"): Bounds(1, 1e6, "a whole number of bars", whole=True, optional=True),
+    ("strategy", "vol_window"): Bounds(2, 1e6, "a whole number of returns", whole=True),
     ("execution", "initial_cash"): Bounds(0, 1e18, "in the prices' currency", lo_open=True),
     ("execution", "commission_bps"): Bounds(
         0, MAX_COST_BPS, "basis points of traded notional; 1 bp = 0.01%", hi_open=True, slip="bps"
