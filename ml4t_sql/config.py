@@ -439,6 +439,7 @@ def _check_values(cfg: Config, where: str) -> None:
     _check_names(cfg, where)
     for (section, key), bounds in NUMBERS.items():
         check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
+    _check_builtin_only(cfg, where)
     x = cfg.execution
     for name in ("start", "end"):
         if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
@@ -457,6 +458,24 @@ def _check_values(cfg: Config, where: str) -> None:
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
+        )
+
+
+UNIVERSE_KEYS = ("min_price", "min_adv", "min_history", "group")
+"""The built-in strategy's universe filters: a custom `sql` strategy makes its own universe."""
+
+
+def _check_builtin_only(cfg: Config, where: str) -> None:
+    """The universe filters and inputs shape the built-in strategy; with `[strategy] sql` they would
+    be silently ignored, so they are refused (a custom query reads its own tables: [data.tables])."""
+    if cfg.strategy.sql is None:
+        return
+    set_keys = [f"[strategy] `{k}`" for k in UNIVERSE_KEYS if getattr(cfg.strategy, k) is not None]
+    set_keys += [f"[data] `{k}`" for k in ("universe", "assets") if getattr(cfg.data, k) is not None]
+    if set_keys:
+        raise ConfigError(
+            f"{where} {set_keys[0]}: applies to the built-in strategy only, not with [strategy] sql; "
+            "filter in your query instead (give the relation as a [data.tables] entry)"
         )
 
 
