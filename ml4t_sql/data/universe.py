@@ -142,7 +142,8 @@ def group_plan(con: duckdb.DuckDBPyConnection, cfg: Config, groups: list[str]) -
             plan.append({"column": column, "source": "prices"})
         else:
             near = difflib.get_close_matches(column, attributes + prices, n=1)
-            sources = [f"[data] assets ({', '.join(attributes) or 'no other columns'})"] if cfg.data.assets else []
+            sources = [f"[data] assets ({', '.join(attributes) or 'no other columns'})"]
+            sources = sources if cfg.data.assets is not None else []
             sources.append(f"prices ({', '.join(prices)})")
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ConfigError(f"[strategy] group = {column!r} names no column of {' or '.join(sources)}{hint}")
