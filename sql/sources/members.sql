@@ -1,7 +1,8 @@
 -- members: the `[data] universe` input, typed: which assets belong to the built-in strategy's
 --          universe, and when.
 -- reads:    ml4t.input_universe (the user's relation)
--- produces: members(asset, start_date, end_date) for spans; members(date, asset) for snapshots
+-- produces: members(asset, start_date, end_date)
+--           (snapshots: members(date, asset))
 -- grain:    spans: one row per span (an asset may have several, never overlapping: refused);
 --           snapshots: date x asset (duplicates refused)
 -- columns:  the input's asset and date columns follow [data.columns]; other columns are ignored.
