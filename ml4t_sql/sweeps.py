@@ -20,8 +20,9 @@ ml4t_sql.config.NUMBERS), and each variant for the rules that tie keys together
 How it runs (see docs/SWEEPS.md for the measured alternatives): the inputs are loaded and checked
 once; the targets of every variant come from one SQL statement (each signal ranked once, then
 each variant's top N, schedule and weighting); one fold carries all variants' state at once
-(`shares[V, N]`). Variants that share a universe (signal, schedule and filters) rank it once. The tables are the run tables with a `variant` column after `run_id`, plus
-`variants` (what each variant is) and `metrics` per variant.
+(`shares[V, N]`). Variants that share a universe (signal, schedule and filters) rank it once.
+The tables are the run tables with a `variant` column after `run_id`, plus `variants` (what each
+variant is) and `metrics` per variant.
 """
 
 from __future__ import annotations

@@ -232,7 +232,11 @@ SWEEPS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("grid", "needles"), SWEEPS, ids=["nan", "absurd-int", "bps-fraction", "-inf", "inf", "min-price", "vol-window", "costs"])
+@pytest.mark.parametrize(
+    ("grid", "needles"),
+    SWEEPS,
+    ids=["nan", "absurd-int", "bps-fraction", "-inf", "inf", "min-price", "vol-window", "costs"],
+)
 def test_sweep_values_are_checked_like_a_runs(grid: dict[str, list[Any]], needles: tuple[str, ...]):
     with pytest.raises(ConfigError) as err:
         base_config, combos = load_sweep(base(), grid)
@@ -270,7 +274,14 @@ def test_a_top_n_of_1e9_selects_every_eligible_asset():
 
 def test_universe_keys_default_off_and_load_from_a_file(tmp_path: Path):
     s = Strategy()
-    assert (s.min_price, s.min_adv, s.adv_window, s.min_history, s.group, s.vol_window) == (None, None, 20, None, None, 60)
+    assert (s.min_price, s.min_adv, s.adv_window, s.min_history, s.group, s.vol_window) == (
+        None,
+        None,
+        20,
+        None,
+        None,
+        60,
+    )
     path = tmp_path / "run.toml"
     path.write_text(
         '[data]\nprices = "p.parquet"\nuniverse = "members.parquet"\nassets = "sectors.csv"\n'

@@ -58,8 +58,8 @@ BAD = [
      ("assets: duplicate (date, asset) rows (1 row)", "2021-01-08  S1")),
     ("assets-without-asset-column", cfg({"group": "sector"}, assets=STATIC.rename({"asset": "ticker"})), InputError,
      ("assets: expected (asset, <group columns>) or (date, asset, <group columns>)", "ticker, sector")),
-    ("assets-null-asset", cfg({"group": "sector"}, assets=pl.DataFrame({"asset": [None, "S1"], "sector": ["a", "b"]},
-                                                                       schema={"asset": pl.String, "sector": pl.String})),
+    ("assets-null-asset", cfg({"group": "sector"}, assets=STATIC.with_columns(
+        asset=pl.when(pl.col("asset") == "S0").then(None).otherwise(pl.col("asset")))),
      InputError, ("assets: NULL asset (1 row)",)),
     ("group-names-no-column", cfg({"group": "sectr"}, assets=STATIC), ConfigError,
      ("[strategy] group = 'sectr' names no column of [data] assets (sector) or prices", "did you mean 'sector'?")),
@@ -133,7 +133,11 @@ def test_members_without_prices_are_warned_about_and_change_nothing():
     plain = ml4t_sql.run(cfg({"top_n": 6}, universe=MEMBERS), write=False)
     assert run.targets.drop("run_id").equals(plain.targets.drop("run_id"))
     finding = run.quality["findings"]["unknown_member_asset"]
-    assert (finding["count"], finding["policy"], finding["examples"]) == (1, "warn", [{"asset": "ZZZ", "member_rows": 1}])
+    assert (finding["count"], finding["policy"], finding["examples"]) == (
+        1,
+        "warn",
+        [{"asset": "ZZZ", "member_rows": 1}],
+    )
     assert run.quality["warnings"] == ["universe: assets that have no price bar at all; they are never eligible "
                                        "(1 asset, e.g. ZZZ)"]  # fmt: skip
 

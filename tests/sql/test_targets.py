@@ -31,7 +31,15 @@ def test_equal_and_signal_weights_side_by_side(sql):
 
 def signal_selection(signals, *, date=D1):
     return [
-        {"variant": 0, "weighting": "signal", "date": date, "asset": f"A{i:02d}", "signal": s, "vol": None, "rank": i + 1}
+        {
+            "variant": 0,
+            "weighting": "signal",
+            "date": date,
+            "asset": f"A{i:02d}",
+            "signal": s,
+            "vol": None,
+            "rank": i + 1,
+        }  # fmt: skip
         for i, s in enumerate(signals)
     ]
 

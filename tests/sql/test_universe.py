@@ -79,8 +79,10 @@ def test_two_universes_of_one_signal_differ_only_by_their_filters(sql):
         "signals": signals,
         "prices": prices,
         "schedule_dates": SCHEDULES,
-        "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "min_price": 10.0},
-                               {"universe_id": 1, "signal_id": 0, "schedule": "daily"}),  # fmt: skip
+        "universes": universes(
+            {"universe_id": 0, "signal_id": 0, "schedule": "daily", "min_price": 10.0},
+            {"universe_id": 1, "signal_id": 0, "schedule": "daily"},
+        ),  # fmt: skip
     }
     rows = sql("strategy/universe", inputs, signals=["score"], signals_in_prices=True, **{**OFF, "min_price": True})
     assert [(r["universe_id"], r["asset"]) for r in rows] == [(0, "A"), (0, "E"), (1, "A"), (1, "B"), (1, "E")]

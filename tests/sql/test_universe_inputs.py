@@ -40,8 +40,11 @@ def test_history_counts_each_assets_own_bars_up_to_t(sql):
 
 
 def test_history_only_on_the_dates_of_universes_that_need_it(sql):
-    inputs = {"prices": PRICES, "schedule_dates": DAILY,
-              "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "monthly", "min_history": 3})}
+    inputs = {
+        "prices": PRICES,
+        "schedule_dates": DAILY,
+        "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "monthly", "min_history": 3}),
+    }
     assert {r["date"] for r in sql("strategy/history", inputs)} == {D1}
 
 
@@ -88,8 +91,11 @@ def test_membership_spans_are_inclusive_and_an_open_end_runs_on(sql):
         {"asset": "C", "start_date": dt.date(2019, 1, 1), "end_date": D1},  # ends on the first date
     ]
     frame = pl.DataFrame(members, schema={"asset": pl.String, "start_date": pl.Date, "end_date": pl.Date})
-    inputs = {"members": frame, "schedule_dates": DAILY,
-              "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True})}
+    inputs = {
+        "members": frame,
+        "schedule_dates": DAILY,
+        "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True}),
+    }
     rows = sql("strategy/membership", inputs, spans=True)
     assert sorted((r["date"], r["asset"]) for r in rows) == [
         (D1, "C"), (D2, "A"), (D3, "B"), (D4, "A"), (D4, "B"), (D5, "A"), (D5, "B"),
@@ -99,16 +105,22 @@ def test_membership_spans_are_inclusive_and_an_open_end_runs_on(sql):
 def test_membership_snapshots_hold_until_the_next_one(sql):
     members = [{"date": dt.date(2019, 12, 31), "asset": "A"}, {"date": dt.date(2019, 12, 31), "asset": "B"},
                {"date": D3, "asset": "B"}, {"date": D3, "asset": "C"}]  # fmt: skip
-    inputs = {"members": members, "schedule_dates": DAILY,
-              "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True})}
+    inputs = {
+        "members": members,
+        "schedule_dates": DAILY,
+        "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True}),
+    }
     rows = sql("strategy/membership", inputs, spans=False)
     by_date = {d: sorted(r["asset"] for r in rows if r["date"] == d) for d in DAYS}
     assert by_date == {D1: ["A", "B"], D2: ["A", "B"], D3: ["B", "C"], D4: ["B", "C"], D5: ["B", "C"]}
 
 
 def test_membership_before_the_first_snapshot_is_empty(sql):
-    inputs = {"members": [{"date": D4, "asset": "A"}], "schedule_dates": DAILY,
-              "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True})}
+    inputs = {
+        "members": [{"date": D4, "asset": "A"}],
+        "schedule_dates": DAILY,
+        "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", "membership": True}),
+    }
     rows = sql("strategy/membership", inputs, spans=False)
     assert sorted(r["date"] for r in rows) == [D4, D5]
 

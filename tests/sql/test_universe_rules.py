@@ -41,7 +41,9 @@ def test_unknown_member_assets_have_no_price_bar(check):
 
 
 def test_missing_group_counts_each_date_and_asset_once(check):
-    ungrouped = [{"universe_id": u, "date": D[0], "asset": "A", "signal": 1.0, "grp": None, "vol": None} for u in (0, 1)]
+    ungrouped = [
+        {"universe_id": u, "date": D[0], "asset": "A", "signal": 1.0, "grp": None, "vol": None} for u in (0, 1)
+    ]
     ungrouped += [{"universe_id": 0, "date": D[1], "asset": "B", "signal": None, "grp": None, "vol": None}]
     rows = check("missing_group", "ungrouped", {"ungrouped": ungrouped})
     assert rows == [{"date": D[0], "asset": "A", "universes": 2}, {"date": D[1], "asset": "B", "universes": 1}]
