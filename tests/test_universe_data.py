@@ -172,3 +172,24 @@ def test_a_sweep_of_filters_shares_universes_and_keeps_one_variants_results():
         assert got.sort("date", "asset").equals(alone.select("date", "asset", "weight").sort("date", "asset"))
     early = targets.filter((pl.col("variant") == 2) & (pl.col("date") < FIRST + dt.timedelta(days=9)))
     assert early.height == 0  # fewer than 10 bars: nobody is eligible yet
+
+
+def test_a_csv_of_open_spans_reads_its_empty_end_column_as_no_end(tmp_path: Path):
+    (tmp_path / "members.csv").write_text("asset,start_date,end_date\nS0,2021-01-04,\nS3,2021-01-09,\n")
+    by_date = held(ml4t_sql.run(cfg({"top_n": 6}, universe=str(tmp_path / "members.csv")), write=False))
+    assert by_date[FIRST] == {"S0"} and by_date[LAST] == {"S0", "S3"}
+    (tmp_path / "members.csv").write_text("asset,start_date,end_date\nS0,2021-01-04,soon\n")
+    with pytest.raises(InputError, match="column 'end_date' holds dates as strings"):
+        ml4t_sql.run(cfg(universe=str(tmp_path / "members.csv")), write=False)
+
+
+def test_the_universe_inputs_are_in_the_lineage():
+    run = ml4t_sql.run(cfg({"group": "sector"}, universe=MEMBERS, assets=STATIC), write=False)
+    lineage = run.tables["lineage"]
+    rows = {r["input"]: r for r in lineage.iter_rows(named=True) if r["input"] in ("universe", "assets")}
+    assert rows["universe"]["n_rows"] == MEMBERS.height and rows["assets"]["n_rows"] == STATIC.height
+
+
+def test_min_adv_without_any_volume_is_refused():
+    with pytest.raises(InputError, match=r"prices: \[strategy\] min_adv needs volumes, but no bar of prices has one"):
+        ml4t_sql.run(cfg({"min_adv": 1.0}, prices=PANEL.drop("volume")), write=False)

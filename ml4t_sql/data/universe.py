@@ -26,7 +26,7 @@ import duckdb
 
 from ..config import Config, Quality
 from ..errors import ConfigError, InputError
-from ..templates import render
+from ..templates import ident, render
 from .checks import Checked, Rule, examples, run_rules
 from .inputs import register_input
 from .quality import QualityReport, check_date_column
@@ -56,8 +56,8 @@ def load_universe(
         )
     for name in ("start_date", "end_date") if spans else (date,):
         assert name is not None
-        if columns[name] == "NULL" and name == "end_date":  # every span still open
-            continue
+        if name == "end_date" and columns[name] in ("NULL", "VARCHAR") and _all_null(con, name):
+            continue  # every span still open (a CSV's empty column reads as text)
         if check_date_column("universe", name, columns[name]) != "DATE":
             check_intraday(con, "universe", "input_universe", name, report)
     create(con, "members", render("sources/members", spans=spans, asset=asset, date=date or "date"))
@@ -150,6 +150,16 @@ def group_plan(con: duckdb.DuckDBPyConnection, cfg: Config, groups: list[str]) -
     return plan
 
 
+def check_volumes(con: duckdb.DuckDBPyConnection) -> None:
+    """`min_adv` averages close x volume: prices without any volume would leave every asset out."""
+    if con.sql("select count(volume) from ml4t.prices").fetchall()[0][0] == 0:
+        raise InputError(
+            "prices",
+            "[strategy] min_adv needs volumes, but no bar of prices has one",
+            hint="give a volume column (map yours in [data.columns] volume = ...), or drop min_adv",
+        )
+
+
 def check_missing_group(
     con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport, relation: str, columns: list[str]
 ) -> None:
@@ -166,6 +176,10 @@ def check_missing_group(
         hint="give every eligible asset a group (a row of [data] assets in force on the date), or ",
     )
     run_rules(con, report, Checked(relation, "ungrouped"), [rule], quality=quality)
+
+
+def _all_null(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    return con.sql(f"select count({ident(column)}) from ml4t.input_universe").fetchall()[0][0] == 0
 
 
 def _column(columns: dict[str, Any], mapped: str, standard: str) -> str | None:

@@ -24,7 +24,7 @@ from ..choices import Schedule, Weighting
 from ..config import Config, Strategy
 from ..data.quality import QualityReport
 from ..data.relations import create
-from ..data.universe import check_missing_group, group_plan
+from ..data.universe import check_missing_group, check_volumes, group_plan
 from ..templates import params_for, render
 
 STEPS = ("universe", "cutoffs", "ranks", "selection", "targets")
@@ -99,6 +99,8 @@ def built_in_targets(
         con.execute(f"drop table if exists ml4t.{name}")
         con.from_arrow(table).create(f"ml4t.{name}")  # from Arrow: no temp name that a user's could shadow
     groups = group_plan(con, cfg, list(dict.fromkeys(s.group for s in variants if s.group is not None)))
+    if any(s.min_adv is not None for s in variants):
+        check_volumes(con)
     spans = membership and "start_date" in con.sql("select * from ml4t.members limit 0").columns
     structure: dict[str, object] = {
         "signals": list(dict.fromkeys(s.signal for s in variants)),
