@@ -193,3 +193,32 @@ def test_the_universe_inputs_are_in_the_lineage():
 def test_min_adv_without_any_volume_is_refused():
     with pytest.raises(InputError, match=r"prices: \[strategy\] min_adv needs volumes, but no bar of prices has one"):
         ml4t_sql.run(cfg({"min_adv": 1.0}, prices=PANEL.drop("volume")), write=False)
+
+
+def test_variants_share_a_universe_unless_a_universe_key_differs():
+    from ml4t_sql.config import Strategy
+    from ml4t_sql.strategy.builtin import tables
+
+    variants = [
+        Strategy(top_n=5),
+        Strategy(top_n=10, min_signal=0.0, weighting="signal"),  # selection keys: the same universe
+        Strategy(adv_window=5),  # adv_window without min_adv: no window, the same universe
+        Strategy(vol_window=10),  # vol_window without inverse_vol: the same universe
+        Strategy(min_price=5.0),
+        Strategy(min_adv=1e6, adv_window=5),
+        Strategy(min_adv=1e6, adv_window=10),
+        Strategy(weighting="inverse_vol"),
+        Strategy(weighting="inverse_vol", vol_window=20),
+        Strategy(rebalance="monthly"),
+        Strategy(group="sector"),
+        Strategy(signal="other"),
+        Strategy(min_price=5.0, top_n=1),
+    ]  # type: ignore[arg-type]
+    variant_table, universe_table = tables(variants, membership=False)
+    ids = variant_table.column("universe_id").to_pylist()
+    assert ids == [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 1]
+    assert variant_table.column("signal_id").to_pylist() == [0] * 11 + [1, 0]
+    rows = universe_table.to_pylist()
+    assert len(rows) == 9 and rows[0]["adv_window"] is None and rows[0]["vol_window"] is None
+    assert (rows[2]["adv_window"], rows[4]["vol_window"], rows[5]["vol_window"]) == (5, 60, 20)
+    assert rows[7]["group_id"] == 0 and rows[6]["schedule"] == "monthly"
