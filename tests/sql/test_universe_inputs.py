@@ -160,3 +160,19 @@ def test_groups_from_a_column_of_prices_are_the_bars_values(sql):
     inputs = {"schedule_dates": DAILY, "universes": GROUPED, "prices": prices}
     rows = sql("strategy/groups", inputs, groups=[{"column": "industry", "source": "prices"}])
     assert {(r["date"], r["asset"], r["grp"]) for r in rows} == {(d, "A", "x") for d in DAYS}
+
+
+def test_windows_see_every_earlier_bar_when_only_a_late_date_is_needed(sql):
+    """The needed dates filter the rows after the windows, never before (no history is lost)."""
+    late = [{"schedule": "month_end", "date": D5}]
+    keys = {"min_history": 1, "min_adv": 1.0, "adv_window": 5, "vol_window": 4}
+    inputs = {"prices": PRICES, "schedule_dates": late,
+              "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "month_end", **keys})}  # fmt: skip
+    assert {r["asset"]: r["n_bars"] for r in sql("strategy/history", inputs)} == {"A": 5, "B": 3, "C": 1}
+    adv = {r["asset"]: r["adv"] for r in sql("strategy/adv", inputs)}
+    assert adv["A"] == pytest.approx(100 * (10.0 + 11.0 + 9.9 + 9.9 + 12.0) / 5, rel=1e-15)
+    vol = {r["asset"]: r["vol"] for r in sql("strategy/volatility", inputs)}
+    closes = [10.0, 11.0, 9.9, 9.9, 12.0]
+    assert set(vol) == {"A"} and vol["A"] == pytest.approx(
+        statistics.stdev([b / a - 1 for a, b in zip(closes, closes[1:], strict=False)])
+    )
