@@ -26,7 +26,7 @@ import duckdb
 
 from ..config import Config, Quality
 from ..errors import ConfigError, InputError
-from ..templates import ident, render
+from ..templates import ident, is_ident, render
 from .checks import Checked, Rule, examples, run_rules
 from .inputs import register_input
 from .quality import QualityReport, check_date_column
@@ -109,7 +109,7 @@ def load_assets(
         )
     if date is not None and check_date_column("assets", date, columns[date]) != "DATE":
         check_intraday(con, "assets", "input_assets", date, report)
-    extra = tuple(c for c in columns if c not in (asset, date))
+    extra = tuple(c for c in columns if c not in (asset, date) and is_ident(c))  # others cannot be a `group`
     create(con, "attributes", render("sources/attributes", dated=date is not None, asset=asset, date=date, extra=extra))
     keys = {"keys": ("date", "asset") if date is not None else ("asset",)}
     key_text = "(date, asset)" if date is not None else "asset"
