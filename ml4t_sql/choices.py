@@ -16,6 +16,7 @@ class Weighting(StrEnum):
 
     EQUAL = "equal"
     SIGNAL = "signal"
+    INVERSE_VOL = "inverse_vol"
 
 
 class Schedule(StrEnum):
@@ -110,6 +111,14 @@ class WarnOrFail(StrEnum):
 class NoSignalDate(StrEnum):
     FAIL = "fail"
     CASH = "cash"
+
+
+class MissingGroup(StrEnum):
+    """An asset otherwise eligible on t without a group on t, when `[strategy] group` is set: not
+    eligible, counted in the quality report (``warn``), or refused (``fail``)."""
+
+    WARN = "warn"
+    FAIL = "fail"
 
 
 class AssetVariants(StrEnum):

@@ -36,6 +36,7 @@ from .choices import (
     BadPrice,
     CashShortfall,
     InconsistentOhlc,
+    MissingGroup,
     MissingOpen,
     NoSignalDate,
     Rounding,
@@ -88,6 +89,9 @@ class Quality:
         ' AAPL'), in prices or signals. ``warn`` (default: they stay distinct assets, and the run's
         report says so), ``fold`` them into one name (the most frequent spelling, trimmed; for
         signals, the prices' spelling) or ``fail``.
+    missing_group: with `[strategy] group` set, an asset that passes every other filter on a
+        rebalance date but has no group on it (no row, or a NULL value). ``warn`` (default: it is
+        not eligible that date, and the run's report counts it) or ``fail``.
     Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
@@ -98,6 +102,7 @@ class Quality:
     off_calendar_signal: WarnOrFail = WarnOrFail.WARN
     no_signal_date: NoSignalDate = NoSignalDate.FAIL
     asset_variants: AssetVariants = AssetVariants.WARN
+    missing_group: MissingGroup = MissingGroup.WARN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,11 +111,18 @@ class Data:
 
     benchmark: optional `(date, return)` or `(date, price)` relation, same source forms as prices
         (see ml4t_sql.benchmark); without it, metrics compare with the equal-weight universe.
+    universe: optional point-in-time membership of the built-in strategy's universe, same source
+        forms: `(asset, start_date, end_date)` spans (inclusive; end NULL = still a member) or
+        `(date, asset)` snapshots (the members on t are the latest snapshot dated <= t).
+    assets: optional attributes for `[strategy] group`: static `(asset, <columns>)` or
+        point-in-time `(date, asset, <columns>)` (the row in force on t: the latest dated <= t).
     """
 
     prices: Source
     signals: Source | None = None
     benchmark: Source | None = None
+    universe: Source | None = None
+    assets: Source | None = None
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -123,7 +135,8 @@ class Strategy:
     signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
     top_n: number of assets to hold, a whole number, 1 <= top_n <= 1e9 assets; fewer when fewer
         are eligible (a top_n above every universe selects every eligible asset).
-    weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
+    weighting: ``equal`` (1/k each), ``signal`` (proportional to the positive signal) or
+        ``inverse_vol`` (proportional to 1 / sigma, see `vol_window`).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
     rebalance_every: rebalance on every k-th window date, the first window date included; a whole
@@ -134,6 +147,20 @@ class Strategy:
         (default: its target is 0) or ``hold`` (it keeps its shares, no order; its weight at the
         decision close comes out of its leg, the other assets share the rest). Built-in strategy
         only. Gaps longer than `[execution] delist_after` still delist.
+    min_price: when set, eligible on t only if its close on t is at least this;
+        0 <= min_price <= 1e12, in the prices' currency.
+    min_adv: when set, eligible on t only if its average daily dollar volume (the mean of
+        close x volume over its last `adv_window` bars up to t, fewer when fewer exist) is at least
+        this; 0 <= min_adv <= 1e27, in the prices' currency per bar.
+    adv_window: bars averaged by `min_adv`, a whole number, 1 <= adv_window <= 1e6 bars (default 20).
+    min_history: when set, eligible on t only with at least this many bars dated <= t (history
+        before `start` counts); a whole number, 1 <= min_history <= 1e6 bars.
+    group: a column of `[data] assets` (or else of prices) naming each asset's group on t
+        (e.g. ``"sector"``); an asset without a group on t is not eligible
+        (`[data.quality] missing_group`).
+    vol_window: with ``inverse_vol`` weighting, sigma is the sample standard deviation (ddof 1)
+        of the asset's last `vol_window` close-to-close returns up to t; an asset with fewer
+        returns is not eligible. A whole number, 2 <= vol_window <= 1e6 returns (default 60).
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
 
     Every numeric key's range and unit: `NUMBERS` (and README, *Configuration*).
@@ -146,6 +173,12 @@ class Strategy:
     rebalance_every: int | None = None
     min_signal: float | None = None
     stale: Stale = Stale.EXIT
+    min_price: float | None = None
+    min_adv: float | None = None
+    adv_window: int = 20
+    min_history: int | None = None
+    group: str | None = None
+    vol_window: int = 60
     sql: str | None = None
 
     @property
@@ -282,7 +315,11 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     if "data" not in raw:
         raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
     data_raw = _section(raw, "data", where)
-    _check_keys(data_raw, ("prices", "signals", "benchmark", "tables", "columns", "quality"), f"{where} [data]")
+    _check_keys(
+        data_raw,
+        ("prices", "signals", "benchmark", "universe", "assets", "tables", "columns", "quality"),
+        f"{where} [data]",
+    )
     if "prices" not in data_raw:
         raise ConfigError(f"{where} [data]: missing key `prices`")
     tables = data_raw.get("tables", {})
@@ -292,6 +329,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         prices=data_raw["prices"],
         signals=data_raw.get("signals"),
         benchmark=data_raw.get("benchmark"),
+        universe=data_raw.get("universe"),
+        assets=data_raw.get("assets"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
@@ -401,6 +440,8 @@ def _check_names(cfg: Config, where: str) -> None:
     """Names that become SQL identifiers must be plain names before they reach any SQL."""
     names = [(f"[data.columns] `{f.name}`", getattr(cfg.data.columns, f.name)) for f in dataclasses.fields(Columns)]
     names.append(("[strategy] `signal`", cfg.strategy.signal))
+    if cfg.strategy.group is not None:
+        names.append(("[strategy] `group`", cfg.strategy.group))
     names += [("[data.tables] name", key) for key in cfg.data.tables]
     for what, name in names:
         if not is_ident(name):
@@ -415,6 +456,7 @@ def _check_values(cfg: Config, where: str) -> None:
     _check_names(cfg, where)
     for (section, key), bounds in NUMBERS.items():
         check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
+    _check_builtin_only(cfg, where)
     x = cfg.execution
     for name in ("start", "end"):
         if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
@@ -438,6 +480,24 @@ def _check_values(cfg: Config, where: str) -> None:
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
+        )
+
+
+UNIVERSE_KEYS = ("min_price", "min_adv", "min_history", "group")
+"""The built-in strategy's universe filters: a custom `sql` strategy makes its own universe."""
+
+
+def _check_builtin_only(cfg: Config, where: str) -> None:
+    """The universe filters and inputs shape the built-in strategy; with `[strategy] sql` they would
+    be silently ignored, so they are refused (a custom query reads its own tables: [data.tables])."""
+    if cfg.strategy.sql is None:
+        return
+    set_keys = [f"[strategy] `{k}`" for k in UNIVERSE_KEYS if getattr(cfg.strategy, k) is not None]
+    set_keys += [f"[data] `{k}`" for k in ("universe", "assets") if getattr(cfg.data, k) is not None]
+    if set_keys:
+        raise ConfigError(
+            f"{where} {set_keys[0]}: applies to the built-in strategy only, not with [strategy] sql; "
+            "filter in your query instead (give the relation as a [data.tables] entry)"
         )
 
 
@@ -477,6 +537,11 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
         1, 1e6, "a whole number of window dates; 1: every date", whole=True, optional=True
     ),
     ("strategy", "min_signal"): Bounds(-math.inf, math.inf, "in the signal's units", optional=True),
+    ("strategy", "min_price"): Bounds(0, 1e12, "in the prices' currency", optional=True),
+    ("strategy", "min_adv"): Bounds(0, 1e27, "in the prices' currency per bar (close x volume)", optional=True),
+    ("strategy", "adv_window"): Bounds(1, 1e6, "a whole number of bars", whole=True),
+    ("strategy", "min_history"): Bounds(1, 1e6, "a whole number of bars", whole=True, optional=True),
+    ("strategy", "vol_window"): Bounds(2, 1e6, "a whole number of returns", whole=True),
     ("execution", "initial_cash"): Bounds(0, 1e18, "in the prices' currency", lo_open=True),
     ("execution", "commission_bps"): Bounds(
         0, MAX_COST_BPS, "basis points of traded notional; 1 bp = 0.01%", hi_open=True, slip="bps"

@@ -9,7 +9,8 @@ A sweep is a run configuration plus a grid of values::
 
 Every combination is a variant (here 3 x 2 x 2 = 12), numbered in the order of the grid (the
 last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `weighting`,
-`rebalance`, `rebalance_every`, `min_signal`, `stale`, and the execution's `initial_cash`, `sizing`, `fractional`,
+`rebalance`, `rebalance_every`, `min_signal`, `stale`, the universe filters `min_price`, `min_adv`, `adv_window`,
+`min_history`, `group` and `vol_window`, and the execution's `initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
 Each value is checked as it would be in a run's file (type, finite, range and unit:
@@ -19,8 +20,9 @@ ml4t_sql.config.NUMBERS), and each variant for the rules that tie keys together
 How it runs (see docs/SWEEPS.md for the measured alternatives): the inputs are loaded and checked
 once; the targets of every variant come from one SQL statement (each signal ranked once, then
 each variant's top N, schedule and weighting); one fold carries all variants' state at once
-(`shares[V, N]`). The tables are the run tables with a `variant` column after `run_id`, plus
-`variants` (what each variant is) and `metrics` per variant.
+(`shares[V, N]`). Variants that share a universe (signal, schedule and filters) rank it once.
+The tables are the run tables with a `variant` column after `run_id`, plus `variants` (what each
+variant is) and `metrics` per variant.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ from .config import Config, check_value, from_mapping, load_config
 from .errors import ConfigError
 from .pipeline import execute
 
-STRATEGY_KEYS = ("signal", "top_n", "weighting", "rebalance", "rebalance_every", "min_signal", "stale")
+STRATEGY_KEYS = (
+    "signal", "top_n", "weighting", "rebalance", "rebalance_every", "min_signal", "stale", "min_price", "min_adv",
+    "adv_window", "min_history", "group", "vol_window",
+)  # fmt: skip
 EXECUTION_KEYS = (
     "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
     "cash_shortfall", "rounding",

@@ -6,16 +6,25 @@ Written a second way, sharing no code with sql/strategy/: loops and dicts over r
 - schedule: a window date opens a period when its period key (ISO week, month, quarter) differs
   from the previous window date's (`month_end`: from the next one's); daily: every date;
   `rebalance_every = k`: the window's dates 0, k, 2k, ... (it replaces `rebalance`);
-- eligible on t: a price bar on t and a finite signal dated t (and signal > min_signal when set);
+- eligible on t: a price bar on t and a finite signal dated t (and signal > min_signal when set),
+  and each universe filter set (SPEC 8, 14.3): close on t >= min_price; the mean of close x volume
+  over the asset's last adv_window bars up to t (fewer when fewer; bars without a volume left out)
+  >= min_adv; at least min_history bars dated <= t; a member on t (spans: start <= t <= end, end
+  None = open; snapshots: the latest snapshot dated <= t); a group on t (static: the asset's
+  value; dated: its latest row dated <= t; None = no group); with inverse_vol, at least vol_window
+  returns over its own consecutive bars and their sample standard deviation > 0;
 - rank by signal descending, ties by asset ascending; hold the first top_n;
-- equal: 1/k each; signal: signal / sum over the selected assets with a positive signal.
+- equal: 1/k each; signal: signal / sum over the selected assets with a positive signal;
+  inverse_vol: (1 / sigma) / sum of 1 / sigma.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
-from collections.abc import Iterable
+import statistics
+from collections.abc import Iterable, Sequence
 
 
 def schedule(window: list[dt.date], rebalance: str) -> list[dt.date]:
@@ -45,8 +54,20 @@ def targets(
     min_signal: float | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    prices: Iterable[tuple[dt.date, str, float, float | None]] = (),
+    min_price: float | None = None,
+    min_adv: float | None = None,
+    adv_window: int = 20,
+    min_history: int | None = None,
+    members: Sequence[tuple[object, ...]] | None = None,
+    groups: Sequence[tuple[object, ...]] | None = None,
+    vol_window: int = 60,
 ) -> dict[tuple[dt.date, str], float]:
-    """{(date, asset): weight} of the built-in strategy."""
+    """{(date, asset): weight} of the built-in strategy.
+
+    `prices`: (date, asset, close, volume) of every bar, for the universe filters. `members`:
+    (asset, start, end) spans or (date, asset) snapshots; `groups`: (asset, value) static or
+    (date, asset, value) dated rows; None: that filter is off."""
     has_bar = set(bars)
     calendar = sorted({d for d, _ in has_bar})
     window = [d for d in calendar if (start is None or d >= start) and (end is None or d <= end)]
@@ -57,14 +78,86 @@ def targets(
         if min_signal is not None and not s > min_signal:
             continue
         by_date.setdefault(d, []).append((a, s))
+    history = _History(prices)
     out: dict[tuple[dt.date, str], float] = {}
     dates = window[::rebalance_every] if rebalance_every else schedule(window, rebalance)
     for d in dates:
-        ranked = sorted(by_date.get(d, []), key=lambda pair: (-pair[1], pair[0]))[:top_n]
+        eligible = []
+        for a, s in by_date.get(d, []):
+            if min_price is not None and not history.close(d, a) >= min_price:
+                continue
+            if min_adv is not None and not history.adv(d, a, adv_window) >= min_adv:
+                continue
+            if min_history is not None and not history.bars_up_to(d, a) >= min_history:
+                continue
+            if members is not None and not _member(members, d, a):
+                continue
+            if groups is not None and _group(groups, d, a) is None:
+                continue
+            if weighting == "inverse_vol" and not history.sigma(d, a, vol_window) > 0:
+                continue
+            eligible.append((a, s))
+        ranked = sorted(eligible, key=lambda pair: (-pair[1], pair[0]))[:top_n]
         if weighting == "signal":
             ranked = [(a, s) for a, s in ranked if s > 0]
             total = math.fsum(s for _, s in ranked)
             out.update({(d, a): s / total for a, s in ranked})
+        elif weighting == "inverse_vol":
+            inverse = {a: 1.0 / history.sigma(d, a, vol_window) for a, _ in ranked}
+            total = math.fsum(inverse.values())
+            out.update({(d, a): v / total for a, v in inverse.items()})
         else:
             out.update({(d, a): 1.0 / len(ranked) for a, _ in ranked})
     return out
+
+
+class _History:
+    """Each asset's bars in date order, for the windows of the universe filters."""
+
+    def __init__(self, prices: Iterable[tuple[dt.date, str, float, float | None]]) -> None:
+        self.bars: dict[str, list[tuple[dt.date, float, float | None]]] = {}
+        for d, a, close, volume in prices:
+            self.bars.setdefault(a, []).append((d, close, volume))
+        for rows in self.bars.values():
+            rows.sort()
+
+    def _index(self, d: dt.date, a: str) -> int:
+        """Position of the asset's bar on d (it has one: eligible assets have a bar)."""
+        dates = [row[0] for row in self.bars[a]]
+        i = bisect.bisect_left(dates, d)
+        assert dates[i] == d
+        return i
+
+    def close(self, d: dt.date, a: str) -> float:
+        return self.bars[a][self._index(d, a)][1]
+
+    def bars_up_to(self, d: dt.date, a: str) -> int:
+        return self._index(d, a) + 1
+
+    def adv(self, d: dt.date, a: str, n: int) -> float:
+        i = self._index(d, a)
+        values = [c * v for _, c, v in self.bars[a][max(0, i - n + 1) : i + 1] if v is not None]
+        return math.fsum(values) / len(values) if values else -math.inf
+
+    def sigma(self, d: dt.date, a: str, n: int) -> float:
+        """Sample standard deviation of the last n returns up to d; -inf with fewer than n."""
+        i = self._index(d, a)
+        if i < n:  # bar i has i returns before it (its first bar none)
+            return -math.inf
+        rows = self.bars[a]
+        returns = [rows[j][1] / rows[j - 1][1] - 1 for j in range(i - n + 1, i + 1)]
+        return statistics.stdev(returns)
+
+
+def _member(members: Sequence[tuple[object, ...]], d: dt.date, a: str) -> bool:
+    if members and len(members[0]) == 3:  # spans, both ends inclusive
+        return any(m[0] == a and m[1] <= d and (m[2] is None or d <= m[2]) for m in members)  # type: ignore[operator]
+    dates = sorted({m[0] for m in members if m[0] <= d})  # type: ignore[operator]
+    return bool(dates) and (dates[-1], a) in {(m[0], m[1]) for m in members}
+
+
+def _group(groups: Sequence[tuple[object, ...]], d: dt.date, a: str) -> object | None:
+    if groups and len(groups[0]) == 2:  # static
+        return next((g[1] for g in groups if g[0] == a), None)
+    rows = sorted((g for g in groups if g[1] == a and g[0] <= d), key=lambda g: g[0])  # type: ignore[arg-type, return-value]
+    return rows[-1][2] if rows else None

@@ -79,6 +79,16 @@ OUT_OF_RANGE = [
     ("strategy", "top_n", 0, "must be at least 1"),
     ("strategy", "top_n", -3, "must be at least 1"),
     ("strategy", "top_n", 10**9 + 1, "must be at most 1e9"),
+    ("strategy", "min_price", -1, "must be >= 0"),
+    ("strategy", "min_price", 1e13, "must be at most 1e12"),
+    ("strategy", "min_adv", -0.5, "must be >= 0"),
+    ("strategy", "min_adv", 1e28, "must be at most 1e27"),
+    ("strategy", "adv_window", 0, "must be at least 1"),
+    ("strategy", "adv_window", 10**6 + 1, "must be at most 1e6"),
+    ("strategy", "min_history", 0, "must be at least 1"),
+    ("strategy", "min_history", -5, "must be at least 1"),
+    ("strategy", "vol_window", 1, "must be at least 2"),
+    ("strategy", "vol_window", 10**7, "must be at most 1e6"),
     ("execution", "initial_cash", 0, "must be positive"),
     ("execution", "initial_cash", -5, "must be positive"),
     ("execution", "initial_cash", 1e19, "must be at most 1e18"),
@@ -214,13 +224,19 @@ SWEEPS = [
     ({"slippage_bps": [2, 0.0002]}, ("[sweep] `slippage_bps`", "did you mean 2?", "0 <= slippage_bps < 10,000")),
     ({"initial_cash": [1e6, -INF]}, ("[sweep] `initial_cash`", "got -inf", "allowed: 0 < initial_cash <= 1e18")),
     ({"min_signal": [0.0, INF]}, ("[sweep] `min_signal`", "got inf", "allowed: any finite number (in the signal's")),
+    ({"min_price": [1.0, -2.0]}, ("[sweep] `min_price`", "must be >= 0, got -2.0", "allowed: 0 <= min_price <= 1e12")),
+    ({"vol_window": [20, 1]}, ("[sweep] `vol_window`", "must be at least 2, got 1", "(a whole number of returns)")),
     ({"commission_bps": [5, 6_000], "slippage_bps": [1, 4_000]},
      ("[sweep] variant 3 (commission_bps=6000, slippage_bps=4000)", "6000 + 4000 = 10000 bps",
       "commission_bps + slippage_bps < 10,000")),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("grid", "needles"), SWEEPS, ids=["nan", "absurd-int", "bps-fraction", "-inf", "inf", "costs"])
+@pytest.mark.parametrize(
+    ("grid", "needles"),
+    SWEEPS,
+    ids=["nan", "absurd-int", "bps-fraction", "-inf", "inf", "min-price", "vol-window", "costs"],
+)
 def test_sweep_values_are_checked_like_a_runs(grid: dict[str, list[Any]], needles: tuple[str, ...]):
     with pytest.raises(ConfigError) as err:
         base_config, combos = load_sweep(base(), grid)
@@ -251,3 +267,50 @@ def test_a_top_n_of_1e9_selects_every_eligible_asset():
     )  # fmt: skip
     per_date = run.targets.group_by("date").agg(pl.len().alias("n"), pl.col("weight").sum().alias("w"))
     assert set(per_date["n"]) == {7} and all(abs(w - 1) < 1e-12 for w in per_date["w"])
+
+
+# --- the universe keys ----------------------------------------------------------------------------
+
+
+def test_universe_keys_default_off_and_load_from_a_file(tmp_path: Path):
+    s = Strategy()
+    assert (s.min_price, s.min_adv, s.adv_window, s.min_history, s.group, s.vol_window) == (
+        None,
+        None,
+        20,
+        None,
+        None,
+        60,
+    )
+    path = tmp_path / "run.toml"
+    path.write_text(
+        '[data]\nprices = "p.parquet"\nuniverse = "members.parquet"\nassets = "sectors.csv"\n'
+        '[data.quality]\nmissing_group = "fail"\n'
+        '[strategy]\nmin_price = 5\nmin_adv = 1e6\nadv_window = 10\nmin_history = 250\ngroup = "sector"\n'
+        'weighting = "inverse_vol"\nvol_window = 20\n'
+    )
+    cfg = load_config(path)
+    assert (cfg.data.universe, cfg.data.assets, cfg.data.quality.missing_group) == ("members.parquet", "sectors.csv",
+                                                                                    "fail")  # fmt: skip
+    st = cfg.strategy
+    assert (st.min_price, st.min_adv, st.adv_window, st.min_history, st.group) == (5.0, 1e6, 10, 250, "sector")
+    assert (st.weighting, st.vol_window) == ("inverse_vol", 20)
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [({"strategy": {"group": "sector; drop"}}, "[strategy] `group`: 'sector; drop' is not a plain name"),
+     ({"strategy": {"group": 3}}, "`group`: expected a string, got 3"),
+     ({"strategy": {"min_history": 2.5}}, "`min_history`: expected a whole number, got 2.5"),
+     ({"data": {"prices": "p.parquet", "quality": {"missing_group": "drop"}}}, "'drop' is not one of warn, fail"),
+     ({"data": {"prices": "p.parquet", "universes": "u.parquet"}}, "unknown key `universes`; did you mean `universe`?"),
+     ({"strategy": {"sql": "select 1", "min_price": 5.0}}, "[strategy] `min_price`: applies to the built-in strategy"),
+     ({"data": {"prices": "p.parquet", "assets": "a.csv"}, "strategy": {"sql": "x.sql"}},
+      "[data] `assets`: applies to the built-in strategy only")],
+    ids=["group-not-plain", "group-not-text", "history-fraction", "missing-group-choice", "universe-typo",
+         "filter-with-sql", "assets-with-sql"],
+)  # fmt: skip
+def test_bad_universe_keys_are_refused(raw: dict[str, Any], needle: str):
+    with pytest.raises(ConfigError) as err:
+        load_config({**base(), **raw})
+    assert needle in str(err.value), str(err.value)

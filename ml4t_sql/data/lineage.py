@@ -1,7 +1,7 @@
 """Lineage: which rows of which inputs a run read, as a digest per input and per date.
 
 Every input of a run (the prices as read, the signals when they are a separate input, each
-`[data.tables]` relation, the benchmark) gets one row per date in the `lineage` table
+`[data.tables]` relation, the benchmark, `[data] universe` and `assets`) gets one row per date in the `lineage` table
 (sql/sources/lineage.sql): the number of rows and an order-independent digest of them. Two runs
 read the same data on a date exactly when their digests for it agree, so a later continuation can
 tell which dates changed. The runs table's `input_fingerprint` is a digest of all of it.
@@ -31,6 +31,10 @@ def inputs(cfg: Config) -> list[tuple[str, str, bool]]:
     out += [(f"tables.{name}", name, False) for name in cfg.data.tables]
     if cfg.data.benchmark is not None:
         out.append((BENCHMARK, "benchmark_input", True))
+    if cfg.data.universe is not None:
+        out.append(("universe", "members", True))
+    if cfg.data.assets is not None:
+        out.append(("assets", "attributes", True))
     return out
 
 

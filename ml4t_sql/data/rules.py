@@ -1,6 +1,7 @@
 """Every data-quality rule, in the order it runs, per relation: prices, signals, benchmark, a custom
-strategy's targets. Each rule is a file of sql/checks/ (run by ml4t_sql.data.checks); this module says
-which rules a relation has, in what order, how each is worded, and what a policy's effect does.
+strategy's targets (the universe inputs' rules: ml4t_sql.data.universe). Each rule is a file of
+sql/checks/ (run by ml4t_sql.data.checks); this module says which rules a relation has, in what
+order, how each is worded, and what a policy's effect does.
 
 To add a rule: write sql/checks/<rule>.sql (a row rule defines `where()`; see ml4t_sql.data.checks),
 add a `Rule` to the relation's list below, a line to docs/DATA_QUALITY.md, a literal-row test in

@@ -13,6 +13,8 @@ SQL reads:
   `prices` (public): a view of it after the [data.quality] policies (sql/sources/prices.sql);
 - `signals` (public): a view (sql/sources/signals.sql), over `ml4t.input_signals` or over `prices`;
 - `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets;
+- with `[data] universe` / `[data] assets`: `ml4t.members` and `ml4t.attributes`, checked
+  (ml4t_sql.data.universe);
 - `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
   the built-in strategy, `rebalance_dates` (public) of its schedule;
 - `[data.tables]` given as .sql files (they may read everything above);
@@ -46,6 +48,7 @@ from .rules import (
     note_gaps,
 )
 from .sandbox import lock
+from .universe import load_assets, load_universe
 
 
 def load_sources(
@@ -57,7 +60,8 @@ def load_sources(
     start(con)
     check_user_names(list(d.tables))
     files = {name: source for name, source in d.tables.items() if not is_sql(source)}
-    engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark}
+    engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark, "universe": d.universe,
+              "assets": d.assets}  # fmt: skip
     engine = {name: source for name, source in engine.items() if source is not None and not is_sql(source)}
     for name, source in files.items():
         register(con, name, source, cfg)
@@ -79,6 +83,10 @@ def load_sources(
             hint=f"the prices run from {span[0]} to {span[1]}; change [execution] start or end",
         )
     create(con, "assets", render("sources/assets"))
+    if d.universe is not None:
+        load_universe(con, cfg, report, registered.get("universe"))
+    if d.assets is not None:
+        load_assets(con, cfg, report, registered.get("assets"))
     ks = sorted({*every, *([cfg.strategy.rebalance_every] if cfg.strategy.rebalance_every else [])})
     create(con, "schedule_dates", render("strategy/schedule_dates"), {"every": ks})
     if builtin:

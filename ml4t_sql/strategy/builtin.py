@@ -2,27 +2,35 @@
 
 Each file is one CTE named after the relation it produces, in this order:
 
-    universe -> cutoffs -> ranks -> selection -> targets
+    [history, adv, volatility, membership, groups] -> universe -> cutoffs -> ranks -> selection -> targets
 
-and, when a variant has `stale = "hold"`, `ml4t.stale` (sql/strategy/stale.sql) after them.
-
-over two small tables: `ml4t.variants(variant, signal_id, top_n, weighting, schedule,
-min_signal)` (made here from the configuration, as Arrow: values never enter SQL text) and
-`ml4t.schedule_dates(schedule, date)` (made once per run by the sources). Every variant is
-decided in the same statement, so ranking a signal happens once however many variants use it.
+(the bracketed ones only when some variant's universe needs them: Jinja leaves them out of the
+default path) and, when a variant has `stale = "hold"`, `ml4t.stale` (sql/strategy/stale.sql)
+after them, over three small tables made here from the configuration, as Arrow (values never
+enter SQL text): `ml4t.universes(universe_id, signal_id, schedule, min_price, min_adv,
+adv_window, min_history, membership, group_id, vol_window)`, one row per distinct universe;
+`ml4t.variants(variant, signal_id, universe_id, top_n, weighting, schedule, min_signal)`; and
+`ml4t.schedule_dates(schedule, date)` (made once per run by the sources). Every variant is decided
+in the same statement, so each distinct universe is ranked once however many variants use it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pyarrow as pa
 
-from ..choices import Schedule, Stale
+from ..choices import Schedule, Stale, Weighting
 from ..config import Config, Strategy
+from ..data.quality import QualityReport
 from ..data.relations import create
+from ..data.universe import check_missing_group, check_volumes, group_plan
 from ..templates import params_for, render
 
 STEPS = ("universe", "cutoffs", "ranks", "selection", "targets")
+WINDOWS = ("history", "adv", "volatility", "membership", "groups")
+"""The universe's inputs, in this order; each a CTE only when the `structure` flag of its name is set."""
 
 
 def compose(steps: tuple[str, ...], **structure: object) -> str:
@@ -31,13 +39,31 @@ def compose(steps: tuple[str, ...], **structure: object) -> str:
     return f"with {ctes}\nselect * from {steps[-1]}"
 
 
-def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy]) -> None:
-    """`ml4t.variants`, then `ml4t.final_targets` and `ml4t.rebalance` of every variant."""
+def universe_key(s: Strategy, membership: bool) -> tuple[object, ...]:
+    """What makes a universe: variants with equal keys share one (min_signal stays in selection)."""
+    return (
+        s.signal,
+        s.schedule or Schedule.DAILY,
+        s.min_price,
+        s.min_adv,
+        s.adv_window if s.min_adv is not None else None,
+        s.min_history,
+        membership,
+        s.group,
+        s.vol_window if s.weighting == Weighting.INVERSE_VOL else None,
+    )
+
+
+def tables(variants: Sequence[Strategy], membership: bool) -> tuple[pa.Table, pa.Table]:
+    """`ml4t.variants` and `ml4t.universes` of the variants (ids in order of first use)."""
     signals = list(dict.fromkeys(s.signal for s in variants))
-    table = pa.table(
+    keys = list(dict.fromkeys(universe_key(s, membership) for s in variants))
+    groups = list(dict.fromkeys(s.group for s in variants if s.group is not None))
+    variant_table = pa.table(
         {
             "variant": pa.array(range(len(variants)), pa.int64()),
             "signal_id": pa.array([signals.index(s.signal) for s in variants], pa.int64()),
+            "universe_id": pa.array([keys.index(universe_key(s, membership)) for s in variants], pa.int64()),
             "top_n": pa.array([s.top_n for s in variants], pa.int64()),
             "weighting": pa.array([s.weighting for s in variants], pa.string()),
             "schedule": pa.array([s.schedule or Schedule.DAILY for s in variants], pa.string()),
@@ -45,10 +71,59 @@ def built_in_targets(con: duckdb.DuckDBPyConnection, cfg: Config, variants: list
             "stale": pa.array([str(s.stale) for s in variants], pa.string()),
         }
     )
-    con.execute("drop table if exists ml4t.variants")
-    con.from_arrow(table).create("ml4t.variants")  # from Arrow: no temp name that a user's could shadow
-    sql = compose(STEPS, signals=signals, signals_in_prices=cfg.data.signals is None)
+    columns = list(zip(*keys, strict=True))
+    universe_table = pa.table(
+        {
+            "universe_id": pa.array(range(len(keys)), pa.int64()),
+            "signal_id": pa.array([signals.index(str(k)) for k in columns[0]], pa.int64()),
+            "schedule": pa.array([str(k) for k in columns[1]], pa.string()),
+            "min_price": pa.array(columns[2], pa.float64()),
+            "min_adv": pa.array(columns[3], pa.float64()),
+            "adv_window": pa.array(columns[4], pa.int64()),
+            "min_history": pa.array(columns[5], pa.int64()),
+            "membership": pa.array(columns[6], pa.bool_()),
+            "group_id": pa.array([None if k is None else groups.index(str(k)) for k in columns[7]], pa.int64()),
+            "vol_window": pa.array(columns[8], pa.int64()),
+        }
+    )
+    return variant_table, universe_table
+
+
+def built_in_targets(
+    con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport | None = None
+) -> None:
+    """`ml4t.variants`, `ml4t.universes`, then `ml4t.final_targets` and `ml4t.rebalance` of every
+    variant. With a `group`, the assets it alone keeps out are counted first (`report`; default: a
+    strict report of its own)."""
+    membership = cfg.data.universe is not None
+    variant_table, universe_table = tables(variants, membership)
+    for name, table in (("variants", variant_table), ("universes", universe_table)):
+        con.execute(f"drop table if exists ml4t.{name}")
+        con.from_arrow(table).create(f"ml4t.{name}")  # from Arrow: no temp name that a user's could shadow
+    groups = group_plan(con, cfg, list(dict.fromkeys(s.group for s in variants if s.group is not None)))
+    if any(s.min_adv is not None for s in variants):
+        check_volumes(con)
+    spans = membership and "start_date" in con.sql("select * from ml4t.members limit 0").columns
+    structure: dict[str, object] = {
+        "signals": list(dict.fromkeys(s.signal for s in variants)),
+        "signals_in_prices": cfg.data.signals is None,
+        "min_price": any(s.min_price is not None for s in variants),
+        "history": any(s.min_history is not None for s in variants),
+        "adv": any(s.min_adv is not None for s in variants),
+        "volatility": any(s.weighting == Weighting.INVERSE_VOL for s in variants),
+        "membership": membership,
+        "spans": spans,
+        "groups": groups,
+        "ungrouped": False,
+    }
+    structure["vol"] = structure["volatility"]
+    inputs = tuple(name for name in WINDOWS if structure[name])
+    if groups:
+        create(con, "ungrouped", compose((*inputs, "universe"), **{**structure, "ungrouped": True}))
+        relation = "assets" if any(g["source"] != "prices" for g in groups) else "prices"
+        check_missing_group(con, cfg.data.quality, report or QualityReport(), relation, [g["column"] for g in groups])
+    sql = compose((*inputs, *STEPS), **structure)
     create(con, "final_targets", sql, params_for(sql, {"top_n": max(s.top_n for s in variants)}))
     create(con, "rebalance", render("strategy/rebalance"))
     if any(s.stale == Stale.HOLD for s in variants):
-        create(con, "stale", render("strategy/stale", signals=signals, signals_in_prices=cfg.data.signals is None))
+        create(con, "stale", render("strategy/stale", **structure))

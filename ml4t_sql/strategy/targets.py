@@ -27,9 +27,10 @@ def build_targets(
 ) -> None:
     """Targets of each strategy variant (default: the run's one strategy) into `ml4t.final_targets`.
 
-    `report` receives a custom strategy's findings (default: a strict report of its own)."""
+    `report` receives a custom strategy's findings and the built-in's missing groups (default: a
+    strict report of its own)."""
     variants = list(strategies) if strategies is not None else [cfg.strategy]
     if variants[0].sql is None:
-        built_in_targets(con, cfg, variants)
+        built_in_targets(con, cfg, variants, report)
     else:
         custom_targets(con, cfg, variants, report)

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.strategy.builtin import STEPS
+from ml4t_sql.strategy.builtin import STEPS, WINDOWS
 from ml4t_sql.validation import check
 
 from ..test_inputs import PANEL
@@ -51,12 +51,26 @@ def rendered() -> dict[str, set[str]]:
     )
     returns = BENCHMARK.select("date", pl.lit(0.0).alias("return"))
     custom = "select date, asset, 0.1 as weight from prices"
+    first, assets = PANEL["date"].min(), sorted(PANEL["asset"].unique())
+    spans = pl.DataFrame({"asset": assets, "start_date": first, "end_date": None},
+                         schema={"asset": pl.String, "start_date": pl.Date, "end_date": pl.Date})  # fmt: skip
+    snapshots = pl.DataFrame({"date": first, "asset": assets})
+    static = pl.DataFrame({"asset": assets, "sector": "a"})
+    dated = pl.DataFrame({"date": first, "asset": assets, "sector": "a"})
     configs = [
         {"data": {"prices": PRICES, "signals": SIGNALS, "benchmark": BENCHMARK}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PANEL}, "strategy": {"signal": "score", "stale": "hold", "rebalance_every": 2}},
         {"data": {"prices": timestamps, "benchmark": returns}, "strategy": {"signal": "score", "rebalance": "weekly"}},
         {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
                   "quality": {"asset_variants": "fold"}}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PANEL, "universe": spans, "assets": static},
+         "strategy": {"signal": "score", "min_price": 1.0, "min_adv": 1.0, "min_history": 2, "group": "sector",
+                      "weighting": "inverse_vol", "vol_window": 3}},
+        {"data": {"prices": PANEL.with_columns(pl.lit("x").alias("industry")), "universe": snapshots,
+                  "assets": dated}, "strategy": {"signal": "score", "group": "sector"}},
+        {"data": {"prices": PANEL.with_columns(pl.lit("x").alias("industry"))},
+         "strategy": {"signal": "score", "group": "industry"}},
     ]  # fmt: skip
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(jinja2.Template, "render", render)
@@ -103,7 +117,7 @@ def test_every_engine_sql_file_was_rendered(rendered: dict[str, set[str]]):
 def test_engine_sql_reads_only_the_engine_schema(rendered: dict[str, set[str]]):
     bare = {}
     for name, texts in rendered.items():
-        steps = set(STEPS) if name.startswith("strategy/") else set()
+        steps = {*STEPS, *WINDOWS} if name.startswith("strategy/") else set()
         for sql in texts:
             unqualified = {r for r in relations_read(sql) if not r.startswith("ml4t.") and r not in steps}
             if unqualified:

@@ -3,13 +3,16 @@
 import datetime as dt
 
 D1, D2 = dt.date(2020, 1, 2), dt.date(2020, 1, 3)
-RANKS = [{"signal_id": 0, "date": D1, "asset": a, "signal": 3.0 - i, "rank": i + 1} for i, a in enumerate("ABC")]
-RANKS += [{"signal_id": 0, "date": D2, "asset": "A", "signal": 1.0, "rank": 1}]
+RANKS = [
+    {"universe_id": 0, "date": D1, "asset": a, "signal": 3.0 - i, "vol": None, "rank": i + 1}
+    for i, a in enumerate("ABC")
+]
+RANKS += [{"universe_id": 0, "date": D2, "asset": "A", "signal": 1.0, "vol": None, "rank": 1}]
 SCHEDULES = [{"schedule": "daily", "date": D1}, {"schedule": "daily", "date": D2}, {"schedule": "monthly", "date": D1}]
 
 
 def variant(i, top_n, schedule="daily", min_signal=None):
-    return {"variant": i, "signal_id": 0, "top_n": top_n, "weighting": "equal", "schedule": schedule,
+    return {"variant": i, "signal_id": 0, "universe_id": 0, "top_n": top_n, "weighting": "equal", "schedule": schedule,
             "min_signal": min_signal}  # fmt: skip
 
 

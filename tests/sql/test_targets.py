@@ -1,4 +1,4 @@
-"""sql/strategy/targets.sql: equal and signal-proportional weights, per variant."""
+"""sql/strategy/targets.sql: equal, signal-proportional and inverse-volatility weights, per variant."""
 
 import datetime as dt
 import itertools
@@ -13,7 +13,7 @@ D1, D2 = dt.date(2020, 1, 2), dt.date(2020, 1, 3)
 def selection(variant, weighting):
     rows = [(D1, "A", 3.0), (D1, "B", 1.0), (D1, "C", -1.0), (D2, "A", 0.0)]
     return [
-        {"variant": variant, "weighting": weighting, "date": d, "asset": a, "signal": s, "rank": i + 1}
+        {"variant": variant, "weighting": weighting, "date": d, "asset": a, "signal": s, "vol": None, "rank": i + 1}
         for i, (d, a, s) in enumerate(rows)
     ]
 
@@ -31,7 +31,15 @@ def test_equal_and_signal_weights_side_by_side(sql):
 
 def signal_selection(signals, *, date=D1):
     return [
-        {"variant": 0, "weighting": "signal", "date": date, "asset": f"A{i:02d}", "signal": s, "rank": i + 1}
+        {
+            "variant": 0,
+            "weighting": "signal",
+            "date": date,
+            "asset": f"A{i:02d}",
+            "signal": s,
+            "vol": None,
+            "rank": i + 1,
+        }  # fmt: skip
         for i, s in enumerate(signals)
     ]
 
@@ -77,3 +85,15 @@ def test_signal_weights_do_not_depend_on_the_order_of_the_rows(sql):
         got = {r["asset"]: r["weight"] for r in sql("strategy/targets", {"selection": mixed})}
         assert got == expected  # every bit: the denominator is an exact sum
     assert math.fsum(expected.values()) == pytest.approx(1.0, abs=1e-14)
+
+
+def test_inverse_vol_weights_are_proportional_to_one_over_sigma(sql):
+    rows = [("A", 0.5, 0.01), ("B", 0.2, 0.02), ("C", -1.0, 0.04), ("D", 0.1, 0.02)]  # B and D: equal sigma
+    picked = [
+        {"variant": 0, "weighting": "inverse_vol", "date": D1, "asset": a, "signal": s, "vol": v, "rank": i + 1}
+        for i, (a, s, v) in enumerate(rows)
+    ]
+    got = {r["asset"]: r["weight"] for r in sql("strategy/targets", {"selection": picked})}
+    total = 100 + 50 + 25 + 50  # 1 / sigma; a negative signal weighs the same as any other
+    assert got == pytest.approx({"A": 100 / total, "B": 50 / total, "C": 25 / total, "D": 50 / total}, rel=1e-15)
+    assert got["B"] == got["D"]

@@ -1,0 +1,56 @@
+-- volatility: sigma of each asset's close-to-close returns, per window in use, on the rebalance
+--             dates of the universes whose weighting is inverse_vol.
+-- reads:    ml4t.prices, ml4t.universes, ml4t.schedule_dates
+-- produces: volatility(vol_window, date, asset, vol)
+-- grain:    vol_window x date x asset with a bar on t and at least vol_window returns up to t
+-- rule:     a return is close / previous close - 1 over the asset's own consecutive bars (a gap
+--           in its dates is skipped: the return spans it); vol = sample standard deviation
+--           (ddof 1) of its last vol_window returns up to and including t. An asset with fewer
+--           returns (its first bar has none) has no row: not eligible.
+-- actions:  corporate actions (SPEC section 12) plug in at `returns`: the previous close is then
+--           back-adjusted by (1 - dividend / previous close) / split on ex-dates.
+with windows as (
+    select distinct vol_window
+    from ml4t.universes
+    where vol_window is not null
+),
+
+needed as (
+    select distinct u.vol_window, d.date
+    from ml4t.universes as u
+    inner join ml4t.schedule_dates as d on d.schedule = u.schedule
+    where u.vol_window is not null
+),
+
+returns as (
+    select
+        date,
+        asset,
+        close / lag(close) over (partition by asset order by date) - 1 as ret
+    from ml4t.prices
+),
+
+measured as (
+    select
+        w.vol_window,
+        r.date,
+        r.asset,
+        count(r.ret) over last_returns as n_returns,
+        stddev_samp(r.ret) over last_returns as vol
+    from returns as r
+    cross join windows as w
+    window last_returns as (
+        partition by w.vol_window, r.asset
+        order by r.date
+        rows between w.vol_window - 1 preceding and current row
+    )
+),
+
+final as (
+    select m.vol_window, m.date, m.asset, m.vol
+    from measured as m
+    semi join needed as n on n.vol_window = m.vol_window and n.date = m.date
+    where m.n_returns = m.vol_window
+)
+
+select * from final
