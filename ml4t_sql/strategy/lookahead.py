@@ -1,0 +1,335 @@
+"""The look-ahead check: which relation of the strategy changes on dates <= d when the inputs stop at d?
+
+    result = lookahead(con, cfg, cuts=6)   # con: after load_sources and build_targets (ml4t_sql.validation.check)
+    result.ok, result.finding, result.cuts
+
+The strategy runs once on the full inputs (the baseline) and once per cut date d on the inputs
+truncated after d (ml4t_sql.data.asof: every input with a date column keeps its rows dated <= d).
+The cut dates are the strategy's rebalance dates: the first, the last, and evenly spread between
+(`cuts` in all). Each run is an ordinary registration of its inputs (as Arrow tables) on a
+connection of its own, locked before any user SQL runs, as in a run. The relations compared, in
+pipeline order:
+
+1. every input computed by user SQL that has a `date` column: `prices` and `signals` from a
+   `.sql` input (the engine's views of them), then the `.sql` `[data.tables]`;
+2. a built-in strategy: each of its steps (ml4t_sql.strategy.steps: `universe`, `cutoffs`,
+   `ranks`, `selection`, `targets`, and the universe's inputs when it has them); a custom
+   strategy: the rows its SQL returns (`targets (strategy sql)`).
+
+Rows dated <= d are compared as multisets, exactly: every column by value, floats to the bit
+(and the sign of zero); NaN equals NaN. The finding is the first relation in that order that
+changes at any cut, at the earliest such cut, with example rows from both sides. A cut that
+removes no input row and still changes a relation shows that the strategy is not deterministic,
+and is reported as such. A run on truncated inputs may stop with an error the full run does not
+have (a no-signal date); that cut is listed with its error and counts as not compared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..config import Config
+from ..data.asof import AsOf, Plan
+from ..data.inputs import is_sql
+from ..data.quality import QualityReport
+from ..data.relations import qualified
+from ..data.sources import load_sources
+from ..errors import Ml4tError, format_rows
+from ..templates import ident
+from .steps import Steps, built_in_steps, matches_targets, table
+from .targets import build_targets
+
+EXAMPLES = 3
+DEFAULT_CUTS = 6
+_CUT = qualified("lookahead_cut")
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """A relation whose rows dated <= `cut` differ between the full run and the run cut after it.
+
+    gone: rows of the full run missing after the cut; new: rows only the cut run has; examples:
+    the first of each (by column order). deterministic: False when the cut removed no input row."""
+
+    relation: str
+    cut: dt.date
+    gone: int
+    new: int
+    gone_examples: tuple[dict[str, Any], ...]
+    new_examples: tuple[dict[str, Any], ...]
+    deterministic: bool = True
+
+    def message(self) -> str:
+        if not self.deterministic:
+            head = (
+                f"look-ahead check: `{self.relation}` is not deterministic: two runs on the same inputs differ "
+                f"on dates <= {self.cut} ({self.gone:,} rows of one run missing from the other, {self.new:,} new); "
+                "sum doubles in a fixed order (README, *Your own strategy*), then check again"
+            )
+        else:
+            head = (
+                f"look-ahead: `{self.relation}` changes on dates <= {self.cut} when the inputs stop after "
+                f"{self.cut}: {self.gone:,} rows of the full run differ or are missing, {self.new:,} rows are new; "
+                "its rows depend on data dated after their date"
+            )
+        parts = [head]
+        if self.gone_examples:
+            parts += ["with all the inputs:", format_rows(list(self.gone_examples))]
+        if self.new_examples:
+            parts += [f"with the inputs up to {self.cut}:", format_rows(list(self.new_examples))]
+        return "\n".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Cut:
+    """One cut: its date, the input rows truncation removed or rewrote, the relations compared
+    (the first `compared` of the list), the relation that changed, and why it stopped early."""
+
+    date: dt.date
+    removed: int
+    compared: int
+    changed: str | None = None
+    error: str | None = None
+
+
+@dataclasses.dataclass
+class LookaheadResult:
+    """What the look-ahead check found; `finding` is None when nothing changed."""
+
+    relations: list[str]
+    cuts: list[Cut]
+    finding: Change | None
+    whole: list[Plan]
+    notes: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+
+def lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, *, cuts: int = DEFAULT_CUTS) -> LookaheadResult:
+    """Check `cfg`'s strategy for look-ahead (see the module docstring). `con` is the connection
+    of a check that loaded the sources and built the targets without errors: its registrations
+    are read (snapshotted) once, and its rebalance dates give the cut dates."""
+    started = time.perf_counter()
+    asof = AsOf(con, cfg)
+    dates = [r[0] for r in con.sql("select date from ml4t.rebalance where variant = 0 order by date").fetchall()]
+    if not dates:
+        dates = [r[0] for r in con.sql("select date from ml4t.calendar order by date").fetchall()]
+    with _run(asof.config(None)) as base:
+        plan, notes = _baseline(base, cfg)
+        result = LookaheadResult(plan.names, [], None, asof.whole, notes, 0.0)
+        bound = len(plan.names)  # only relations before an earlier finding's can still come first
+        for day in spread(dates, cuts):
+            removed = asof.changed(day)
+            if bound == 0:
+                result.cuts.append(Cut(day, removed, 0))
+                continue
+            cut, change = _cut(base, asof.config(day), plan, day, removed, bound)
+            result.cuts.append(cut)
+            if change is not None:
+                result.finding, bound = change, plan.names.index(change.relation)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def spread(dates: list[dt.date], n: int) -> list[dt.date]:
+    """`n` of `dates` (sorted): the first, the last and evenly spread between (all when fewer)."""
+    if n >= len(dates):
+        return list(dates)
+    if n == 1:
+        return [dates[-1]]
+    picks = sorted({round(i * (len(dates) - 1) / (n - 1)) for i in range(n)})
+    return [dates[i] for i in picks]
+
+
+def format_lookahead(result: LookaheadResult) -> str:
+    """The look-ahead section of `ml4t-sql check --lookahead`."""
+    lines = [
+        f"look-ahead: {len(result.cuts)} cut(s), {len(result.relations)} relation(s) compared in order: "
+        + ", ".join(result.relations)
+        + f" ({result.seconds:.1f} s)"
+    ]
+    rows = [
+        {
+            "cut": c.date,
+            "input rows after": c.removed,
+            "compared": f"{c.compared}/{len(result.relations)}",
+            "result": c.error or (f"changed: {c.changed}" if c.changed else "same"),
+        }
+        for c in result.cuts
+    ]
+    lines.append(format_rows(rows))
+    for plan in result.whole:
+        extra = f" (date-like columns: {', '.join(plan.date_like)})" if plan.date_like else ""
+        lines.append(
+            f"not truncated: {plan.label} has no `date` or `start_date` column{extra}; "
+            "look-ahead through it cannot be seen"
+        )
+    lines += [f"note: {n}" for n in result.notes]
+    if result.finding is None:
+        lines.append("look-ahead: none found (no relation changed on dates <= a cut)")
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """The relations compared, the same in every run: the inputs computed by user SQL (name,
+    relation), then the strategy's: its built-in steps (or only its targets), or the custom SQL's."""
+
+    inputs: tuple[tuple[str, str], ...]
+    steps: tuple[str, ...] | None
+    custom: bool
+
+    @property
+    def names(self) -> list[str]:
+        strategy = ["targets (strategy sql)"] if self.custom else list(self.steps or ("targets",))
+        return [name for name, _ in self.inputs] + strategy
+
+
+class _Relations:
+    """One run's relations, each made on its connection when it is first compared."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, cfg: Config, plan: _Plan) -> None:
+        self.con, self.cfg, self.plan = con, cfg, plan
+        self.steps: Steps | None = None
+        self.built = False
+        self.made = 0
+
+    def source(self, k: int) -> str:
+        """Relation k as SQL, made (with the strategy steps before it) if it is not yet."""
+        n = len(self.plan.inputs)
+        if k < n:
+            return self.plan.inputs[k][1]
+        if not self.built:
+            self.build()
+        if self.plan.custom:
+            return "ml4t.raw_targets"
+        if self.plan.steps is None or self.steps is None:
+            return "ml4t.final_targets"
+        while self.made <= k - n:
+            self.steps.materialize(self.con, self.made)
+            self.made += 1
+        return table(self.steps.names[k - n])
+
+    def build(self) -> None:
+        """The strategy's targets, as a run builds them (the built-in steps recorded)."""
+        self.built = True
+        report = QualityReport(strict=False)
+        if self.plan.custom:
+            build_targets(self.con, self.cfg, report=report)
+            return
+        self.steps = built_in_steps(self.con, self.cfg, report)
+        if self.plan.steps is not None and (self.steps is None or self.steps.names != self.plan.steps):
+            raise Ml4tError("the built-in strategy ran other steps on the truncated inputs")
+
+
+def _inputs(cfg: Config) -> tuple[tuple[str, str], ...]:
+    """The inputs computed by user SQL, in the order the sources make them: (name, relation)."""
+    d = cfg.data
+    found = [("prices", "ml4t.prices")] if is_sql(d.prices) else []
+    if d.signals is not None and is_sql(d.signals):
+        found.append(("signals", "ml4t.signals"))
+    return tuple(found + [(f"[data.tables] {n}", ident(n)) for n, s in d.tables.items() if is_sql(s)])
+
+
+def _baseline(base: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[_Plan, list[str]]:
+    """The plan, and every relation of the full run kept on `base` as `_full(k)`."""
+    notes: list[str] = []
+    inputs = tuple((n, r) for n, r in _inputs(cfg) if "date" in base.sql(f"select * from {r} limit 0").columns)
+    plan = _Plan(inputs, None, cfg.strategy.sql is not None)
+    relations = _Relations(base, cfg, plan)
+    relations.build()
+    if not plan.custom and relations.steps is None:
+        notes.append("the built-in query was not split into its steps: only its targets are compared")
+    elif relations.steps is not None:
+        plan = dataclasses.replace(plan, steps=relations.steps.names)
+        relations.plan = plan
+        relations.source(len(plan.names) - 1)
+        if not matches_targets(base, relations.steps):
+            notes.append("the built-in steps, made one by one, differ from its targets: only the targets are compared")
+            plan = dataclasses.replace(plan, steps=None)
+            relations.plan = plan
+    for k in range(len(plan.names)):
+        base.execute(f"create or replace table {_full(k)} as select * from {relations.source(k)}")
+    return plan, notes
+
+
+def _cut(
+    base: duckdb.DuckDBPyConnection, cfg: Config, plan: _Plan, day: dt.date, removed: int, bound: int
+) -> tuple[Cut, Change | None]:
+    """Run the strategy on `cfg` (the inputs as of `day`) and compare its first `bound` relations."""
+    compared = 0
+    try:
+        with _run(cfg) as con:
+            relations = _Relations(con, cfg, plan)
+            for k in range(bound):
+                sql = f"select * from {relations.source(k)} where cast(date as date) <= $d"
+                rows = con.sql(sql, params={"d": day}).to_arrow_table()
+                change = _compare(base, k, rows, day, plan.names[k], deterministic=removed > 0)
+                compared = k + 1
+                if change is not None:
+                    return Cut(day, removed, compared, changed=change.relation), change
+    except Ml4tError as exc:
+        return Cut(day, removed, compared, error=f"not compared: {str(exc).splitlines()[0]}"), None
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Cut(day, removed, compared, error=f"not compared: {first}"), None
+    return Cut(day, removed, compared), None
+
+
+def _compare(
+    base: duckdb.DuckDBPyConnection, k: int, rows: pa.Table, day: dt.date, name: str, *, deterministic: bool
+) -> Change | None:
+    """Relation k of the full run (dated <= day) against `rows` of the cut run, on `base`."""
+    full = _full(k)
+    columns = list(base.sql(f"select * from {full} limit 0").columns)
+    if list(rows.column_names) != columns:
+        got = ", ".join(rows.column_names)
+        raise duckdb.InvalidInputException(f"{name}: columns {got} after the cut, {', '.join(columns)} before")
+    base.execute(f"drop table if exists {_CUT}")
+    base.from_arrow(rows).create("ml4t.lookahead_cut")  # from Arrow: no temp name to shadow
+    types = dict(zip(columns, [str(t) for t in base.sql(f"select * from {full} limit 0").types], strict=True))
+    shown = ", ".join(ident(c) for c in columns)
+    signs = "".join(f", signbit({ident(c)}) as {ident('sign of ' + c)}" for c, t in types.items() if t in ("DOUBLE", "FLOAT"))
+    both = f"""
+        with f as (select {shown}{signs} from {full} where cast(date as date) <= $d),
+            c as (select {shown}{signs} from {_CUT}),
+            gone as (from f except all from c),
+            new as (from c except all from f)
+    """
+    counts = base.sql(f"{both} select (select count(*) from gone), (select count(*) from new)", params={"d": day})
+    gone, new = (int(v) for v in counts.fetchall()[0])
+    if not gone and not new:
+        return None
+
+    def examples(side: str) -> tuple[dict[str, Any], ...]:
+        rel = base.sql(f"{both} select {shown} from {side} order by all limit {EXAMPLES}", params={"d": day})
+        return tuple(dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall())
+
+    return Change(name, day, gone, new, examples("gone"), examples("new"), deterministic)
+
+
+def _full(k: int) -> str:
+    return qualified(f"lookahead_full_{k}")
+
+
+@contextlib.contextmanager
+def _run(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection with `cfg`'s sources loaded (locked as in a run; nothing spills to disk)."""
+    con = duckdb.connect()
+    try:
+        con.execute("set temp_directory = ''")
+        load_sources(con, cfg, QualityReport(strict=False))
+        yield con
+    finally:
+        con.close()
