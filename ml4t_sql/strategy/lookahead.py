@@ -31,10 +31,8 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from ..config import Config
 from ..data.asof import AsOf, Plan
@@ -44,47 +42,46 @@ from ..data.relations import qualified
 from ..data.sources import load_sources
 from ..errors import Ml4tError, format_rows
 from ..templates import ident
+from .compare import Diff, changed_dates, diff, digests
 from .steps import Steps, built_in_steps, matches_targets, table
 from .targets import build_targets
 
 EXAMPLES = 3
 DEFAULT_CUTS = 6
-_CUT = qualified("lookahead_cut")
 
 
 @dataclasses.dataclass(frozen=True)
 class Change:
     """A relation whose rows dated <= `cut` differ between the full run and the run cut after it.
 
-    gone: rows of the full run missing after the cut; new: rows only the cut run has; examples:
-    the first of each (by column order). deterministic: False when the cut removed no input row."""
+    rows: the rows of the full run that the cut run lacks (`gone`), those only the cut run has
+    (`new`), and the first of each. deterministic: False when the cut removed no input row."""
 
     relation: str
     cut: dt.date
-    gone: int
-    new: int
-    gone_examples: tuple[dict[str, Any], ...]
-    new_examples: tuple[dict[str, Any], ...]
+    rows: Diff
     deterministic: bool = True
 
     def message(self) -> str:
+        """The error `check` reports: what changed, where, and the first rows of each side."""
+        gone, new = f"{self.rows.gone:,}", f"{self.rows.new:,}"
         if not self.deterministic:
             head = (
-                f"look-ahead check: `{self.relation}` is not deterministic: two runs on the same inputs differ "
-                f"on dates <= {self.cut} ({self.gone:,} rows of one run missing from the other, {self.new:,} new); "
-                "sum doubles in a fixed order (README, *Your own strategy*), then check again"
+                f"look-ahead check: `{self.relation}` is not deterministic: two runs on the same inputs differ on "
+                f"dates <= {self.cut} ({gone} rows of the first run missing from the second, {new} new); sum doubles "
+                "in a fixed order (README, *Your own strategy*), then check again"
             )
         else:
             head = (
-                f"look-ahead: `{self.relation}` changes on dates <= {self.cut} when the inputs stop after "
-                f"{self.cut}: {self.gone:,} rows of the full run differ or are missing, {self.new:,} rows are new; "
-                "its rows depend on data dated after their date"
+                f"look-ahead: `{self.relation}` changes on dates <= {self.cut} when the inputs stop after {self.cut} "
+                f"({gone} rows of the full run differ or are gone, {new} rows are new): its rows dated <= "
+                f"{self.cut} depend on data dated after it"
             )
         parts = [head]
-        if self.gone_examples:
-            parts += ["with all the inputs:", format_rows(list(self.gone_examples))]
-        if self.new_examples:
-            parts += [f"with the inputs up to {self.cut}:", format_rows(list(self.new_examples))]
+        if self.rows.gone_examples:
+            parts += ["with all the inputs:", format_rows(list(self.rows.gone_examples))]
+        if self.rows.new_examples:
+            parts += [f"with the inputs up to {self.cut}:", format_rows(list(self.rows.new_examples))]
         return "\n".join(parts)
 
 
@@ -261,6 +258,7 @@ def _baseline(base: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[_Plan, list
             relations.plan = plan
     for k in range(len(plan.names)):
         base.execute(f"create or replace table {_full(k)} as select * from {relations.source(k)}")
+        base.from_arrow(digests(base, _full(k), None)).create(f"ml4t.lookahead_full_digests_{k}")
     return plan, notes
 
 
@@ -273,12 +271,12 @@ def _cut(
         with _run(cfg) as con:
             relations = _Relations(con, cfg, plan)
             for k in range(bound):
-                sql = f"select * from {relations.source(k)} where cast(date as date) <= $d"
-                rows = con.sql(sql, params={"d": day}).to_arrow_table()
-                change = _compare(base, k, rows, day, plan.names[k], deterministic=removed > 0)
+                found = _compare(base, k, con, relations.source(k), day)
                 compared = k + 1
-                if change is not None:
-                    return Cut(day, removed, compared, changed=change.relation), change
+                if found is not None:
+                    name = plan.names[k]
+                    change = Change(name, day, found, deterministic=removed > 0)
+                    return Cut(day, removed, compared, changed=name), change
     except Ml4tError as exc:
         return Cut(day, removed, compared, error=f"not compared: {str(exc).splitlines()[0]}"), None
     except duckdb.Error as exc:
@@ -288,39 +286,23 @@ def _cut(
 
 
 def _compare(
-    base: duckdb.DuckDBPyConnection, k: int, rows: pa.Table, day: dt.date, name: str, *, deterministic: bool
-) -> Change | None:
-    """Relation k of the full run (dated <= day) against `rows` of the cut run, on `base`."""
-    full = _full(k)
-    columns = list(base.sql(f"select * from {full} limit 0").columns)
-    if list(rows.column_names) != columns:
-        got = ", ".join(rows.column_names)
-        raise duckdb.InvalidInputException(f"{name}: columns {got} after the cut, {', '.join(columns)} before")
-    base.execute(f"drop table if exists {_CUT}")
-    base.from_arrow(rows).create("ml4t.lookahead_cut")  # from Arrow: no temp name to shadow
-    types = dict(zip(columns, [str(t) for t in base.sql(f"select * from {full} limit 0").types], strict=True))
-    shown = ", ".join(ident(c) for c in columns)
-    signs = "".join(f", signbit({ident(c)}) as {ident('sign of ' + c)}" for c, t in types.items() if t in ("DOUBLE", "FLOAT"))
-    both = f"""
-        with f as (select {shown}{signs} from {full} where cast(date as date) <= $d),
-            c as (select {shown}{signs} from {_CUT}),
-            gone as (from f except all from c),
-            new as (from c except all from f)
-    """
-    counts = base.sql(f"{both} select (select count(*) from gone), (select count(*) from new)", params={"d": day})
-    gone, new = (int(v) for v in counts.fetchall()[0])
-    if not gone and not new:
+    base: duckdb.DuckDBPyConnection, k: int, con: duckdb.DuckDBPyConnection, relation: str, day: dt.date
+) -> Diff | None:
+    """Relation k of the full run (on `base`) against `relation` of the cut run (on `con`), dated <= day."""
+    dates = changed_dates(base, _digests(k), digests(con, relation, day), day)
+    if not dates:
         return None
-
-    def examples(side: str) -> tuple[dict[str, Any], ...]:
-        rel = base.sql(f"{both} select {shown} from {side} order by all limit {EXAMPLES}", params={"d": day})
-        return tuple(dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall())
-
-    return Change(name, day, gone, new, examples("gone"), examples("new"), deterministic)
+    sql = f"select * from {relation} where cast(date as date) in (select unnest($dates))"
+    found = diff(base, _full(k), con.sql(sql, params={"dates": dates}).to_arrow_table(), dates, EXAMPLES)
+    return found if found.gone or found.new else None
 
 
 def _full(k: int) -> str:
     return qualified(f"lookahead_full_{k}")
+
+
+def _digests(k: int) -> str:
+    return qualified(f"lookahead_full_digests_{k}")
 
 
 @contextlib.contextmanager
