@@ -195,10 +195,10 @@ def _query(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Exit 0: no errors; 1: errors found (each listed; a run would stop at the first), or a
     damaged run (or views that could not be refreshed) in `--warehouse`."""
+    if args.lookahead and args.config is None:
+        raise Ml4tError("check: --lookahead needs a CONFIG (the strategy to rerun on the cut inputs)")
     if args.config is None and args.warehouse is None:
         raise Ml4tError("check: give a CONFIG to validate, --warehouse DIR to verify, or both")
-    if args.lookahead and args.config is None:
-        raise Ml4tError("check: --lookahead needs a CONFIG")
     status = 0
     if args.config is not None:
         result = check(args.config, warehouse=args.warehouse, lookahead=args.lookahead, cuts=args.cuts)
