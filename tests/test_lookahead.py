@@ -219,8 +219,9 @@ def test_a_table_without_dates_is_kept_whole_and_said_so():
     result, found = lookahead_of(config({"sql": sql}, tables={"earnings": future}))
     assert result.ok and found.finding is None  # not caught: the documented limit
     assert [p.label for p in found.whole] == ["[data.tables] earnings"]
-    assert "not truncated: [data.tables] earnings has no `date` or `start_date` column (date-like columns: report_date)" in (
-        format_check(result)
+    assert (
+        "not truncated: [data.tables] earnings has no `date` or `start_date` column (date-like columns: report_date)"
+        in (format_check(result))
     )
 
 

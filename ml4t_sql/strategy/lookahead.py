@@ -225,7 +225,7 @@ class _Relations:
         if self.plan.custom:
             build_targets(self.con, self.cfg, report=report)
             return
-        self.steps = built_in_steps(self.con, self.cfg, report)
+        self.steps = built_in_steps(self.con, self.cfg, report, targets=self.plan.steps is None)
         if self.plan.steps is not None and (self.steps is None or self.steps.names != self.plan.steps):
             raise Ml4tError("the built-in strategy ran other steps on the truncated inputs")
 

@@ -79,10 +79,13 @@ def split(query: str, params: Mapping[str, Any]) -> Steps | None:
     return Steps(tuple(steps), dict(params)) if rebuilt == query else None
 
 
-def built_in_steps(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport) -> Steps | None:
+def built_in_steps(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, *, targets: bool = True
+) -> Steps | None:
     """`build_targets` on `con` (a built-in strategy), and the steps of the query it ran (None:
-    not recognized; then only `ml4t.final_targets` can be read)."""
-    recorder = _Recorder(con)
+    not recognized; then only `ml4t.final_targets` can be read). Without `targets`, the query is
+    recorded but not run (`ml4t.final_targets` is not made): the steps will make it, one by one."""
+    recorder = _Recorder(con, run=targets)
     build_targets(cast(duckdb.DuckDBPyConnection, recorder), cfg, report=report)
     if recorder.query is None:
         return None
@@ -102,8 +105,8 @@ def matches_targets(con: duckdb.DuckDBPyConnection, steps: Steps) -> bool:
 class _Recorder:
     """A connection that passes everything on and keeps the query that makes `ml4t.final_targets`."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, run: bool) -> None:
+        self._con, self._run = con, run
         self.query: str | None = None
         self.params: dict[str, Any] = {}
 
@@ -112,6 +115,8 @@ class _Recorder:
         if found:
             self.query = found.group(1)
             self.params = dict(parameters) if isinstance(parameters, Mapping) else {}
+            if not self._run:
+                return self
         return self._con.execute(query, parameters, *args, **kwargs)  # type: ignore[arg-type]
 
     def __getattr__(self, name: str) -> Any:
