@@ -280,3 +280,23 @@ def test_the_command_refuses_bad_arguments(tmp_path: Path):
     assert cli("check", "--lookahead", "--cuts", "0", str(clean)).returncode == 2
     done = cli("check", "--lookahead")
     assert done.returncode == 2 and "--lookahead needs a CONFIG" in done.stderr
+
+
+def test_a_sql_table_that_peeks_is_reported_under_its_name(tmp_path: Path):
+    (tmp_path / "fwd.sql").write_text(
+        "select date, asset, lead(close) over (partition by asset order by date) / close - 1 as fwd from prices"
+    )
+    sql = (
+        "select date, asset, 0.5 as weight from fwd where fwd is not null "
+        "qualify row_number() over (partition by date order by fwd desc, asset) <= 2"
+    )
+    result, found = lookahead_of(config({"sql": sql}, tables={"fwd": str(tmp_path / "fwd.sql")}))
+    assert found.relations == ["[data.tables] fwd", "targets (strategy sql)"]
+    assert found.finding is not None and found.finding.relation == "[data.tables] fwd" and not result.ok
+
+
+def test_a_strategy_that_is_not_deterministic_is_not_blamed_for_look_ahead():
+    sql = "select date, asset, random() / 100 as weight from prices"
+    result, found = lookahead_of(config({"sql": sql}), cuts=2)
+    assert found.finding is not None and not found.finding.deterministic
+    assert "`targets (strategy sql)` is not deterministic: two runs on the same inputs differ" in result.errors[-1]

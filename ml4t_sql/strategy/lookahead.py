@@ -18,9 +18,10 @@ pipeline order:
 
 Rows dated <= d are compared as multisets, exactly: every column by value, floats to the bit
 (and the sign of zero); NaN equals NaN. The finding is the first relation in that order that
-changes at any cut, at the earliest such cut, with example rows from both sides. A cut that
-removes no input row and still changes a relation shows that the strategy is not deterministic,
-and is reported as such. A run on truncated inputs may stop with an error the full run does not
+changes at any cut, at the earliest such cut, with example rows from both sides. A finding is
+confirmed by one more run on the full inputs: if that run, too, differs from the first (or the cut
+removed no input row), the relation is reported as not deterministic instead, since look-ahead
+cannot be told from noise then. A run on truncated inputs may stop with an error the full run does not
 have (a no-signal date); that cut is listed with its error and counts as not compared.
 """
 
@@ -135,6 +136,11 @@ def lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, *, cuts: int = DEFAUL
             result.cuts.append(cut)
             if change is not None:
                 result.finding, bound = change, plan.names.index(change.relation)
+        if result.finding is not None and result.finding.deterministic:  # look-ahead, or noise?
+            day = result.finding.cut
+            _, again = _cut(base, asof.config(None), plan, day, 0, bound + 1)
+            if again is not None:
+                result.finding = again
     result.seconds = time.perf_counter() - started
     return result
 
@@ -242,7 +248,9 @@ def _inputs(cfg: Config) -> tuple[tuple[str, str], ...]:
 def _baseline(base: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[_Plan, list[str]]:
     """The plan, and every relation of the full run kept on `base` as `_full(k)`."""
     notes: list[str] = []
-    inputs = tuple((n, r) for n, r in _inputs(cfg) if "date" in base.sql(f"select * from {r} limit 0").columns)
+    every = _inputs(cfg)
+    inputs = tuple((n, r) for n, r in every if "date" in base.sql(f"select * from {r} limit 0").columns)
+    notes += [f"{n} has no `date` column: not compared (what reads it is)" for n, r in every if (n, r) not in inputs]
     plan = _Plan(inputs, None, cfg.strategy.sql is not None)
     relations = _Relations(base, cfg, plan)
     relations.build()
