@@ -157,10 +157,16 @@ def format_check(result: CheckResult) -> str:
         lines += ["", *(f"warning: {w}" for w in r.warnings)]
     if result.lookahead is not None:
         lines += ["", format_lookahead(result.lookahead)]
-    if result.errors:
-        lines += ["", f"{len(result.errors)} error(s); a run would stop at the first:"]
-        lines += [f"error: {e}" for e in result.errors]
-    else:
+    change = result.lookahead.finding if result.lookahead is not None else None
+    peeks = change.message() if change is not None else None
+    others = [e for e in result.errors if e != peeks]
+    if others:
+        lines += ["", f"{len(others)} error(s); a run would stop at the first:"]
+        lines += [f"error: {e}" for e in others]
+    if peeks is not None:
+        lines += ["", "the strategy fails the look-ahead check (a run would use data dated after its decisions):"]
+        lines.append(f"error: {peeks}")
+    if not result.errors:
         lines += ["", "ok: no errors; `ml4t-sql run` would start with these inputs"]
     return "\n".join(lines).strip("\n")
 

@@ -266,7 +266,10 @@ def test_the_command_exits_1_on_a_finding_and_0_when_clean(tmp_path: Path):
     done = cli("check", "--lookahead", "--cuts", "2", str(peeking))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "look-ahead: 2 cut(s), 1 relation(s) compared in order: targets (strategy sql)" in done.stdout
+    assert "the strategy fails the look-ahead check (a run would use data dated after its decisions):" in done.stdout
     assert "error: look-ahead: `targets (strategy sql)` changes on dates <= " in done.stdout
+    assert "not compared (an earlier cut changed the first relation)" in done.stdout
+    assert "a run would stop" not in done.stdout  # a run would start: it is the strategy that is wrong
     assert not (tmp_path / "wh").exists()
     clean = write_config(tmp_path, CLEAN_SQL)
     done = cli("check", "--lookahead", str(clean))

@@ -167,7 +167,7 @@ def format_lookahead(result: LookaheadResult) -> str:
             "cut": c.date,
             "input rows after": c.removed,
             "compared": f"{c.compared}/{len(result.relations)}",
-            "result": c.error or (f"changed: {c.changed}" if c.changed else "same"),
+            "result": _outcome(c, len(result.relations)),
         }
         for c in result.cuts
     ]
@@ -182,6 +182,16 @@ def format_lookahead(result: LookaheadResult) -> str:
     if result.finding is None:
         lines.append("look-ahead: none found (no relation changed on dates <= a cut)")
     return "\n".join(lines)
+
+
+def _outcome(cut: Cut, relations: int) -> str:
+    if cut.error:
+        return cut.error
+    if cut.changed:
+        return f"changed: {cut.changed}"
+    if cut.compared == 0:
+        return "not compared (an earlier cut changed the first relation)"
+    return "same" if cut.compared == relations else f"same in the first {cut.compared} (the rest: see the finding)"
 
 
 @dataclasses.dataclass(frozen=True)
