@@ -237,7 +237,7 @@ def test_a_clean_custom_strategy_passes_and_the_report_lists_each_cut():
 def test_the_cut_dates_spread_over_the_rebalance_dates():
     days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(11)]
     assert spread(days, 6) == [days[i] for i in (0, 2, 4, 6, 8, 10)]
-    assert spread(days, 2) == [days[0], days[-1]] and spread(days, 1) == [days[-1]]
+    assert spread(days, 2) == [days[0], days[-1]] and spread(days, 1) == [days[5]]
     assert spread(days[:3], 6) == days[:3]
 
 

@@ -125,7 +125,7 @@ def lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, *, cuts: int = DEFAUL
         dates = [r[0] for r in con.sql("select date from ml4t.calendar order by date").fetchall()]
     with _run(asof.config(None)) as base:
         plan, notes = _baseline(base, cfg)
-        result = LookaheadResult(plan.names, [], None, asof.whole, notes, 0.0)
+        result = LookaheadResult(plan.compared, [], None, asof.whole, notes, 0.0)
         bound = len(plan.names)  # only relations before an earlier finding's can still come first
         for day in spread(dates, cuts):
             removed = asof.changed(day)
@@ -146,11 +146,12 @@ def lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, *, cuts: int = DEFAUL
 
 
 def spread(dates: list[dt.date], n: int) -> list[dt.date]:
-    """`n` of `dates` (sorted): the first, the last and evenly spread between (all when fewer)."""
+    """`n` of `dates` (sorted): the first, the last and evenly spread between (all when fewer;
+    one: the middle one)."""
     if n >= len(dates):
         return list(dates)
     if n == 1:
-        return [dates[-1]]
+        return [dates[len(dates) // 2]]
     picks = sorted({round(i * (len(dates) - 1) / (n - 1)) for i in range(n)})
     return [dates[i] for i in picks]
 
@@ -202,6 +203,12 @@ class _Plan:
     inputs: tuple[tuple[str, str], ...]
     steps: tuple[str, ...] | None
     custom: bool
+    undated: frozenset[str] = frozenset()
+    """Built-in steps without a `date` column: made (later steps read them), not compared."""
+
+    @property
+    def compared(self) -> list[str]:
+        return [name for name in self.names if name not in self.undated]
 
     @property
     def names(self) -> list[str]:
@@ -259,7 +266,7 @@ def _baseline(base: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[_Plan, list
     """The plan, and every relation of the full run kept on `base` as `_full(k)`."""
     notes: list[str] = []
     every = _inputs(cfg)
-    inputs = tuple((n, r) for n, r in every if "date" in base.sql(f"select * from {r} limit 0").columns)
+    inputs = tuple((n, r) for n, r in every if "date" in _columns(base, r))
     notes += [f"{n} has no `date` column: not compared (what reads it is)" for n, r in every if (n, r) not in inputs]
     plan = _Plan(inputs, None, cfg.strategy.sql is not None)
     relations = _Relations(base, cfg, plan)
@@ -274,10 +281,19 @@ def _baseline(base: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[_Plan, list
             notes.append("the built-in steps, made one by one, differ from its targets: only the targets are compared")
             plan = dataclasses.replace(plan, steps=None)
             relations.plan = plan
-    for k in range(len(plan.names)):
-        base.execute(f"create or replace table {_full(k)} as select * from {relations.source(k)}")
-        base.from_arrow(digests(base, _full(k), None)).create(f"ml4t.lookahead_full_digests_{k}")
+    sources = [relations.source(k) for k in range(len(plan.names))]
+    undated = [n for n, r in zip(plan.names, sources, strict=True) if "date" not in _columns(base, r)]
+    notes += [f"the step `{n}` has no `date` column: not compared (the steps after it are)" for n in undated]
+    plan = dataclasses.replace(plan, undated=frozenset(undated))
+    for k, relation in enumerate(sources):
+        if plan.names[k] not in plan.undated:
+            base.execute(f"create or replace table {_full(k)} as select * from {relation}")
+            base.from_arrow(digests(base, _full(k), None)).create(f"ml4t.lookahead_full_digests_{k}")
     return plan, notes
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return list(con.sql(f"select * from {relation} limit 0").columns)
 
 
 def _cut(
@@ -289,8 +305,11 @@ def _cut(
         with _run(cfg) as con:
             relations = _Relations(con, cfg, plan)
             for k in range(bound):
-                found = _compare(base, k, con, relations.source(k), day)
-                compared = k + 1
+                relation = relations.source(k)
+                if plan.names[k] in plan.undated:
+                    continue
+                found = _compare(base, k, con, relation, day)
+                compared += 1
                 if found is not None:
                     name = plan.names[k]
                     change = Change(name, day, found, deterministic=removed > 0)
