@@ -1,15 +1,18 @@
 """Built-in constructions that must pass the look-ahead check exactly (tests/test_lookahead.py).
 
-One place for them: each case is a `[strategy]` table (and optionally `[data]` extras) run on the
-panel of `lookahead_panel`. Constructions added later (long-short, quantiles, hold_rank, groups,
-inverse_vol, caps, rebalance_every, ...) add their cases here; every case must come out with no
-relation changed at any cut, every relation compared at every cut, and no cut left uncompared.
+One place for them: each case is a `[strategy]` table, optionally with `[data.quality]` policies
+and extra `[data]` inputs (`data`: key -> a function of the panel giving the input, e.g. a
+membership table or sector attributes), run on the panel of `lookahead_panel`. Constructions
+added later (long-short, quantiles, hold_rank, groups, inverse_vol, caps, rebalance_every, ...)
+add their cases here; every case must come out with no relation changed at any cut, every
+relation compared at every cut, and no cut left uncompared.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -22,6 +25,11 @@ class Case:
     id: str
     strategy: dict[str, Any]
     quality: dict[str, Any] = dataclasses.field(default_factory=dict)
+    data: dict[str, Callable[[pl.DataFrame], Any]] = dataclasses.field(default_factory=dict)
+
+    def inputs(self, panel: pl.DataFrame) -> dict[str, Any]:
+        """The `[data]` entries of the case besides prices: its quality policies and extra inputs."""
+        return {"quality": self.quality, **{key: make(panel) for key, make in self.data.items()}}
 
 
 BUILT_IN: list[Case] = [

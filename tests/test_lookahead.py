@@ -109,12 +109,13 @@ def lookahead_of(cfg: dict[str, Any], cuts: int = 6):
 
 
 @pytest.mark.parametrize("case", sample(BUILT_IN, every=3), ids=lambda c: c.id)
-def test_every_built_in_construction_passes(case: Case):
-    cfg = config({"signal": "score", **case.strategy}, quality=case.quality)
+def test_every_built_in_construction_passes(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = config({"signal": "score", **case.strategy}, **case.inputs(PANEL))
     result, found = lookahead_of(cfg)
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even spill files
     assert result.ok, result.errors
-    assert found.finding is None and found.relations == ["universe", "cutoffs", "ranks", "selection", "targets"]
-    assert found.relations[-len(builtin.STEPS) :] == list(builtin.STEPS)
+    assert found.finding is None and found.relations[-len(builtin.STEPS) :] == list(builtin.STEPS)
     assert found.cuts and all(c.error is None and c.compared == len(found.relations) for c in found.cuts)
     assert not found.notes
 
