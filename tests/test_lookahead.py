@@ -15,13 +15,15 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ml4t_sql.strategy import builtin
 from ml4t_sql.strategy.lookahead import spread
 from ml4t_sql.validation import check, format_check
 
 from .clirunner import cli
-from .depth import sample
+from .depth import examples, sample
 from .lookahead_cases import BUILT_IN, Case, lookahead_panel
 
 PANEL = lookahead_panel()
@@ -304,3 +306,25 @@ def test_a_strategy_that_is_not_deterministic_is_not_blamed_for_look_ahead():
     result, found = lookahead_of(config({"sql": sql}), cuts=2)
     assert found.finding is not None and not found.finding.deterministic
     assert "`targets (strategy sql)` is not deterministic: two runs on the same inputs differ" in result.errors[-1]
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    top_n=st.integers(1, 12),
+    weighting=st.sampled_from(["equal", "signal"]),
+    rebalance=st.sampled_from(["daily", "weekly", "monthly", "month_end", "quarterly"]),
+    min_signal=st.one_of(st.none(), st.sampled_from([-0.5, 0.0, 0.4])),
+    cuts=st.integers(1, 8),
+)
+def test_random_built_in_strategies_on_random_panels_pass(seed, top_n, weighting, rebalance, min_signal, cuts):
+    panel = lookahead_panel(n_assets=7, n_days=70, seed=seed)
+    strategy = {"signal": "score", "top_n": top_n, "weighting": weighting, "rebalance": rebalance}
+    if min_signal is not None:
+        strategy["min_signal"] = min_signal
+    cfg = {"data": {"prices": panel, "quality": {"no_signal_date": "cash"}}, "strategy": strategy,
+           "execution": EXECUTION}  # fmt: skip
+    result = check(cfg, lookahead=True, cuts=cuts)
+    assert result.ok and result.lookahead is not None and result.lookahead.finding is None, result.errors
+    assert all(c.error is None and c.compared == len(result.lookahead.relations) for c in result.lookahead.cuts)
