@@ -56,7 +56,8 @@ class Change:
     """A relation whose rows dated <= `cut` differ between the full run and the run cut after it.
 
     rows: the rows of the full run that the cut run lacks (`gone`), those only the cut run has
-    (`new`), and the first of each. deterministic: False when the cut removed no input row."""
+    (`new`), and the first of each. deterministic: False when a second run on the full inputs
+    differs from the first as well (or the cut removed no input row): noise, not look-ahead."""
 
     relation: str
     cut: dt.date
