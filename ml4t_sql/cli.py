@@ -3,6 +3,7 @@
     ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
     ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
+    ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
     ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report
@@ -10,7 +11,8 @@
     ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves
 
 Exit status: 0 done (a run that landed but whose views in ml4t.duckdb could not be refreshed
-is done: a warning on stderr says so and how to refresh them); 1 `check` found problems; 2 a user
+is done: a warning on stderr says so and how to refresh them); 1 `check` found problems (with
+`--lookahead`: also a relation that changes when the data stop after a cut date); 2 a user
 error, or a disk or database error (a short message, no traceback): for `run` and `sweep`, 2 means
 nothing was published. Warnings (StoreWarning: damaged runs left out, a catalog rebuilt) go to
 stderr as `warning: ...` lines.
@@ -35,6 +37,7 @@ from .pipeline import run
 from .report.tearsheet import compare_metrics, render_compare, write_report
 from .store.runs import format_runs, list_runs, load_runs
 from .store.warehouse import connect
+from .strategy.lookahead import DEFAULT_CUTS
 from .sweeps import sweep
 from .validation import check, check_warehouse, format_check, format_warehouse_check
 
@@ -123,6 +126,20 @@ def _parser() -> argparse.ArgumentParser:
         help="verify this warehouse: every run's files against its manifest (rows, sha256), the catalog "
         "(rebuilt if damaged); with CONFIG, also the warehouse its preflight checks",
     )
+    c.add_argument(
+        "--lookahead",
+        action="store_true",
+        help="also rerun the strategy on the inputs truncated after several rebalance dates and report the "
+        "first relation whose rows dated <= the cut change",
+    )
+    c.add_argument(
+        "--cuts",
+        type=int,
+        default=DEFAULT_CUTS,
+        metavar="N",
+        help=f"with --lookahead: how many rebalance dates to cut after (default {DEFAULT_CUTS}: the first, "
+        "the last and evenly spread between)",
+    )
     c.set_defaults(func=_check)
 
     s = sub.add_parser("sweep", help="run every variant of the config's [sweep] grid; prints the run id last")
@@ -178,11 +195,13 @@ def _query(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Exit 0: no errors; 1: errors found (each listed; a run would stop at the first), or a
     damaged run (or views that could not be refreshed) in `--warehouse`."""
+    if args.lookahead and args.config is None:
+        raise Ml4tError("check: --lookahead needs a CONFIG (the strategy to rerun on the cut inputs)")
     if args.config is None and args.warehouse is None:
         raise Ml4tError("check: give a CONFIG to validate, --warehouse DIR to verify, or both")
     status = 0
     if args.config is not None:
-        result = check(args.config, warehouse=args.warehouse)
+        result = check(args.config, warehouse=args.warehouse, lookahead=args.lookahead, cuts=args.cuts)
         print(format_check(result))
         status = 0 if result.ok else 1
     if args.warehouse is not None:

@@ -10,6 +10,11 @@ the user's SQL, refused if it is not one read-only query, cannot write either.
     result.ok, result.errors, result.report.findings
     print(format_check(result))
 
+`check(CONFIG, lookahead=True)` (`ml4t-sql check --lookahead CONFIG [--cuts N]`) then runs the
+strategy again on the inputs truncated after several of its rebalance dates and reports the first
+relation whose rows dated <= the cut change (ml4t_sql.strategy.lookahead; docs/VALIDATION.md). It
+writes nothing either: every run is an in-memory connection locked to its inputs.
+
 `check_warehouse(DIR)` (`ml4t-sql check --warehouse DIR`) is the other check: every published
 run's files against its manifest (rows and sha256), the catalog (set aside and rebuilt when it is
 damaged, its views refreshed), and what dead processes left in `.staging/` (removed). It writes
@@ -30,12 +35,15 @@ from .config import Config, Quality, load_config
 from .data.quality import QualityReport
 from .data.sandbox import refusal
 from .data.sources import load_sources
-from .errors import Ml4tError, StoreError, format_rows
+from .errors import ConfigError, Ml4tError, StoreError, format_rows
 from .store.catalog import Catalog, ensure_catalog
 from .store.layout import DB_NAME, HOST, STAGING, sweep_staging
 from .store.manifest import RunCheck
 from .store.preflight import estimate_run_bytes, warehouse_problem
+from .strategy.lookahead import DEFAULT_CUTS, LookaheadResult, format_lookahead, lookahead
 from .strategy.targets import build_targets
+
+MAX_CUTS = 1000
 
 
 @dataclasses.dataclass
@@ -46,18 +54,31 @@ class CheckResult:
     report: QualityReport
     errors: list[str]
     summary: dict[str, Any]
+    lookahead: LookaheadResult | None = None
+    """With `check(..., lookahead=True)`: what the look-ahead check found (None: not run)."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | Path | None = None) -> CheckResult:
+def check(
+    config: Config | Mapping[str, Any] | str | Path,
+    *,
+    warehouse: str | Path | None = None,
+    lookahead: bool = False,
+    cuts: int = DEFAULT_CUTS,
+) -> CheckResult:
     """Validate `config` and its inputs; never raises for a problem in them (see `.errors`).
 
     warehouse: overrides `[output] warehouse` for the preflight (store.preflight: a folder,
     writable, one filesystem, room for the run's estimated size), which writes nothing.
+    lookahead: also check the strategy for look-ahead at `cuts` of its rebalance dates (1 to
+    1000; the first, the last and evenly spread between), once the rest checks clean; a relation
+    that changes is an error (`.lookahead` has the details).
     """
+    if isinstance(cuts, bool) or not isinstance(cuts, int) or not 1 <= cuts <= MAX_CUTS:
+        raise ConfigError(f"check: cuts must be a whole number from 1 to {MAX_CUTS}, got {cuts!r}")
     report = QualityReport(strict=False)
     try:
         cfg = load_config(config)
@@ -65,6 +86,7 @@ def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | P
         return CheckResult(None, report, [str(exc)], {})
     errors: list[str] = []
     summary: dict[str, Any] = {}
+    found: LookaheadResult | None = None
     con = duckdb.connect()
     con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
     try:
@@ -73,6 +95,8 @@ def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | P
             if not report.errors:  # a strategy over rows that break the rules would only add noise
                 build_targets(con, cfg, report=report)
                 summary.update(_target_summary(con))
+                if lookahead and not report.errors:
+                    found = _lookahead(con, cfg, cuts, errors)
         except Ml4tError as exc:
             errors.append(str(exc))
         except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
@@ -89,7 +113,23 @@ def check(config: Config | Mapping[str, Any] | str | Path, *, warehouse: str | P
     problem = warehouse_problem(root, need_bytes=need)
     if problem:
         errors.append(f"[output] warehouse: {problem}")
-    return CheckResult(cfg, report, [str(e) for e in report.errors] + errors, summary)
+    return CheckResult(cfg, report, [str(e) for e in report.errors] + errors, summary, found)
+
+
+def _lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, cuts: int, errors: list[str]) -> LookaheadResult | None:
+    """The look-ahead check on the check's connection; a finding, or what stopped it, goes to `errors`."""
+    try:
+        result = lookahead(con, cfg, cuts=cuts)
+    except Ml4tError as exc:
+        errors.append(f"the look-ahead check stopped: {str(exc).splitlines()[0]}")
+        return None
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        errors.append(f"the look-ahead check stopped: {first}")
+        return None
+    if result.finding is not None:
+        errors.append(result.finding.message())
+    return result
 
 
 def format_check(result: CheckResult) -> str:
@@ -115,10 +155,18 @@ def format_check(result: CheckResult) -> str:
                 lines.append(format_rows(finding.examples))
     if r.warnings:
         lines += ["", *(f"warning: {w}" for w in r.warnings)]
-    if result.errors:
-        lines += ["", f"{len(result.errors)} error(s); a run would stop at the first:"]
-        lines += [f"error: {e}" for e in result.errors]
-    else:
+    if result.lookahead is not None:
+        lines += ["", format_lookahead(result.lookahead)]
+    change = result.lookahead.finding if result.lookahead is not None else None
+    peeks = change.message() if change is not None else None
+    others = [e for e in result.errors if e != peeks]
+    if others:
+        lines += ["", f"{len(others)} error(s); a run would stop at the first:"]
+        lines += [f"error: {e}" for e in others]
+    if peeks is not None:
+        lines += ["", "the strategy fails the look-ahead check (a run would use data dated after its decisions):"]
+        lines.append(f"error: {peeks}")
+    if not result.errors:
         lines += ["", "ok: no errors; `ml4t-sql run` would start with these inputs"]
     return "\n".join(lines).strip("\n")
 

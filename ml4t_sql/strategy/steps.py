@@ -1,0 +1,123 @@
+"""The built-in strategy's relations one by one, for checks that look inside it (the look-ahead check).
+
+`built_in_steps(con, cfg, report)` runs `build_targets` as a run does, through a connection that
+records the statements it sends, and takes from them the query that made `ml4t.final_targets`:
+`builtin.compose(...)` of every step, one CTE per SQL file of sql/strategy/, in pipeline order.
+`Steps` splits it at the steps' names (`builtin.STEPS` and, where the built-in strategy has them,
+its `WINDOWS`), and `materialize` makes each step a table of its own, step k reading the tables of
+the steps before it: every intermediate relation, for the cost of one strategy build. Whatever
+variables the built-in strategy's templates and parameters grow, the check reads the query it
+really ran. The split is checked: put back together it must be the recorded query, character for
+character, and the last step's table must equal `ml4t.final_targets` (`matches_targets`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+
+import duckdb
+
+from ..config import Config
+from ..data.quality import QualityReport
+from ..data.relations import qualified
+from ..templates import params_for
+from . import builtin
+from .targets import build_targets
+
+_CREATE = re.compile(r'create or replace table ml4t\."final_targets" as (with .*)', re.DOTALL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Steps:
+    """The built-in query split into its steps: (name, body) in order, and its bound values."""
+
+    steps: tuple[tuple[str, str], ...]
+    params: Mapping[str, Any]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.steps)
+
+    def sql(self, k: int) -> str:
+        """Step k's own query, reading the tables of the steps before it (`table(name)`)."""
+        ctes = [f"{name} as (select * from {table(name)})" for name, _ in self.steps[:k]]
+        name, body = self.steps[k]
+        ctes.append(f"{name} as (\n{body}\n)")
+        return "with " + ",\n".join(ctes) + f"\nselect * from {name}"
+
+    def materialize(self, con: duckdb.DuckDBPyConnection, k: int) -> None:
+        """`table(step k)`: needs the tables of the steps before it."""
+        sql = self.sql(k)
+        con.execute(f"create or replace table {table(self.steps[k][0])} as {sql}", params_for(sql, self.params))
+
+
+def table(step: str) -> str:
+    """The table a step is materialized in: `ml4t."lookahead_<step>"`."""
+    return qualified(f"lookahead_{step}")
+
+
+def split(query: str, params: Mapping[str, Any]) -> Steps | None:
+    """`query` (a `builtin.compose` of steps) as its steps, or None if it does not split cleanly."""
+    names = (*builtin.STEPS, *getattr(builtin, "WINDOWS", ()))
+    marks = sorted(
+        (m.start(), m.end(), m.group(1))
+        for m in re.finditer(r"(?:\Awith |\n\),\n)(" + "|".join(map(re.escape, names)) + r") as \(\n", query)
+    )
+    tail = re.search(r"\n\)\nselect \* from (\w+)\Z", query)
+    if not marks or marks[0][0] != 0 or tail is None:
+        return None
+    steps = []
+    for i, (_, end, name) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else tail.start()
+        steps.append((name, query[end:stop]))
+    if steps[-1][0] != tail.group(1):
+        return None
+    rebuilt = "with " + ",\n".join(f"{n} as (\n{b}\n)" for n, b in steps) + f"\nselect * from {steps[-1][0]}"
+    return Steps(tuple(steps), dict(params)) if rebuilt == query else None
+
+
+def built_in_steps(
+    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, *, targets: bool = True
+) -> Steps | None:
+    """`build_targets` on `con` (a built-in strategy), and the steps of the query it ran (None:
+    not recognized; then only `ml4t.final_targets` can be read). Without `targets`, the query is
+    recorded but not run (`ml4t.final_targets` is not made): the steps will make it, one by one."""
+    recorder = _Recorder(con, run=targets)
+    build_targets(cast(duckdb.DuckDBPyConnection, recorder), cfg, report=report)
+    if recorder.query is None:
+        return None
+    return split(recorder.query, recorder.params)
+
+
+def matches_targets(con: duckdb.DuckDBPyConnection, steps: Steps) -> bool:
+    """Whether the last step's table (materialized) has exactly the rows of `ml4t.final_targets`."""
+    last = table(steps.names[-1])
+    sql = f"""
+        select (select count(*) from (from {last} except all from ml4t.final_targets))
+             + (select count(*) from (from ml4t.final_targets except all from {last}))
+    """
+    return int(con.sql(sql).fetchall()[0][0]) == 0
+
+
+class _Recorder:
+    """A connection that passes everything on and keeps the query that makes `ml4t.final_targets`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, run: bool) -> None:
+        self._con, self._run = con, run
+        self.query: str | None = None
+        self.params: dict[str, Any] = {}
+
+    def execute(self, query: object, parameters: object = None, *args: Any, **kwargs: Any) -> Any:
+        found = _CREATE.fullmatch(query) if isinstance(query, str) else None
+        if found:
+            self.query = found.group(1)
+            self.params = dict(parameters) if isinstance(parameters, Mapping) else {}
+            if not self._run:
+                return self
+        return self._con.execute(query, parameters, *args, **kwargs)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
