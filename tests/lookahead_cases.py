@@ -42,7 +42,27 @@ BUILT_IN: list[Case] = [
     Case("signal_weekly_min_signal", {"top_n": 4, "weighting": "signal", "rebalance": "weekly", "min_signal": 0.2}),
     Case("min_signal_daily", {"top_n": 3, "min_signal": 0.5}, {"no_signal_date": "cash"}),
     Case("top_n_above_universe", {"top_n": 50, "weighting": "signal", "rebalance": "month_end"}),
+    Case("rebalance_every_5", {"top_n": 3, "rebalance_every": 5}),
+    Case("stale_hold_weekly", {"top_n": 3, "rebalance": "weekly", "stale": "hold"}),
+    Case("filters", {"top_n": 3, "min_price": 20.0, "min_adv": 1e6, "adv_window": 5, "min_history": 10}),
+    Case("inverse_vol", {"top_n": 4, "weighting": "inverse_vol", "vol_window": 10, "rebalance": "weekly"}),
+    Case("membership_spans", {"top_n": 3}, data={"universe": lambda panel: spans(panel)}),
+    Case("sector_groups", {"top_n": 3, "group": "sector"}, data={"assets": lambda panel: sectors(panel)}),
 ]
+
+
+def spans(panel: pl.DataFrame) -> pl.DataFrame:
+    """Membership spans: each asset from its 10th date on, every third asset leaving at date 80."""
+    dates = sorted(panel["date"].unique())
+    assets = sorted(panel["asset"].unique())
+    rows = [(a, dates[10], dates[80] if i % 3 == 0 else None) for i, a in enumerate(assets)]
+    return pl.DataFrame(rows, schema={"asset": pl.String, "start_date": pl.Date, "end_date": pl.Date}, orient="row")
+
+
+def sectors(panel: pl.DataFrame) -> pl.DataFrame:
+    """Static sectors, one asset without any (not eligible)."""
+    assets = sorted(panel["asset"].unique())
+    return pl.DataFrame({"asset": assets[1:], "sector": [f"s{i % 3}" for i in range(len(assets) - 1)]})
 
 
 def lookahead_panel(n_assets: int = 9, n_days: int = 130, seed: int = 5) -> pl.DataFrame:

@@ -206,7 +206,7 @@ def test_a_built_in_step_that_peeks_is_reported_at_that_step(monkeypatch: pytest
         sql = render(name, **structure)
         if name != "strategy/universe":
             return sql
-        return f"select *, lead(date) over (partition by signal_id, asset order by date) as peek from (\n{sql}\n)"
+        return f"select *, lead(date) over (partition by universe_id, asset order by date) as peek from (\n{sql}\n)"
 
     monkeypatch.setattr(builtin, "render", peeking)
     result, found = lookahead_of(config({"signal": "score", "top_n": 3}))

@@ -17,6 +17,7 @@ in the same statement, so each distinct universe is ranked once however many var
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -92,9 +93,31 @@ def tables(variants: Sequence[Strategy], membership: bool) -> tuple[pa.Table, pa
 def built_in_targets(
     con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport | None = None
 ) -> None:
-    """`ml4t.variants`, `ml4t.universes`, then `ml4t.final_targets` and `ml4t.rebalance` of every
-    variant. With a `group`, the assets it alone keeps out are counted first (`report`; default: a
-    strict report of its own)."""
+    """`ml4t.variants`, `ml4t.universes`, then `ml4t.final_targets`, `ml4t.rebalance` (and
+    `ml4t.stale`) of every variant. With a `group`, the assets it alone keeps out are counted first
+    (`report`; default: a strict report of its own)."""
+    plan = targets_query(con, cfg, variants, report)
+    create(con, "final_targets", plan.sql, plan.params)
+    after_targets(con, plan)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The built-in query of every variant: its text (`compose` of `steps`), bound values, and the
+    Jinja structure it was rendered with (the relations after it use the same)."""
+
+    sql: str
+    params: dict[str, object]
+    steps: tuple[str, ...]
+    structure: dict[str, object]
+    hold: bool
+
+
+def targets_query(
+    con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport | None = None
+) -> Plan:
+    """Everything before `ml4t.final_targets` (the small tables, the group checks), and the query
+    that makes it: one CTE per step (the look-ahead check runs them one by one)."""
     membership = cfg.data.universe is not None
     variant_table, universe_table = tables(variants, membership)
     for name, table in (("variants", variant_table), ("universes", universe_table)):
@@ -122,8 +145,15 @@ def built_in_targets(
         create(con, "ungrouped", compose((*inputs, "universe"), **{**structure, "ungrouped": True}))
         relation = "assets" if any(g["source"] != "prices" for g in groups) else "prices"
         check_missing_group(con, cfg.data.quality, report or QualityReport(), relation, [g["column"] for g in groups])
-    sql = compose((*inputs, *STEPS), **structure)
-    create(con, "final_targets", sql, params_for(sql, {"top_n": max(s.top_n for s in variants)}))
+    steps = (*inputs, *STEPS)
+    sql = compose(steps, **structure)
+    params = params_for(sql, {"top_n": max(s.top_n for s in variants)})
+    return Plan(sql, params, steps, structure, any(s.stale == Stale.HOLD for s in variants))
+
+
+def after_targets(con: duckdb.DuckDBPyConnection, plan: Plan, *, stale: bool = True) -> None:
+    """`ml4t.rebalance`, and with `stale` `ml4t.stale` when a variant holds stale assets (it reads
+    `ml4t.final_targets`)."""
     create(con, "rebalance", render("strategy/rebalance"))
-    if any(s.stale == Stale.HOLD for s in variants):
-        create(con, "stale", render("strategy/stale", **structure))
+    if stale and plan.hold:
+        create(con, "stale", render("strategy/stale", **plan.structure))

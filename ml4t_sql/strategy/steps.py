@@ -1,13 +1,13 @@
 """The built-in strategy's relations one by one, for checks that look inside it (the look-ahead check).
 
-`built_in_steps(con, cfg, report)` runs `build_targets` as a run does, through a connection that
-records the statements it sends, and takes from them the query that made `ml4t.final_targets`:
+`built_in_steps(con, cfg, report)` prepares the built-in strategy as a run does
+(`builtin.targets_query`) and takes the query that makes `ml4t.final_targets`:
 `builtin.compose(...)` of every step, one CTE per SQL file of sql/strategy/, in pipeline order.
 `Steps` splits it at the steps' names (`builtin.STEPS` and, where the built-in strategy has them,
 its `WINDOWS`), and `materialize` makes each step a table of its own, step k reading the tables of
 the steps before it: every intermediate relation, for the cost of one strategy build. Whatever
-variables the built-in strategy's templates and parameters grow, the check reads the query it
-really ran. The split is checked: put back together it must be the recorded query, character for
+variables the built-in strategy's templates and parameters grow, the check reads the query a run
+runs. The split is checked: put back together it must be the recorded query, character for
 character, and the last step's table must equal `ml4t.final_targets` (`matches_targets`).
 """
 
@@ -16,18 +16,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import duckdb
 
 from ..config import Config
 from ..data.quality import QualityReport
-from ..data.relations import qualified
+from ..data.relations import create, qualified
 from ..templates import params_for
 from . import builtin
-from .targets import build_targets
-
-_CREATE = re.compile(r'create or replace table ml4t\."final_targets" as (with .*)', re.DOTALL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,14 +79,15 @@ def split(query: str, params: Mapping[str, Any]) -> Steps | None:
 def built_in_steps(
     con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, *, targets: bool = True
 ) -> Steps | None:
-    """`build_targets` on `con` (a built-in strategy), and the steps of the query it ran (None:
-    not recognized; then only `ml4t.final_targets` can be read). Without `targets`, the query is
-    recorded but not run (`ml4t.final_targets` is not made): the steps will make it, one by one."""
-    recorder = _Recorder(con, run=targets)
-    build_targets(cast(duckdb.DuckDBPyConnection, recorder), cfg, report=report)
-    if recorder.query is None:
-        return None
-    return split(recorder.query, recorder.params)
+    """The built-in strategy's query on `con`, as a run makes it (builtin.targets_query), and its
+    steps (None: not recognized; then only `ml4t.final_targets` can be read). With `targets`, it
+    also makes `ml4t.final_targets` and what follows it, as a run does; without, the steps will
+    make it, one by one (and `ml4t.rebalance` is made)."""
+    plan = builtin.targets_query(con, cfg, [cfg.strategy], report)
+    if targets:
+        create(con, "final_targets", plan.sql, plan.params)
+    builtin.after_targets(con, plan, stale=targets)
+    return split(plan.sql, plan.params)
 
 
 def matches_targets(con: duckdb.DuckDBPyConnection, steps: Steps) -> bool:
@@ -100,24 +98,3 @@ def matches_targets(con: duckdb.DuckDBPyConnection, steps: Steps) -> bool:
              + (select count(*) from (from ml4t.final_targets except all from {last}))
     """
     return int(con.sql(sql).fetchall()[0][0]) == 0
-
-
-class _Recorder:
-    """A connection that passes everything on and keeps the query that makes `ml4t.final_targets`."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, run: bool) -> None:
-        self._con, self._run = con, run
-        self.query: str | None = None
-        self.params: dict[str, Any] = {}
-
-    def execute(self, query: object, parameters: object = None, *args: Any, **kwargs: Any) -> Any:
-        found = _CREATE.fullmatch(query) if isinstance(query, str) else None
-        if found:
-            self.query = found.group(1)
-            self.params = dict(parameters) if isinstance(parameters, Mapping) else {}
-            if not self._run:
-                return self
-        return self._con.execute(query, parameters, *args, **kwargs)  # type: ignore[arg-type]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._con, name)
