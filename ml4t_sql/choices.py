@@ -16,6 +16,8 @@ class Weighting(StrEnum):
 
     EQUAL = "equal"
     SIGNAL = "signal"
+    RANK = "rank"
+    INVERSE_VOL = "inverse_vol"
 
 
 class Schedule(StrEnum):

@@ -9,7 +9,8 @@ A sweep is a run configuration plus a grid of values::
 
 Every combination is a variant (here 3 x 2 x 2 = 12), numbered in the order of the grid (the
 last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `weighting`,
-`rebalance`, `min_signal`, and the execution's `initial_cash`, `sizing`, `fractional`,
+`rebalance`, `min_signal` and every construction key (`bottom_n`, `quantiles`, `long_short`, the hold
+ranks, `group`, `group_neutral`, the caps, `vol_window`, the exposures), and the execution's `initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
 Each value is checked as it would be in a run's file (type, finite, range and unit:
@@ -41,10 +42,14 @@ from .config import Config, check_value, from_mapping, load_config
 from .errors import ConfigError
 from .pipeline import execute
 
-STRATEGY_KEYS = ("signal", "top_n", "weighting", "rebalance", "min_signal")
+STRATEGY_KEYS = (
+    "signal", "top_n", "weighting", "rebalance", "min_signal", "bottom_n", "quantiles", "long_short", "hold_rank",
+    "hold_rank_short", "group", "group_neutral", "max_group_weight", "vol_window", "long_exposure", "short_exposure",
+    "max_weight",
+)  # fmt: skip
 EXECUTION_KEYS = (
     "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
-    "cash_shortfall", "rounding",
+    "cash_shortfall", "rounding", "allow_short", "max_leverage",
 )  # fmt: skip
 
 

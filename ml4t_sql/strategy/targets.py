@@ -30,6 +30,6 @@ def build_targets(
     `report` receives a custom strategy's findings (default: a strict report of its own)."""
     variants = list(strategies) if strategies is not None else [cfg.strategy]
     if variants[0].sql is None:
-        built_in_targets(con, cfg, variants)
+        built_in_targets(con, cfg, variants, report)
     else:
         custom_targets(con, cfg, variants, report)
