@@ -31,17 +31,8 @@ from ..templates import params_for, render
 
 def compose(steps: tuple[str, ...], **structure: object) -> str:
     """One query with each step's SQL file as a CTE; the last step is the result."""
-    ctes = ",\n".join(f"{name} as (\n{_body(render(f'strategy/{name}', **structure))}\n)" for name in steps)
-    return f"with recursive {ctes}\nselect * from {steps[-1]}" if "held" in steps else (
-        f"with {ctes}\nselect * from {steps[-1]}"
-    )
-
-
-def _body(sql: str) -> str:
-    """A step's SQL as a CTE body: a file that is itself `with recursive` lends its recursion to the
-    composed query (DuckDB takes `recursive` at the top `with` only)."""
-    text = sql.strip()
-    return text.replace("with recursive ", "with ", 1) if "with recursive " in text else text
+    ctes = ",\n".join(f"{name} as (\n{render(f'strategy/{name}', **structure).strip()}\n)" for name in steps)
+    return f"with {ctes}\nselect * from {steps[-1]}"
 
 
 def universe_key(s: Strategy) -> tuple[Any, ...]:

@@ -8,7 +8,8 @@
 --           among the assets not in the long leg, by rank from the lowest signal with
 --           hold_rank_short and bottom_n. Ranks are within the asset's group with group_neutral.
 --           The previous schedule date's selection is remembered, not the holdings; a date with
---           no eligible asset selects nothing (and so remembers nothing).
+--           no eligible asset selects nothing (and so remembers nothing). A leg never exceeds its
+--           top_n (bottom_n): with group_neutral, assets that moved into a group are kept by rank.
 -- how:      a recursive CTE over each variant's schedule dates; its working table is one row per
 --           variant (the two legs as lists), so each step joins one date's candidates. Only the
 --           candidates that can be selected enter: rank <= max(hold_rank, 2 top_n) or rank from

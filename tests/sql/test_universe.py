@@ -22,16 +22,21 @@ SIGNALS = [
 ]
 PRICES = [price(D1, a) for a in "ABCDE"] + [price(D2, "A"), price(D2, "F")]
 SCHEDULES = [{"schedule": "monthly", "date": D1}, {"schedule": "daily", "date": D1}, {"schedule": "daily", "date": D2}]
-VARIANTS = [{"variant": 0, "signal_id": 0, "schedule": "monthly"}, {"variant": 1, "signal_id": 1, "schedule": "daily"}]
+VARIANTS = [{"variant": 0, "universe_id": 0, "schedule": "monthly"}, {"variant": 1, "universe_id": 1, "schedule": "daily"}]
 INPUTS = {"signals": SIGNALS, "prices": PRICES, "schedule_dates": SCHEDULES, "variants": VARIANTS}
 
 
+def universes(*signals):
+    """The templates' `universes`: one per signal column, no min_signal, group or vol_window."""
+    return [{"signal": s, "min_signal": False, "group": None, "vol_window": None} for s in signals]
+
+
 def keys(rows):
-    return [(r["signal_id"], r["date"], r["asset"], r["signal"]) for r in rows]
+    return [(r["universe_id"], r["date"], r["asset"], r["signal"]) for r in rows]
 
 
 def test_eligibility_per_signal_and_schedule(sql):
-    rows = sql("strategy/universe", INPUTS, signals=["score", "other"], signals_in_prices=False)
+    rows = sql("strategy/universe", INPUTS, universes=universes("score", "other"), signals_in_prices=False)
     assert keys(rows) == [
         (0, D1, "A", 0.5),
         (0, D1, "E", -0.2),
@@ -47,5 +52,5 @@ def test_eligibility_per_signal_and_schedule(sql):
 def test_signals_inside_prices_need_no_join(sql):
     """When the signal is a column of prices, every signal row is a bar: no join with prices."""
     inputs = {k: v for k, v in INPUTS.items() if k != "prices"}
-    rows = sql("strategy/universe", inputs, signals=["score"], signals_in_prices=True)
+    rows = sql("strategy/universe", inputs, universes=universes("score"), signals_in_prices=True)
     assert [(r["date"], r["asset"]) for r in rows] == [(D1, "A"), (D1, "E"), (D1, "F")]
