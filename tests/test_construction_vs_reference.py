@@ -147,7 +147,7 @@ def cases(draw: st.DrawFn) -> tuple[Any, ...]:
     return prices, signals, variants
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_every_construction_equals_the_reference(case: tuple[Any, ...]):
     prices, signals, variants = case
