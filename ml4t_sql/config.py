@@ -133,13 +133,14 @@ class Strategy:
 
     bottom_n: the short leg, the bottom_n lowest signals among the eligible assets not in the long
         leg; a whole number, 0 <= bottom_n <= 1e9 assets (0: no short leg).
-    quantiles: q, 2 <= q <= 1e9 buckets (a whole number): long the top ``ntile(q)`` bucket of the
+    quantiles: q buckets, 2 <= quantiles <= 1e9 (a whole number): long the top ``ntile(q)`` bucket of the
         ranked eligible assets and, with `long_short`, short the bottom one; replaces top_n,
         bottom_n and the hold ranks (setting them too is refused).
     long_short: with `quantiles`, short the bottom quantile too.
-    hold_rank: h, top_n <= h <= 1e9 ranks: an asset of the previous rebalance date's long leg stays
+    hold_rank: h ranks, 1 <= hold_rank <= 1e9 and at least top_n (a whole number): an asset of the previous rebalance date's long leg stays
         while its rank is at most h; the leg is then filled up to top_n with the best-ranked others.
-    hold_rank_short: the same for the short leg (bottom_n <= h <= 1e9, ranks from the lowest signal).
+    hold_rank_short: the same for the short leg, 1 <= hold_rank_short <= 1e9 and at least bottom_n
+        (ranks from the lowest signal, among the assets not in the long leg).
     group: a column of prices naming each asset's group (its value on t; an asset without one is
         not eligible with `group_neutral`).
     group_neutral: rank and select within each group; each leg's exposure is split over the groups
@@ -494,10 +495,11 @@ def check_construction(s: Strategy, x: Execution, where: str) -> None:
         raise ConfigError(f"{where} `long_short`: applies to `quantiles` only; for a short leg set `bottom_n`")
     if s.hold_rank is not None and s.hold_rank < s.top_n:
         raise ConfigError(f"{where} `hold_rank`: must be at least top_n ({s.top_n}), got {s.hold_rank}")
-    if s.hold_rank_short is not None and s.hold_rank_short < max(s.bottom_n, 1):
+    if s.hold_rank_short is not None and s.bottom_n == 0:
+        raise ConfigError(f"{where} `hold_rank_short`: needs a short leg (`bottom_n` > 0)")
+    if s.hold_rank_short is not None and s.hold_rank_short < s.bottom_n:
         raise ConfigError(
-            f"{where} `hold_rank_short`: must be at least bottom_n ({s.bottom_n}, and a short leg), "
-            f"got {s.hold_rank_short}"
+            f"{where} `hold_rank_short`: must be at least bottom_n ({s.bottom_n}), got {s.hold_rank_short}"
         )
     for key in ("group_neutral", "max_group_weight"):
         if getattr(s, key) not in (False, None) and s.group is None:
