@@ -29,6 +29,10 @@ from ..errors import InputError
 from ..templates import params_for, render
 
 
+STEPS = ("universe", "cutoffs", "ranks", "held", "selection", "weights", "caps", "targets")
+"""Every step, in order; a query composes those its variants need (`targets_query`)."""
+
+
 def compose(steps: tuple[str, ...], **structure: object) -> str:
     """One query with each step's SQL file as a CTE; the last step is the result."""
     ctes = ",\n".join(f"{name} as (\n{render(f'strategy/{name}', **structure).strip()}\n)" for name in steps)
@@ -84,6 +88,7 @@ def _structure(variants: list[Strategy], signals_in_prices: bool) -> tuple[dict[
         ],
         "signals_in_prices": signals_in_prices,
         "full": not all(plain(s) for s in variants),
+        "groups": any(s.group_neutral for s in variants),
         "hold": any(s.hold_rank or s.hold_rank_short for s in variants),
         "caps": caps,
         "source": "caps" if caps else "weights",
@@ -99,9 +104,8 @@ def targets_query(variants: list[Strategy], signals_in_prices: bool) -> tuple[st
     """The composed query of every variant's targets, and its parameters (`ml4t.variants` must hold
     `variants_table(variants)`)."""
     structure, values = _structure(variants, signals_in_prices)
-    steps = ("universe",) + (() if structure["full"] else ("cutoffs",)) + ("ranks",)
-    steps += (("held",) if structure["hold"] else ()) + ("selection", "weights")
-    steps += (("caps",) if structure["caps"] else ()) + ("targets",)
+    skip = {"cutoffs": structure["full"], "held": not structure["hold"], "caps": not structure["caps"]}
+    steps = tuple(step for step in STEPS if not skip.get(step, False))
     sql = compose(steps, **structure)
     return sql, params_for(sql, values)
 

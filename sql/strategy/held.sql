@@ -17,7 +17,7 @@
 --           its hold rank; the fill needs at most top_n others; an asset's short rank is at least
 --           its rank from the bottom less top_n). Measured: benchmarks/RESULTS.md.
 -- ties:     ranks are unique (ties by asset), so every step is deterministic.
-with recursive steps as (
+with recursive steps as materialized (
     select
         v.variant,
         d.date,
@@ -46,10 +46,13 @@ candidates as (
     where (v.min_signal is null or r.signal > v.min_signal)
 ),
 
-bounded as (
+bounded as materialized (
     select *
     from candidates
     where lr <= greatest(hold_long, 2 * top_n) or la <= greatest(hold_short, 2 * bottom_n) + top_n
+    union all  -- one empty row per step, so that a date without candidates still steps on
+    select variant, k, null, null, null, null, null, null, null, null, null
+    from steps
 ),
 
 legs (variant, k, longs, shorts) as (
@@ -101,7 +104,7 @@ legs (variant, k, longs, shorts) as (
                             coalesce(list_contains(l.longs, b.asset), false) and b.lr <= b.hold_long as kept_long
                         from legs as l
                         inner join steps as s on s.variant = l.variant and s.k = l.k + 1
-                        left join bounded as b on b.variant = s.variant and b.k = s.k
+                        inner join bounded as b on b.variant = s.variant and b.k = s.k
                     )
                 )
             )

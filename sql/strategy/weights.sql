@@ -1,6 +1,7 @@
 -- weights: each selected asset's weight within its leg, before caps.
 -- reads:    selection, ml4t.variants
--- produces: weights(variant, date, asset, grp, leg, weight)   weight >= 0 (the leg's sign apart)
+-- produces: weights(variant, date, asset, grp, leg, weight)
+--           weight >= 0: the leg's sign is applied in targets
 -- grain:    variant x rebalance date x selected asset
 -- bucket:   a leg of a date, or with group_neutral each group's part of it; a bucket's weights
 --           sum to its exposure: long_exposure (the long leg) or short_exposure (the short leg),

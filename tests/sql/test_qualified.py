@@ -57,6 +57,8 @@ def rendered() -> dict[str, set[str]]:
         {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
                   "quality": {"asset_variants": "fold"}}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PRICES, "signals": SIGNALS}, "strategy": {"signal": "score", "top_n": 2, "hold_rank": 3,
+         "max_weight": 0.6, "max_group_weight": 0.8, "group": "volume", "weighting": "inverse_vol", "vol_window": 2}},
     ]  # fmt: skip
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(jinja2.Template, "render", render)

@@ -37,7 +37,7 @@ def test_full_ranks_both_ways_and_within_groups(sql):
         {"universe_id": 0, "date": D1, "asset": a, "signal": s, "grp": g, "vol": None}
         for a, s, g in [("A", 2.0, "x"), ("B", 2.0, "x"), ("C", 1.0, "y"), ("D", 0.5, "x"), ("E", 3.0, "z")]
     ]
-    rows = sql("strategy/ranks", {"universe": universe}, full=True)
+    rows = sql("strategy/ranks", {"universe": universe}, full=True, groups=True)
     got = {r["asset"]: (r["rank"], r["rank_asc"], r["n"], r["g_rank"], r["g_rank_asc"], r["g_n"]) for r in rows}
     assert got == {
         "E": (1, 5, 5, 1, 1, 1),  # a group of one
@@ -45,4 +45,8 @@ def test_full_ranks_both_ways_and_within_groups(sql):
         "B": (3, 4, 5, 2, 3, 3),
         "C": (4, 2, 5, 1, 1, 1),
         "D": (5, 1, 5, 3, 1, 3),
+    }
+    ungrouped = sql("strategy/ranks", {"universe": universe}, full=True, groups=False)  # no variant group_neutral
+    assert {r["asset"]: (r["g_rank"], r["g_rank_asc"], r["g_n"]) for r in ungrouped} == {
+        a: (v[0], v[1], v[2]) for a, v in got.items()
     }
