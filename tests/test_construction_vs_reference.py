@@ -173,3 +173,61 @@ def test_a_grid_of_constructions_in_one_statement(seed: int):
     got = sql_targets(prices, signals, grid)
     for i, s in enumerate(grid):
         assert_same(got[i], expected(prices, signals, s), s)
+
+
+# --- through a run: long-only, unlevered constructions (what the fold can take today) -----------------
+
+
+def run_frames(prices, signals) -> tuple[pl.DataFrame, pl.DataFrame]:
+    p = pl.DataFrame(prices, schema={"date": pl.Date, "asset": pl.String, "close": pl.Float64, "sector": pl.String},
+                     orient="row")  # fmt: skip
+    p = p.with_columns(open=pl.col("close"), high=pl.col("close"), low=pl.col("close"), volume=pl.lit(1e6))
+    s = pl.DataFrame(signals, schema={"date": pl.Date, "asset": pl.String, "score": pl.Float64}, orient="row")
+    return p, s
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {"top_n": 3, "hold_rank": 5, "weighting": "rank"},
+        {"quantiles": 3, "weighting": "inverse_vol", "vol_window": 3, "max_weight": 0.3},
+        {"top_n": 2, "group": "sector", "group_neutral": True, "max_group_weight": 0.4, "long_exposure": 0.9},
+        {"top_n": 4, "weighting": "signal", "max_weight": 0.2, "rebalance": "weekly"},
+    ],
+    ids=["hold-rank", "quantiles-inverse-vol-capped", "group-neutral", "signal-capped-weekly"],
+)
+def test_a_run_holds_the_reference_targets(keys: dict[str, Any]):
+    import ml4t_sql
+
+    prices, signals = panel(11, 10, 40)
+    p, s = run_frames(prices, signals)
+    config = {"data": {"prices": p, "signals": s, "quality": {"no_signal_date": "cash"}},
+              "strategy": {"signal": "score", **keys}}  # fmt: skip
+    run = ml4t_sql.run(config, write=False)
+    got = {(d, a): w for d, a, w in run.targets.select("date", "asset", "weight").iter_rows()}
+    assert_same(got, expected(prices, signals, Strategy(signal="score", **keys)), Strategy(**keys))
+
+
+def test_dates_with_fewer_assets_than_quantiles_are_reported_and_all_of_them_refused():
+    import ml4t_sql
+    from ml4t_sql.errors import InputError
+
+    prices, signals = panel(5, 6, 20)
+    p, s = run_frames(prices, signals)
+    config = {"data": {"prices": p, "signals": s, "quality": {"no_signal_date": "cash"}},
+              "strategy": {"signal": "score", "quantiles": 5}}  # fmt: skip
+    run = ml4t_sql.run(config, write=False)
+    counts = {}
+    for d, a, sc in signals:
+        if sc is not None and math.isfinite(sc) and any(r[0] == d and r[1] == a for r in prices):
+            counts[d] = counts.get(d, 0) + 1
+    dates = sorted({r[0] for r in prices})
+    short = [d for d in dates if counts.get(d, 0) < 5]
+    assert short, "the panel should have short dates"
+    finding = run.quality["findings"]["short_quantile_date"]
+    assert finding["count"] == len(short)
+    assert finding["examples"][0]["date"] == str(short[0]) or finding["examples"][0]["date"] == short[0]
+    assert not set(run.targets["date"].to_list()) & set(short)  # no book those dates
+    config["strategy"]["quantiles"] = 50
+    with pytest.raises(InputError, match="every rebalance date has fewer eligible assets than quantiles = 50"):
+        ml4t_sql.run(config, write=False)
