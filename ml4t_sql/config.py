@@ -137,8 +137,9 @@ class Strategy:
         ranked eligible assets and, with `long_short`, short the bottom one; replaces top_n,
         bottom_n and the hold ranks (setting them too is refused).
     long_short: with `quantiles`, short the bottom quantile too.
-    hold_rank: h ranks, 1 <= hold_rank <= 1e9 and at least top_n (a whole number): an asset of the previous rebalance date's long leg stays
-        while its rank is at most h; the leg is then filled up to top_n with the best-ranked others.
+    hold_rank: h ranks, 1 <= hold_rank <= 1e9 and at least top_n (a whole number): an asset of the
+        previous rebalance date's long leg stays while its rank is at most h; the leg is then
+        filled up to top_n with the best-ranked others.
     hold_rank_short: the same for the short leg, 1 <= hold_rank_short <= 1e9 and at least bottom_n
         (ranks from the lowest signal, among the assets not in the long leg).
     group: a column of prices naming each asset's group (its value on t; an asset without one is

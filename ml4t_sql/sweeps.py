@@ -9,8 +9,9 @@ A sweep is a run configuration plus a grid of values::
 
 Every combination is a variant (here 3 x 2 x 2 = 12), numbered in the order of the grid (the
 last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `weighting`,
-`rebalance`, `min_signal` and every construction key (`bottom_n`, `quantiles`, `long_short`, the hold
-ranks, `group`, `group_neutral`, the caps, `vol_window`, the exposures), and the execution's `initial_cash`, `sizing`, `fractional`,
+`rebalance`, `min_signal` and every construction key (`bottom_n`, `quantiles`, `long_short`, the
+hold ranks, `group`, `group_neutral`, the caps, `vol_window`, the exposures), and the execution's
+`initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
 Each value is checked as it would be in a run's file (type, finite, range and unit:

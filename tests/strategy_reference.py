@@ -165,8 +165,8 @@ def construct(
             desc = sorted(members, key=lambda a: (-info[a][0], a))
             if quantiles is not None:
                 buckets = ntile(len(desc), quantiles) if len(desc) >= quantiles else []
-                longs[p] = [a for a, b in zip(desc, buckets) if b == 1]
-                shorts[p] = [a for a, b in zip(desc, buckets) if b == quantiles] if long_short else []
+                longs[p] = [a for a, b in zip(desc, buckets, strict=False) if b == 1]
+                shorts[p] = [a for a, b in zip(desc, buckets, strict=False) if b == quantiles] if long_short else []
                 continue
             h = hold_rank if hold_rank is not None else top_n
             kept = [a for i, a in enumerate(desc) if a in prev_long and i + 1 <= h][:top_n]  # moved groups

@@ -34,8 +34,8 @@ def panel(seed: int, n_assets: int, n_days: int) -> tuple[list[tuple[Any, ...]],
     rows (date, asset, score) with ties (steps of 0.5), NULLs, NaNs and rows without a bar."""
     rng = random.Random(seed)
     day0 = dt.date(2020, 1, 1)
-    dates = [day0 + dt.timedelta(days=i) for i in range(n_days * 7 // 5 + 1) if (day0 + dt.timedelta(days=i)).weekday() < 5]
-    dates = dates[:n_days]
+    days = (day0 + dt.timedelta(days=i) for i in range(n_days * 7 // 5 + 7))
+    dates = [d for d in days if d.weekday() < 5][:n_days]
     prices, signals = [], []
     for i in range(n_assets):
         asset = f"A{i:02d}"

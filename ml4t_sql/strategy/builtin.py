@@ -28,7 +28,6 @@ from ..data.relations import create
 from ..errors import InputError
 from ..templates import params_for, render
 
-
 STEPS = ("universe", "cutoffs", "ranks", "held", "selection", "weights", "caps", "targets")
 """Every step, in order; a query composes those its variants need (`targets_query`)."""
 

@@ -7,13 +7,13 @@ D1, D2 = dt.date(2020, 1, 2), dt.date(2020, 1, 3)
 
 
 def test_ranks_with_ties_per_signal_and_date_above_the_cutoff(sql):
-    universe = [
+    universe = [  # fmt: skip
         {"universe_id": 0, "date": D1, "asset": "C", "signal": 2.0, "grp": None, "vol": None},
         {"universe_id": 0, "date": D1, "asset": "A", "signal": 1.0, "grp": None, "vol": None},
         {"universe_id": 0, "date": D1, "asset": "B", "signal": 2.0, "grp": None, "vol": None},  # tie with C: B first
-        {"universe_id": 0, "date": D1, "asset": "D", "signal": 0.5, "grp": None, "vol": None},  # below the cutoff: never ranked
+        {"universe_id": 0, "date": D1, "asset": "D", "signal": 0.5, "grp": None, "vol": None},  # below the cutoff
         {"universe_id": 0, "date": D2, "asset": "A", "signal": -1.0, "grp": None, "vol": None},
-        {"universe_id": 1, "date": D1, "asset": "D", "signal": 9.0, "grp": None, "vol": None},  # another signal ranks apart
+        {"universe_id": 1, "date": D1, "asset": "D", "signal": 9.0, "grp": None, "vol": None},  # another universe
     ]
     cutoffs = [
         {"universe_id": 0, "date": D1, "cutoff": 1.0},

@@ -3,7 +3,10 @@
 import datetime as dt
 
 D1, D2 = dt.date(2020, 1, 2), dt.date(2020, 1, 3)
-RANKS = [{"universe_id": 0, "date": D1, "asset": a, "signal": 3.0 - i, "rank": i + 1, "grp": None, "vol": None} for i, a in enumerate("ABC")]
+RANKS = [
+    {"universe_id": 0, "date": D1, "asset": a, "signal": 3.0 - i, "rank": i + 1, "grp": None, "vol": None}
+    for i, a in enumerate("ABC")
+]
 RANKS += [{"universe_id": 0, "date": D2, "asset": "A", "signal": 1.0, "rank": 1, "grp": None, "vol": None}]
 SCHEDULES = [{"schedule": "daily", "date": D1}, {"schedule": "daily", "date": D2}, {"schedule": "monthly", "date": D1}]
 
@@ -16,7 +19,8 @@ def variant(i, top_n, schedule="daily", min_signal=None):
 
 def test_top_n_schedule_and_min_signal_per_variant(sql):
     variants = [variant(0, 2), variant(1, 5, "monthly"), variant(2, 5, min_signal=1.0)]
-    rows = sql("strategy/selection", {"ranks": RANKS, "variants": variants, "schedule_dates": SCHEDULES}, full=False, hold=False)
+    tables = {"ranks": RANKS, "variants": variants, "schedule_dates": SCHEDULES}
+    rows = sql("strategy/selection", tables, full=False, hold=False)
     assert sorted((r["variant"], r["date"], r["asset"]) for r in rows) == [
         (0, D1, "A"), (0, D1, "B"), (0, D2, "A"),       # top 2, daily
         (1, D1, "A"), (1, D1, "B"), (1, D1, "C"),       # fewer than 5 eligible: all; monthly: D1 only

@@ -22,7 +22,10 @@ SIGNALS = [
 ]
 PRICES = [price(D1, a) for a in "ABCDE"] + [price(D2, "A"), price(D2, "F")]
 SCHEDULES = [{"schedule": "monthly", "date": D1}, {"schedule": "daily", "date": D1}, {"schedule": "daily", "date": D2}]
-VARIANTS = [{"variant": 0, "universe_id": 0, "schedule": "monthly"}, {"variant": 1, "universe_id": 1, "schedule": "daily"}]
+VARIANTS = [
+    {"variant": 0, "universe_id": 0, "schedule": "monthly"},
+    {"variant": 1, "universe_id": 1, "schedule": "daily"},
+]
 INPUTS = {"signals": SIGNALS, "prices": PRICES, "schedule_dates": SCHEDULES, "variants": VARIANTS}
 
 

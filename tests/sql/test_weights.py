@@ -106,7 +106,7 @@ def test_rank_weights_from_the_most_extreme_signal_ties_by_asset(sql):
     rows = [row("A", 3.0), row("B", 1.0), row("C", 1.0), row("D", -2.0, leg=-1), row("E", -1.0, leg=-1)]
     got = by_asset(weigh(rows, [variant(0, "rank", long_exposure=1.2, short_exposure=0.3)]))
     assert got == pytest.approx(
-        {("A", 1): 1.2 * 3 / 6, ("B", 1): 1.2 * 2 / 6, ("C", 1): 1.2 * 1 / 6, ("D", -1): 0.3 * 2 / 3, ("E", -1): 0.3 / 3}
+        {("A", 1): 1.2 * 3 / 6, ("B", 1): 1.2 * 2 / 6, ("C", 1): 1.2 / 6, ("D", -1): 0.3 * 2 / 3, ("E", -1): 0.3 / 3}
     )
 
 
