@@ -19,6 +19,7 @@
 -- stable:   E and S_i are exact DECIMAL(38, 28) sums (weights are at most 10, sums at most 10
 --           per bucket), so the result does not depend on row order; ties in weight sort by
 --           item and are capped together (the condition holds or fails for equal weights alike).
+-- NULLs:    a NULL cap (the variant has none) leaves the weights as they are.
 {% macro waterfill(source, bucket, item, cap) -%}
 select
     *,

@@ -17,6 +17,8 @@
 --           its hold rank; the fill needs at most top_n others; an asset's short rank is at least
 --           its rank from the bottom less top_n). Measured: benchmarks/RESULTS.md.
 -- ties:     ranks are unique (ties by asset), so every step is deterministic.
+-- NULLs:    `bounded` has one all-NULL row per step (so that a step without candidates still
+--           runs); it is never selected.
 with recursive steps as materialized (
     select
         v.variant,

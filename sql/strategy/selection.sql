@@ -13,6 +13,7 @@
 --           buckets one more); with fewer than q assets there is no book (no rows; reported by
 --           ml4t_sql.strategy.builtin).
 -- ties:     by asset ascending in every order (ranks, the short leg's order).
+-- NULLs:    none arrive (universe keeps finite signals); grp is NULL without a group.
 {%- if not full %}
 select
     v.variant,

@@ -3,6 +3,7 @@
 -- produces: targets(variant, date, asset, weight)   long > 0, short < 0
 -- grain:    variant x rebalance date x asset
 -- rule:     weight = leg x the leg's weight; a zero weight (a zero exposure) is no row.
+-- NULLs:    none (weights are finite and non-negative).
 select
     variant,
     date,

@@ -18,6 +18,8 @@
 --           inverse_vol: min vol / vol), so each is in (0, 1] and their sum cannot overflow,
 --           then summed exactly as DECIMAL(38, 28) (at least 1, at most k <= 1e9): the same bits
 --           whatever order the rows arrive in. Equal x get exactly equal weights.
+-- ties:     rank weighting orders equal signals by asset; equal x get equal weights.
+-- NULLs:    none: selection has finite signals; vol is set (and positive) for inverse_vol variants.
 with legs as (
     select
         s.variant,
