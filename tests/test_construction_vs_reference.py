@@ -231,3 +231,30 @@ def test_dates_with_fewer_assets_than_quantiles_are_reported_and_all_of_them_ref
     config["strategy"]["quantiles"] = 50
     with pytest.raises(InputError, match="every rebalance date has fewer eligible assets than quantiles = 50"):
         ml4t_sql.run(config, write=False)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_legs_hold_their_exposures_caps_and_signs(case: tuple[Any, ...]):
+    """Whatever the construction: a date's long weights sum to at most long_exposure and its short
+    weights to at least -short_exposure (less only through empty groups, a signal leg without a
+    positive part or caps that cannot be met: cash), no weight's size exceeds max_weight, and a
+    variant without a short leg has no negative weight."""
+    prices, signals, variants = case
+    got = sql_targets(prices, signals, variants)
+    for i, s in enumerate(variants):
+        longs: dict[dt.date, list[float]] = {}
+        shorts: dict[dt.date, list[float]] = {}
+        for (d, _), w in got[i].items():
+            (longs if w > 0 else shorts).setdefault(d, []).append(w)
+            if s.max_weight is not None:
+                assert abs(w) <= s.max_weight * (1 + 1e-12)
+        for ws in longs.values():
+            assert math.fsum(ws) <= s.long_exposure * (1 + 1e-12)
+        for ws in shorts.values():
+            assert -math.fsum(ws) <= s.short_exposure * (1 + 1e-12)
+        if not (s.bottom_n or s.long_short):
+            assert not shorts
+        if s.max_weight is None and s.max_group_weight is None and not s.group_neutral and s.weighting != "signal":
+            for ws in longs.values():  # nothing goes to cash: the leg holds its exposure exactly
+                assert math.fsum(ws) == pytest.approx(s.long_exposure, rel=1e-12)
