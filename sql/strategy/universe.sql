@@ -9,7 +9,7 @@
 --           grp = the group column's value on t as text (NULL without a group); vol = the sample
 --           standard deviation (ddof 1) of the asset's last vol_window close-to-close returns over
 --           its own consecutive bars up to t (NULL unless the universe weighs by inverse_vol; an
---           asset with fewer returns is not eligible then).
+--           asset with fewer returns, or a vol of 0, is not eligible then).
 with needed as (
     select distinct v.universe_id, r.date
     from ml4t.variants as v
@@ -69,6 +69,7 @@ scored as (
         {%- endif %}
         {%- if u.vol_window is not none %}
         and r.n_returns >= $vol_window_{{ loop.index0 }}  -- fewer returns: not eligible
+        and r.vol > 0  -- constant closes: nothing to weigh by
         {%- endif %}
     {%- endfor %}
 ),

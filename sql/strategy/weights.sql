@@ -13,7 +13,8 @@
 --                 x = 0 get no row (a bucket without a positive part is empty);
 --   rank        = the bucket's k assets ordered from the most extreme signal (highest for long,
 --                 lowest for short; ties by asset) get k, k-1, ..., 1;
---   inverse_vol = 1 / vol.
+--   inverse_vol = 1 / vol (an asset whose vol is NULL or 0 gets no row; the universe keeps
+--                 only assets with a positive vol for inverse_vol variants).
 -- stable:   each x is divided by the bucket's largest first (signal: x / max x; rank: x / k;
 --           inverse_vol: min vol / vol), so each is in (0, 1] and their sum cannot overflow,
 --           then summed exactly as DECIMAL(38, 28) (at least 1, at most k <= 1e9): the same bits
@@ -40,7 +41,8 @@ with legs as (
 weighed as (
     select *
     from legs
-    where weighting <> 'signal' or x > 0
+    where (weighting <> 'signal' or x > 0)
+        and (weighting <> 'inverse_vol' or vol > 0)  -- no vol, or a zero one: nothing to weigh by
 ),
 
 relative as (

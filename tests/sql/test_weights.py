@@ -144,3 +144,8 @@ def test_targets_sign_the_short_leg_and_drop_zero_weights(sql):
     ]
     rows = sql("strategy/targets", {"caps": caps}, source="caps")
     assert [(r["variant"], r["asset"], r["weight"]) for r in rows] == [(0, "A", 0.6), (0, "B", -0.3)]
+
+
+def test_inverse_vol_without_a_positive_vol_gets_no_row(sql):
+    rows = [row("A", 1.0, vol=0.02), row("B", 0.5, vol=0.0), row("C", 0.1, vol=None)]
+    assert by_asset(weigh(rows, [variant(0, "inverse_vol")])) == {("A", 1): 1.0}
