@@ -122,7 +122,9 @@ class Strategy:
     signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
     top_n: number of assets to hold, a whole number, 1 <= top_n <= 1e9 assets; fewer when fewer
         are eligible (a top_n above every universe selects every eligible asset).
-    weighting: ``equal`` (1/k each) or ``signal`` (proportional to the positive signal).
+    weighting: ``equal`` (1/k each), ``signal`` (proportional to the positive signal; on the short
+        leg to the negative one), ``rank`` (k, k-1, ..., 1 from the most extreme signal) or
+        ``inverse_vol`` (proportional to 1 / the sample std of the last `vol_window` returns).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
     min_signal: when set, an asset is eligible only if ``signal > min_signal``; any finite number,
