@@ -16,6 +16,7 @@ class Weighting(StrEnum):
 
     EQUAL = "equal"
     SIGNAL = "signal"
+    RANK = "rank"
     INVERSE_VOL = "inverse_vol"
 
 

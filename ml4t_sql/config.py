@@ -135,8 +135,9 @@ class Strategy:
     signal: signal column name (in `signals`, or in `prices` when there is no `signals`).
     top_n: number of assets to hold, a whole number, 1 <= top_n <= 1e9 assets; fewer when fewer
         are eligible (a top_n above every universe selects every eligible asset).
-    weighting: ``equal`` (1/k each), ``signal`` (proportional to the positive signal) or
-        ``inverse_vol`` (proportional to 1 / sigma, see `vol_window`).
+    weighting: ``equal`` (1/k each), ``signal`` (proportional to the positive signal; on the short
+        leg to the negative one), ``rank`` (k, k-1, ..., 1 from the most extreme signal) or
+        ``inverse_vol`` (proportional to 1 / the sample std of the last `vol_window` returns).
     rebalance: ``daily``, ``weekly``, ``monthly``, ``month_end`` or ``quarterly``. Default daily;
         with `sql`, default is the distinct dates of the returned targets.
     rebalance_every: rebalance on every k-th window date, the first window date included; a whole
@@ -163,6 +164,30 @@ class Strategy:
         returns is not eligible. A whole number, 2 <= vol_window <= 1e6 returns (default 60).
     sql: your own strategy: a ``.sql`` file or SQL text returning ``(date, asset, weight)``.
 
+    Construction (docs/SEMANTICS.md, *Construction*):
+
+    bottom_n: the short leg, the bottom_n lowest signals among the eligible assets not in the long
+        leg; a whole number, 0 <= bottom_n <= 1e9 assets (0: no short leg).
+    quantiles: q buckets, 2 <= quantiles <= 1e9 (a whole number): long the top ``ntile(q)`` bucket of the
+        ranked eligible assets and, with `long_short`, short the bottom one; replaces top_n,
+        bottom_n and the hold ranks (setting them too is refused).
+    long_short: with `quantiles`, short the bottom quantile too.
+    hold_rank: h ranks, 1 <= hold_rank <= 1e9 and at least top_n (a whole number): an asset of the
+        previous rebalance date's long leg stays while its rank is at most h; the leg is then
+        filled up to top_n with the best-ranked others.
+    hold_rank_short: the same for the short leg, 1 <= hold_rank_short <= 1e9 and at least bottom_n
+        (ranks from the lowest signal, among the assets not in the long leg).
+    group_neutral: rank and select within each group; each leg's exposure is split over the groups
+        in proportion to their number of eligible assets on t.
+    max_group_weight: cap on a group's share of a leg, 0 < max_group_weight <= 10 (a fraction of
+        NAV, absolute); water-filled like max_weight.
+    long_exposure: the long leg's weight sum, 0 <= long_exposure <= 10 (a fraction of NAV: 1 = 100%).
+    short_exposure: the short leg's weight sum (as a positive number), 0 <= short_exposure <= 10.
+    max_weight: cap on one asset's absolute weight, 0 < max_weight <= 10 (a fraction of NAV, not a
+        percent: 0.05 = 5%); the excess is water-filled over the leg's uncapped assets, and what
+        no asset can take stays in cash. Above 1 it makes sense only with a levered leg (a value
+        above both exposures never binds and is refused as a likely percent).
+
     Every numeric key's range and unit: `NUMBERS` (and README, *Configuration*).
     """
 
@@ -180,6 +205,16 @@ class Strategy:
     group: str | None = None
     vol_window: int = 60
     sql: str | None = None
+    bottom_n: int = 0
+    quantiles: int | None = None
+    long_short: bool = False
+    hold_rank: int | None = None
+    hold_rank_short: int | None = None
+    group_neutral: bool = False
+    max_group_weight: float | None = None
+    long_exposure: float = 1.0
+    short_exposure: float = 0.0
+    max_weight: float | None = None
 
     @property
     def schedule(self) -> str | None:
@@ -215,6 +250,10 @@ class Execution:
         half of it is folded in chunks of dates, each loaded from DuckDB and its tables written
         to the run's staging folder as it goes; the tables are identical either way.
 
+    allow_short: negative target weights allowed (SPEC 9). Not built yet: only false is accepted.
+    max_leverage: the largest gross weight sum |w| of a date's targets, 0 < max_leverage <= 100
+        (a multiple of NAV). Not built yet: only 1 is accepted.
+
     Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
     engine's rule; the defaults are ml4t-sql's own:
 
@@ -240,6 +279,8 @@ class Execution:
     memory_budget_mb: float = 2048.0
     cash_shortfall: CashShortfall = CashShortfall.SCALE
     rounding: Rounding = Rounding.TARGET
+    allow_short: bool = False
+    max_leverage: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -472,32 +513,93 @@ def _check_values(cfg: Config, where: str) -> None:
             "so that a trade's costs stay below its notional at the open (a sell credits "
             "shares * open * (1 - slippage) * (1 - commission))"
         )
-    if cfg.strategy.sql is not None and cfg.strategy.stale != Stale.EXIT:
+    if x.allow_short:
         raise ConfigError(
-            f"{where} [strategy] `stale`: 'hold' applies to the built-in strategy; a custom strategy's "
-            "targets are the whole decision (leave `stale` unset, or drop `sql`)"
+            f"{where} [execution] `allow_short`: shorting in the fold is not built yet; only false is accepted"
         )
+    if x.max_leverage != 1:
+        raise ConfigError(
+            f"{where} [execution] `max_leverage`: {x.max_leverage:g}: leverage in the fold is not built yet; "
+            "only 1 is accepted"
+        )
+    if cfg.strategy.sql is None:
+        check_construction(cfg.strategy, x, f"{where} [strategy]")
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
         )
 
 
-UNIVERSE_KEYS = ("min_price", "min_adv", "min_history", "group")
-"""The built-in strategy's universe filters: a custom `sql` strategy makes its own universe."""
+BUILT_IN_KEYS = (
+    "min_price", "min_adv", "min_history", "group", "stale", "bottom_n", "quantiles", "long_short", "hold_rank",
+    "hold_rank_short", "group_neutral", "max_group_weight", "long_exposure", "short_exposure", "max_weight",
+)  # fmt: skip
+"""The built-in strategy's universe, construction and stale keys: a custom `sql` strategy makes
+its own universe and weights (and its targets are the whole decision)."""
 
 
 def _check_builtin_only(cfg: Config, where: str) -> None:
-    """The universe filters and inputs shape the built-in strategy; with `[strategy] sql` they would
-    be silently ignored, so they are refused (a custom query reads its own tables: [data.tables])."""
+    """The keys of `BUILT_IN_KEYS` and the universe inputs shape the built-in strategy; with
+    `[strategy] sql` they would be silently ignored, so a value other than the default is refused
+    (a custom query reads its own tables: [data.tables])."""
     if cfg.strategy.sql is None:
         return
-    set_keys = [f"[strategy] `{k}`" for k in UNIVERSE_KEYS if getattr(cfg.strategy, k) is not None]
+    default = Strategy()
+    set_keys = [f"[strategy] `{k}`" for k in BUILT_IN_KEYS if getattr(cfg.strategy, k) != getattr(default, k)]
     set_keys += [f"[data] `{k}`" for k in ("universe", "assets") if getattr(cfg.data, k) is not None]
     if set_keys:
         raise ConfigError(
             f"{where} {set_keys[0]}: applies to the built-in strategy only, not with [strategy] sql; "
-            "filter in your query instead (give the relation as a [data.tables] entry)"
+            "do it in your query instead (a relation it needs can be a [data.tables] entry)"
+        )
+
+
+def check_construction(s: Strategy, x: Execution, where: str) -> None:
+    """The construction keys that tie each other (or the execution) together (SPEC 8, 14.4, 14.5)."""
+    default = Strategy()
+    if s.quantiles is not None:
+        taken = [
+            k
+            for k in ("top_n", "bottom_n", "hold_rank", "hold_rank_short")
+            if getattr(s, k) != getattr(default, k)
+        ]
+        if taken:
+            raise ConfigError(
+                f"{where} `quantiles` with `{taken[0]}`: contradictory; quantiles replaces top_n, bottom_n "
+                "and the hold ranks (remove one)"
+            )
+    elif s.long_short:
+        raise ConfigError(f"{where} `long_short`: applies to `quantiles` only; for a short leg set `bottom_n`")
+    if s.hold_rank is not None and s.hold_rank < s.top_n:
+        raise ConfigError(f"{where} `hold_rank`: must be at least top_n ({s.top_n}), got {s.hold_rank}")
+    if s.hold_rank_short is not None and s.bottom_n == 0:
+        raise ConfigError(f"{where} `hold_rank_short`: needs a short leg (`bottom_n` > 0)")
+    if s.hold_rank_short is not None and s.hold_rank_short < s.bottom_n:
+        raise ConfigError(
+            f"{where} `hold_rank_short`: must be at least bottom_n ({s.bottom_n}), got {s.hold_rank_short}"
+        )
+    for key in ("group_neutral", "max_group_weight"):
+        if getattr(s, key) not in (False, None) and s.group is None:
+            raise ConfigError(f"{where} `{key}`: needs `group` (a column of [data] assets or of prices)")
+    short_leg = s.bottom_n > 0 or (s.quantiles is not None and s.long_short)
+    if short_leg != (s.short_exposure > 0):
+        raise ConfigError(
+            f"{where} `short_exposure`: {s.short_exposure:g} with "
+            + ("a short leg: give it a positive short_exposure" if short_leg else "no short leg (set bottom_n)")
+        )
+    if s.max_weight is not None and s.max_weight > max(1.0, s.long_exposure, s.short_exposure):
+        raise ConfigError(
+            f"{where} `max_weight`: {s.max_weight:g} is above every leg's exposure, so it never binds; "
+            f"did you mean {s.max_weight / 100:g}? (a fraction of NAV, not a percent)"
+        )
+    if short_leg and not x.allow_short:
+        raise ConfigError(
+            f"{where}: a short leg needs `[execution] allow_short = true`, and the fold cannot short yet"
+        )
+    if s.long_exposure + s.short_exposure > x.max_leverage:
+        raise ConfigError(
+            f"{where} `long_exposure` + `short_exposure`: {s.long_exposure + s.short_exposure:g} x NAV needs "
+            f"`[execution] max_leverage` of at least that (it is {x.max_leverage:g}), and the fold cannot lever yet"
         )
 
 
@@ -505,6 +607,9 @@ def _check_builtin_only(cfg: Config, where: str) -> None:
 
 MAX_COST_BPS = 10_000.0
 """commission_bps + slippage_bps must stay below this: 100% of a trade's notional."""
+
+MAX_EXPOSURE = 10.0
+"""The largest leg exposure and weight cap: 10 x NAV (1,000%); more is a slip, not a portfolio."""
 
 
 @dataclass(frozen=True)
@@ -541,7 +646,20 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
     ("strategy", "min_adv"): Bounds(0, 1e27, "in the prices' currency per bar (close x volume)", optional=True),
     ("strategy", "adv_window"): Bounds(1, 1e6, "a whole number of bars", whole=True),
     ("strategy", "min_history"): Bounds(1, 1e6, "a whole number of bars", whole=True, optional=True),
-    ("strategy", "vol_window"): Bounds(2, 1e6, "a whole number of returns", whole=True),
+    ("strategy", "bottom_n"): Bounds(0, 1e9, "a whole number of assets; 0: no short leg", whole=True),
+    ("strategy", "quantiles"): Bounds(2, 1e9, "a whole number of buckets", whole=True, optional=True),
+    ("strategy", "hold_rank"): Bounds(1, 1e9, "a whole number of ranks, at least top_n", whole=True, optional=True),
+    ("strategy", "hold_rank_short"): Bounds(
+        1, 1e9, "a whole number of ranks from the lowest signal, at least bottom_n", whole=True, optional=True
+    ),
+    ("strategy", "max_group_weight"): Bounds(
+        0, MAX_EXPOSURE, "a fraction of NAV: 0.3 = 30%", lo_open=True, optional=True
+    ),
+    ("strategy", "vol_window"): Bounds(2, 1e6, "a whole number of close-to-close returns", whole=True),
+    ("strategy", "long_exposure"): Bounds(0, MAX_EXPOSURE, "a fraction of NAV: 1 = 100%"),
+    ("strategy", "short_exposure"): Bounds(0, MAX_EXPOSURE, "a fraction of NAV, as a positive number: 0.3 = 30%"),
+    ("strategy", "max_weight"): Bounds(0, MAX_EXPOSURE, "a fraction of NAV: 0.05 = 5%", lo_open=True, optional=True),
+    ("execution", "max_leverage"): Bounds(0, 100, "a multiple of NAV (gross weight sum)", lo_open=True),
     ("execution", "initial_cash"): Bounds(0, 1e18, "in the prices' currency", lo_open=True),
     ("execution", "commission_bps"): Bounds(
         0, MAX_COST_BPS, "basis points of traded notional; 1 bp = 0.01%", hi_open=True, slip="bps"

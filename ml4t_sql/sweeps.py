@@ -9,8 +9,10 @@ A sweep is a run configuration plus a grid of values::
 
 Every combination is a variant (here 3 x 2 x 2 = 12), numbered in the order of the grid (the
 last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `weighting`,
-`rebalance`, `rebalance_every`, `min_signal`, `stale`, the universe filters `min_price`, `min_adv`, `adv_window`,
-`min_history`, `group` and `vol_window`, and the execution's `initial_cash`, `sizing`, `fractional`,
+`rebalance`, `rebalance_every`, `min_signal`, `stale`, the universe filters `min_price`, `min_adv`,
+`adv_window`, `min_history` and `vol_window`, every construction key (`bottom_n`, `quantiles`,
+`long_short`, the hold ranks, `group`, `group_neutral`, the caps, the exposures), and the execution's
+`initial_cash`, `sizing`, `fractional`,
 `commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
 Each value is checked as it would be in a run's file (type, finite, range and unit:
@@ -45,11 +47,12 @@ from .pipeline import execute
 
 STRATEGY_KEYS = (
     "signal", "top_n", "weighting", "rebalance", "rebalance_every", "min_signal", "stale", "min_price", "min_adv",
-    "adv_window", "min_history", "group", "vol_window",
+    "adv_window", "min_history", "group", "vol_window", "bottom_n", "quantiles", "long_short", "hold_rank",
+    "hold_rank_short", "group_neutral", "max_group_weight", "long_exposure", "short_exposure", "max_weight",
 )  # fmt: skip
 EXECUTION_KEYS = (
     "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
-    "cash_shortfall", "rounding",
+    "cash_shortfall", "rounding", "allow_short", "max_leverage",
 )  # fmt: skip
 
 

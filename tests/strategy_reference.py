@@ -161,3 +161,149 @@ def _group(groups: Sequence[tuple[object, ...]], d: dt.date, a: str) -> object |
         return next((g[1] for g in groups if g[0] == a), None)
     rows = sorted((g for g in groups if g[1] == a and g[0] <= d), key=lambda g: g[0])  # type: ignore[arg-type, return-value]
     return rows[-1][2] if rows else None
+
+
+# --- construction (SPEC 8, 14.4, 14.5): legs, hold ranks, groups, weightings, exposures, caps ---------
+
+
+def ntile(n: int, q: int) -> list[int]:
+    """The bucket (1..q) of each of n ranked items: n // q each, the first n % q one more."""
+    out: list[int] = []
+    for b in range(q):
+        out += [b + 1] * (n // q + (1 if b < n % q else 0))
+    return out
+
+
+def sample_std(xs: list[float]) -> float:
+    mean = math.fsum(xs) / len(xs)
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def waterfill(weights: dict[str, float], cap: float | None) -> dict[str, float]:
+    """Cut each weight above `cap` to it, spread the excess over the others in proportion, repeat."""
+    if cap is None or not weights:
+        return dict(weights)
+    total = math.fsum(weights.values())
+    capped: set[str] = set()
+    out = dict(weights)
+    while True:
+        over = {a for a, w in out.items() if a not in capped and w > cap}
+        if not over:
+            return out
+        capped |= over
+        free = [a for a in weights if a not in capped]
+        left = total - cap * len(capped)
+        base = math.fsum(weights[a] for a in free)
+        out = {a: cap for a in capped}
+        for a in free:
+            out[a] = weights[a] * left / base if base > 0 else weights[a]
+
+
+def construct(
+    prices: Iterable[tuple[dt.date, str, float, str | None]],
+    signals: Iterable[tuple[dt.date, str, float | None]],
+    *,
+    top_n: int = 25,
+    bottom_n: int = 0,
+    quantiles: int | None = None,
+    long_short: bool = False,
+    hold_rank: int | None = None,
+    hold_rank_short: int | None = None,
+    group: bool = False,
+    group_neutral: bool = False,
+    max_group_weight: float | None = None,
+    weighting: str = "equal",
+    vol_window: int = 60,
+    long_exposure: float = 1.0,
+    short_exposure: float = 0.0,
+    max_weight: float | None = None,
+    rebalance: str = "daily",
+    min_signal: float | None = None,
+) -> dict[tuple[dt.date, str], float]:
+    """{(date, asset): signed weight}; `prices` rows are (date, asset, close, group)."""
+    bars = {(d, a): (c, g) for d, a, c, g in prices}
+    calendar = sorted({d for d, _ in bars})
+    history: dict[str, list[tuple[dt.date, float]]] = {}
+    for (d, a), (c, _) in sorted(bars.items()):
+        history.setdefault(a, []).append((d, c))
+
+    def vol(a: str, d: dt.date) -> float | None:
+        closes = [c for day, c in history[a] if day <= d]
+        rets = [closes[i] / closes[i - 1] - 1 for i in range(1, len(closes))]
+        return sample_std(rets[-vol_window:]) if len(rets) >= vol_window else None
+
+    eligible: dict[dt.date, list[tuple[str, float, str | None, float | None]]] = {}
+    for d, a, s in signals:
+        if s is None or not math.isfinite(s) or (d, a) not in bars:
+            continue
+        if min_signal is not None and not s > min_signal:
+            continue
+        g = bars[(d, a)][1]
+        if group and g is None:
+            continue
+        v = vol(a, d) if weighting == "inverse_vol" else None
+        if weighting == "inverse_vol" and not (v is not None and v > 0):
+            continue
+        eligible.setdefault(d, []).append((a, s, g, v))
+
+    out: dict[tuple[dt.date, str], float] = {}
+    prev_long: set[str] = set()
+    prev_short: set[str] = set()
+    for d in schedule(calendar, rebalance):
+        rows = eligible.get(d, [])
+        info = {a: (s, g, v) for a, s, g, v in rows}
+        parts: dict[str | None, list[str]] = {}
+        for a, _, g, _ in rows:
+            parts.setdefault(g if group_neutral else None, []).append(a)
+        longs: dict[str | None, list[str]] = {}
+        shorts: dict[str | None, list[str]] = {}
+        for p, members in parts.items():
+            desc = sorted(members, key=lambda a: (-info[a][0], a))
+            if quantiles is not None:
+                buckets = ntile(len(desc), quantiles) if len(desc) >= quantiles else []
+                longs[p] = [a for a, b in zip(desc, buckets, strict=False) if b == 1]
+                shorts[p] = [a for a, b in zip(desc, buckets, strict=False) if b == quantiles] if long_short else []
+                continue
+            h = hold_rank if hold_rank is not None else top_n
+            kept = [a for i, a in enumerate(desc) if a in prev_long and i + 1 <= h][:top_n]  # moved groups
+            longs[p] = kept + [a for a in desc if a not in kept][: top_n - len(kept)]
+            rest = sorted((a for a in members if a not in longs[p]), key=lambda a: (info[a][0], a))
+            hs = hold_rank_short if hold_rank_short is not None else bottom_n
+            kept = [a for i, a in enumerate(rest) if a in prev_short and i + 1 <= hs][:bottom_n]
+            shorts[p] = kept + [a for a in rest if a not in kept][: bottom_n - len(kept)]
+        prev_long = {a for leg in longs.values() for a in leg}
+        prev_short = {a for leg in shorts.values() for a in leg}
+        for sign, legs, exposure in ((1, longs, long_exposure), (-1, shorts, short_exposure)):
+            weights: dict[str, float] = {}
+            for p, leg in legs.items():
+                share = exposure * len(parts[p]) / len(rows) if group_neutral else exposure
+                if weighting == "signal":
+                    leg = [a for a in leg if sign * info[a][0] > 0]
+                if not leg:
+                    continue
+                if weighting == "equal":
+                    raw = {a: 1.0 for a in leg}
+                elif weighting == "signal":
+                    raw = {a: sign * info[a][0] for a in leg}
+                elif weighting == "rank":
+                    extreme = sorted(leg, key=lambda a: (-sign * info[a][0], a))
+                    raw = {a: float(len(leg) - i) for i, a in enumerate(extreme)}
+                else:
+                    raw = {a: 1.0 / info[a][2] for a in leg}
+                total = math.fsum(raw.values())
+                weights.update({a: share * x / total for a, x in raw.items()})
+            by_group: dict[str | None, dict[str, float]] = {}
+            for a, w in weights.items():
+                g = info[a][1] if (group_neutral or max_group_weight is not None) else None
+                by_group.setdefault(g, {})[a] = w
+            if max_group_weight is not None:
+                totals = {str(g): math.fsum(ws.values()) for g, ws in by_group.items()}
+                capped = waterfill(totals, max_group_weight)
+                by_group = {
+                    g: {a: w * capped[str(g)] / totals[str(g)] for a, w in ws.items()} for g, ws in by_group.items()
+                }
+            for ws in by_group.values():
+                for a, w in waterfill(ws, max_weight).items():
+                    if w > 0:
+                        out[(d, a)] = sign * w
+    return out

@@ -88,7 +88,7 @@ def test_config_and_strategy_errors_are_reported_not_raised(tmp_path: Path):
     assert not unknown.ok and "did you mean `top_n`?" in unknown.errors[0]
     bad_sql = check({"data": {"prices": PANEL}, "strategy": {"sql": "select date, asset, 2.0 as weight from prices"}})
     assert [e.splitlines()[0] for e in bad_sql.errors] == [
-        "strategy sql: total weight above 1 on a date (no leverage) (40 rows)"
+        "strategy sql: gross weight sum |w| above max_leverage (1) on a date (40 rows)"
     ]
     (tmp_path / "taken").write_text("a file")
     not_a_folder = check({"data": {"prices": PANEL}, "strategy": {"signal": "score"}, "output": {"warehouse": "x"}})

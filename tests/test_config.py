@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Strategy, load_config
+from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Strategy, check_value, load_config
 from ml4t_sql.errors import ConfigError
 from ml4t_sql.sweeps import load_sweep, variant_configs
 
@@ -190,7 +190,17 @@ def test_both_ends_of_every_closed_range_are_accepted(section: str, key: str):
         if math.isinf(value) or (value == bounds.lo and bounds.lo_open) or (value == bounds.hi and bounds.hi_open):
             continue
         value = int(value) if bounds.whole else value
+        if key in TIED:  # its range alone; the rules that tie it to other keys are tested apart
+            assert check_value(section, key, value, "config") == value
+            continue
         assert getattr(getattr(load_config(base(**{section: {key: value}})), section), key) == value
+
+
+TIED = {
+    "bottom_n", "hold_rank", "hold_rank_short", "max_group_weight", "long_exposure", "short_exposure", "max_weight",
+    "max_leverage",
+}  # fmt: skip
+"""Keys whose ends need other keys set (a short leg, a group, leverage the fold cannot take yet)."""
 
 
 @pytest.mark.parametrize(
@@ -225,7 +235,7 @@ SWEEPS = [
     ({"initial_cash": [1e6, -INF]}, ("[sweep] `initial_cash`", "got -inf", "allowed: 0 < initial_cash <= 1e18")),
     ({"min_signal": [0.0, INF]}, ("[sweep] `min_signal`", "got inf", "allowed: any finite number (in the signal's")),
     ({"min_price": [1.0, -2.0]}, ("[sweep] `min_price`", "must be >= 0, got -2.0", "allowed: 0 <= min_price <= 1e12")),
-    ({"vol_window": [20, 1]}, ("[sweep] `vol_window`", "must be at least 2, got 1", "(a whole number of returns)")),
+    ({"vol_window": [20, 1]}, ("[sweep] `vol_window`", "must be at least 2, got 1", "whole number of close-to-close")),
     ({"commission_bps": [5, 6_000], "slippage_bps": [1, 4_000]},
      ("[sweep] variant 3 (commission_bps=6000, slippage_bps=4000)", "6000 + 4000 = 10000 bps",
       "commission_bps + slippage_bps < 10,000")),
@@ -314,3 +324,70 @@ def test_bad_universe_keys_are_refused(raw: dict[str, Any], needle: str):
     with pytest.raises(ConfigError) as err:
         load_config({**base(), **raw})
     assert needle in str(err.value), str(err.value)
+
+
+# --- construction keys: the rules that tie them together ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("strategy", "execution", "needles"),
+    [
+        ({"quantiles": 5, "top_n": 10}, {}, ("`quantiles` with `top_n`", "contradictory")),
+        ({"quantiles": 5, "bottom_n": 3, "short_exposure": 1.0}, {}, ("`quantiles` with `bottom_n`",)),
+        ({"quantiles": 5, "hold_rank": 30}, {}, ("`quantiles` with `hold_rank`",)),
+        ({"quantiles": 5, "hold_rank_short": 3}, {}, ("`quantiles` with `hold_rank_short`",)),
+        ({"long_short": True}, {}, ("`long_short`: applies to `quantiles` only",)),
+        ({"top_n": 10, "hold_rank": 5}, {}, ("`hold_rank`: must be at least top_n (10), got 5",)),
+        ({"hold_rank_short": 3}, {}, ("`hold_rank_short`: needs a short leg",)),
+        ({"bottom_n": 5, "short_exposure": 0.5, "hold_rank_short": 3}, {}, ("must be at least bottom_n (5), got 3",)),
+        ({"group_neutral": True}, {}, ("`group_neutral`: needs `group`",)),
+        ({"max_group_weight": 0.3}, {}, ("`max_group_weight`: needs `group`",)),
+        ({"weighting": "inverse_vol", "vol_window": 1}, {}, ("`vol_window`: must be at least 2",)),
+        ({"long_exposure": -0.5}, {}, ("`long_exposure`: must be >= 0",)),
+        ({"short_exposure": -1.0}, {}, ("`short_exposure`: must be >= 0",)),
+        ({"max_weight": 0}, {}, ("`max_weight`: must be positive",)),
+        ({"max_weight": 5}, {}, ("`max_weight`: 5 is above every leg's exposure", "did you mean 0.05?")),
+        ({"bottom_n": 5}, {}, ("`short_exposure`: 0 with a short leg",)),
+        ({"short_exposure": 0.3}, {}, ("`short_exposure`: 0.3 with no short leg",)),
+        ({"bottom_n": 5, "short_exposure": 0.5}, {}, ("a short leg needs `[execution] allow_short = true`",)),
+        ({"quantiles": 5, "long_short": True, "short_exposure": 1.0}, {}, ("allow_short = true",)),
+        ({"long_exposure": 1.3}, {}, ("`[execution] max_leverage` of at least that", "cannot lever yet")),
+        ({}, {"allow_short": True}, ("`allow_short`: shorting in the fold is not built yet",)),
+        ({}, {"max_leverage": 2.0}, ("`max_leverage`: 2: leverage in the fold is not built yet",)),
+        ({}, {"max_leverage": 0}, ("`max_leverage`: must be positive",)),
+        ({"group": "no such; name"}, {}, ("[strategy] `group`", "not a plain name")),
+    ],
+    ids=lambda v: "-".join(map(str, v)) if isinstance(v, dict) else None,
+)
+def test_contradictory_or_unbuilt_constructions_are_refused(strategy, execution, needles):
+    with pytest.raises(ConfigError) as info:
+        load_config(base(strategy=strategy, execution=execution))
+    for needle in needles:
+        assert needle in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"quantiles": 5},
+        {"top_n": 10, "hold_rank": 10},
+        {"top_n": 10, "hold_rank": 30, "weighting": "rank"},
+        {"group": "sector", "group_neutral": True, "max_group_weight": 0.4, "max_weight": 0.05},
+        {"weighting": "inverse_vol", "vol_window": 2},
+        {"long_exposure": 0.5, "max_weight": 1.0},
+    ],
+)
+def test_long_only_unlevered_constructions_are_accepted(strategy):
+    cfg = load_config(base(strategy=strategy))
+    for key, value in strategy.items():
+        assert getattr(cfg.strategy, key) == value
+
+
+def test_construction_keys_are_sweepable_and_each_variant_is_checked():
+    grid = {"weighting": ["rank", "inverse_vol"], "hold_rank": [None, 40], "max_weight": [None, 0.1],
+            "long_exposure": [0.5, 1.0], "group": ["sector"], "vol_window": [20]}  # fmt: skip
+    cfg, combos = load_sweep(base(), grid)
+    assert len(variant_configs(cfg, combos)) == 16
+    with pytest.raises(ConfigError, match=r"variant 0 \(bottom_n=3, short_exposure=0.5\).*allow_short = true"):
+        cfg, combos = load_sweep(base(), {"bottom_n": [3], "short_exposure": [0.5]})
+        variant_configs(cfg, combos)

@@ -6,8 +6,9 @@ inputs with the rows shuffled, from another working directory, with DuckDB on on
 the first uses eight: a result that depends on the order rows arrive in (a float sum over a
 partition, say) differs in its last bits between the two.
 
-Covered: every built-in construction (weighting x schedule), a custom SQL strategy, a sweep over
-every construction at once, and the bundled example on the real S&P 500 data.
+Covered: every built-in construction (weighting x schedule), a custom SQL strategy, sweeps over
+every schedule and weighting and over hold ranks and caps at once, and the bundled example on the
+real S&P 500 data.
 """
 
 from __future__ import annotations
@@ -166,6 +167,19 @@ def test_a_sweep_over_every_construction_is_bit_identical(
     config = '[strategy]\nsignal = "score"\n' + EXECUTION + grid
     first, second = rerun(tmp_path, threads, panel, config, sweep_folder)
     assert pq.read_table(first / "variants.parquet").num_rows == 20
+    assert_same_tables(first, second)
+
+
+def test_a_sweep_over_the_constructions_is_bit_identical(
+    tmp_path: Path, threads: list[int], panel: tuple[pl.DataFrame, pl.DataFrame]
+):
+    grid = (
+        '[sweep]\nweighting = ["rank", "inverse_vol", "signal"]\nhold_rank = [40, 60]\nmax_weight = [0.04, 1.0]\n'
+        "vol_window = [5]\n"
+    )
+    config = '[strategy]\nsignal = "score"\n' + EXECUTION + grid
+    first, second = rerun(tmp_path, threads, panel, config, sweep_folder)
+    assert pq.read_table(first / "variants.parquet").num_rows == 12
     assert_same_tables(first, second)
 
 

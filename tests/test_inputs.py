@@ -157,7 +157,7 @@ def test_the_engine_makes_the_relations_it_is_known_for():
         "input_prices",
         "raw_targets",
     } <= RELATIONS
-    assert {"is_bad_price", "is_missing_open", "is_inconsistent", "date_idx", "asset_idx", "signal_id"} <= COLUMNS
+    assert {"is_bad_price", "is_missing_open", "is_inconsistent", "date_idx", "asset_idx", "universe_id"} <= COLUMNS
 
 
 @pytest.fixture(scope="module")

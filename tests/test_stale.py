@@ -74,7 +74,7 @@ def test_a_held_asset_without_a_signal_keeps_its_shares_and_its_weight_leaves_th
 
 def test_hold_is_refused_for_a_custom_strategy():
     prices, _ = ledger_inputs()
-    with pytest.raises(ConfigError, match=r"\[strategy\] `stale`: 'hold' applies to the built-in strategy"):
+    with pytest.raises(ConfigError, match=r"\[strategy\] `stale`: applies to the built-in strategy only"):
         ml4t_sql.run({"data": {"prices": prices}, "strategy": {"sql": "select date, asset, 0.5 as weight from prices",
                                                                "stale": "hold"}}, write=False)  # fmt: skip
 

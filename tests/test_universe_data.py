@@ -197,11 +197,11 @@ def test_min_adv_without_any_volume_is_refused():
 
 def test_variants_share_a_universe_unless_a_universe_key_differs():
     from ml4t_sql.config import Strategy
-    from ml4t_sql.strategy.builtin import tables
+    from ml4t_sql.strategy.variants import tables
 
     variants = [
         Strategy(top_n=5),
-        Strategy(top_n=10, min_signal=0.0, weighting="signal"),  # selection keys: the same universe
+        Strategy(top_n=10, min_signal=0.0, weighting="signal"),  # min_signal decides eligibility: its own
         Strategy(adv_window=5),  # adv_window without min_adv: no window, the same universe
         Strategy(vol_window=10),  # vol_window without inverse_vol: the same universe
         Strategy(min_price=5.0),
@@ -216,9 +216,10 @@ def test_variants_share_a_universe_unless_a_universe_key_differs():
     ]  # type: ignore[arg-type]
     variant_table, universe_table = tables(variants, membership=False)
     ids = variant_table.column("universe_id").to_pylist()
-    assert ids == [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 1]
+    assert ids == [0, 1, 0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 2]
     assert variant_table.column("signal_id").to_pylist() == [0] * 11 + [1, 0]
     rows = universe_table.to_pylist()
-    assert len(rows) == 9 and rows[0]["adv_window"] is None and rows[0]["vol_window"] is None
-    assert (rows[2]["adv_window"], rows[4]["vol_window"], rows[5]["vol_window"]) == (5, 60, 20)
-    assert rows[7]["group_id"] == 0 and rows[6]["schedule"] == "monthly"
+    assert len(rows) == 10 and rows[0]["adv_window"] is None and rows[0]["vol_window"] is None
+    assert rows[1]["min_signal"] == 0.0 and rows[0]["min_signal"] is None
+    assert (rows[3]["adv_window"], rows[5]["vol_window"], rows[6]["vol_window"]) == (5, 60, 20)
+    assert rows[8]["group_id"] == 0 and rows[7]["schedule"] == "monthly"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ..choices import AssetVariants
 from ..config import Quality
@@ -259,9 +260,17 @@ def check_benchmark(con: duckdb.DuckDBPyConnection, report: QualityReport, kind:
 STRATEGY = "strategy sql"
 
 
-def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], report: QualityReport) -> None:
+def check_targets(
+    con: duckdb.DuckDBPyConnection,
+    columns: dict[str, str],
+    report: QualityReport,
+    *,
+    allow_short: bool = False,
+    max_leverage: float = 1.0,
+) -> None:
     """A custom strategy's output `ml4t.raw_targets`: (date, asset, weight), unique keys, calendar
-    dates, sane weights, and at least one row in the window."""
+    dates, sane weights (no negative one unless `allow_short`; a gross sum |w| per date of at most
+    `max_leverage`), and at least one row in the window."""
     missing = [c for c in ("date", "asset", "weight") if c not in columns]
     if missing:
         raise InputError(
@@ -279,14 +288,17 @@ def check_targets(con: duckdb.DuckDBPyConnection, columns: dict[str, str], repor
         raise InputError(
             STRATEGY, f"column weight must be numeric, but it is {columns['weight']}", hint="cast(... as double)"
         )
+    limits = pa.table({"max_leverage": pa.array([float(max_leverage)], pa.float64())})
+    con.execute("drop table if exists ml4t.target_limits")
+    con.from_arrow(limits).create("ml4t.target_limits")  # a value for the leverage rule, never SQL text
     rules = [
         Rule("null_key", "NULL date or asset", structure=KEYS, order="asset"),
         Rule("non_finite_value", "NULL or non-finite weight", structure={"column": "weight"}),
         Rule("duplicate_key", "duplicate (date, asset) keys", structure=KEYS, order="date, asset"),
-        Rule("negative_weight", "negative weight (shorting is not supported)"),
+        *([] if allow_short else [Rule("negative_weight", "negative weight (a short needs allow_short = true)")]),
         Rule("off_calendar_target", "dates that are not trading dates of prices", order="date, asset"),
         Rule("unpriced_target", "assets that have no price bar on or before the target date", order="date, asset"),
-        Rule("leverage", "total weight above 1 on a date (no leverage)", order="date"),
+        Rule("leverage", f"gross weight sum |w| above max_leverage ({max_leverage:g}) on a date", order="date"),
     ]
     targets = Checked(STRATEGY, "raw_targets", order="date, asset")
     hint = "to hold cash on a date, return a row with weight 0"

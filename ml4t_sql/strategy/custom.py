@@ -50,7 +50,8 @@ def custom_targets(
             temporary=False,
         )
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe ml4t.raw_targets").fetchall()}
-        check_targets(con, columns, report)
+        x = cfg.execution
+        check_targets(con, columns, report, allow_short=x.allow_short, max_leverage=x.max_leverage)
         if s.schedule is None:
             dates = (
                 "select distinct cast(date as date) as date from ml4t.raw_targets semi join ml4t.calendar using (date)"

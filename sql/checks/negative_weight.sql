@@ -1,4 +1,5 @@
--- negative_weight: a strategy's target rows with a negative weight (a short; not supported).
+-- negative_weight: a strategy's target rows with a negative weight (a short), checked unless
+--                  [execution] allow_short = true.
 -- reads:    ml4t.raw_targets(date, asset, weight)
 -- produces: the offending rows
 -- grain:    target row

@@ -10,13 +10,14 @@
 --           universe sets: close on t >= min_price; adv (its adv_window) >= min_adv; at least
 --           min_history bars dated <= t; a member of `[data] universe` on t; a group on t (when
 --           `group` is set: grp is that group); with inverse_vol, vol_window returns and sigma > 0
---           (vol is that sigma). NULL, NaN and infinite signals are never ranked. (min_signal
---           applies in selection: removing the lowest signals changes no rank above them.)
+--           (vol is that sigma); and signal > min_signal when the universe sets one (an
+--           eligibility filter: it shapes quantiles, the short leg and group counts). NULL, NaN
+--           and infinite signals are never ranked.
 -- NULLs:    grp is NULL for a universe without `group`; vol is NULL unless its weighting is inverse_vol.
 -- signals:  signal_id i is the i-th signal column in use, in the order the variants name them.
 -- ungrouped: rendered with `ungrouped`, it returns instead the rows that pass every filter but
 --           the group (no group on t): what the missing_group rule counts.
-{%- set filtered = min_price or history or adv or vol or membership or groups %}
+{%- set filtered = min_price or min_signal or history or adv or vol or membership or groups %}
 with needed as (
     select u.universe_id, u.signal_id, d.date
     from ml4t.universes as u
@@ -65,6 +66,9 @@ final as (
     left join groups as g on g.group_id = u.group_id and g.date = s.date and g.asset = s.asset
     {%- endif %}
     where isfinite(s.signal)
+        {%- if min_signal %}
+        and (u.min_signal is null or s.signal > u.min_signal)
+        {%- endif %}
         {%- if min_price %}
         and (u.min_price is null or p.close >= u.min_price)
         {%- endif %}

@@ -71,6 +71,8 @@ def rendered() -> dict[str, set[str]]:
                   "assets": dated}, "strategy": {"signal": "score", "group": "sector"}},
         {"data": {"prices": PANEL.with_columns(pl.lit("x").alias("industry"))},
          "strategy": {"signal": "score", "group": "industry"}},
+        {"data": {"prices": PRICES, "signals": SIGNALS}, "strategy": {"signal": "score", "top_n": 2, "hold_rank": 3,
+         "max_weight": 0.6, "max_group_weight": 0.8, "group": "volume", "weighting": "inverse_vol", "vol_window": 2}},
     ]  # fmt: skip
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(jinja2.Template, "render", render)

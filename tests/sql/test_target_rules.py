@@ -29,7 +29,11 @@ def test_assets_without_a_bar_on_or_before_the_target_date(check):
     assert check("unpriced_target", "raw_targets", tables) == [t(D1, "B", 0.5), t(D2, "Z", 0.1)]  # a zero is fine
 
 
-def test_total_weight_above_one(check):
+def test_gross_weight_above_max_leverage(check):
     targets = [t(D1, "A", 0.6), t(D1, "B", 0.4 + 1e-12), t(D2, "A", 0.7), t(D2, "B", 0.31)]
-    rows = check("leverage", "raw_targets", {"raw_targets": targets})
-    assert [(r["date"], round(r["total_weight"], 6)) for r in rows] == [(D2, 1.01)]  # 1e-9 of slack for sums
+    limits = [{"max_leverage": 1.0}]
+    rows = check("leverage", "raw_targets", {"raw_targets": targets, "target_limits": limits})
+    assert [(r["date"], round(r["gross_weight"], 6)) for r in rows] == [(D2, 1.01)]  # 1e-9 of slack for sums
+    shorts = [t(D1, "A", 0.8), t(D1, "B", -0.5), t(D2, "A", 1.0), t(D2, "B", -0.3 + 1e-12), t(D3, "A", -1.31)]
+    rows = check("leverage", "raw_targets", {"raw_targets": shorts, "target_limits": [{"max_leverage": 1.3}]})
+    assert [(r["date"], round(r["gross_weight"], 6)) for r in rows] == [(D3, 1.31)]  # |w| counts: 0.8 + 0.5 = 1.3

@@ -13,7 +13,7 @@ D1, D2 = dt.date(2020, 1, 2), dt.date(2020, 1, 3)
 UNIVERSE_SCHEMA = {
     "universe_id": pl.Int64, "signal_id": pl.Int64, "schedule": pl.String, "min_price": pl.Float64,
     "min_adv": pl.Float64, "adv_window": pl.Int64, "min_history": pl.Int64, "membership": pl.Boolean,
-    "group_id": pl.Int64, "vol_window": pl.Int64,
+    "group_id": pl.Int64, "vol_window": pl.Int64, "min_signal": pl.Float64,
 }  # fmt: skip
 
 
@@ -41,8 +41,8 @@ SCHEDULES = [{"schedule": "monthly", "date": D1}, {"schedule": "daily", "date": 
 BASE = universes({"universe_id": 0, "signal_id": 0, "schedule": "monthly"},
                  {"universe_id": 1, "signal_id": 1, "schedule": "daily"})  # fmt: skip
 INPUTS = {"signals": SIGNALS, "prices": PRICES, "schedule_dates": SCHEDULES, "universes": BASE}
-OFF = {"min_price": False, "history": False, "adv": False, "vol": False, "membership": False, "groups": [],
-       "ungrouped": False}  # fmt: skip
+OFF = {"min_price": False, "min_signal": False, "history": False, "adv": False, "vol": False, "membership": False,
+       "groups": [], "ungrouped": False}  # fmt: skip
 
 
 def keys(rows):
@@ -99,7 +99,8 @@ def filtered(sql, universe: dict[str, Any], **tables: Any) -> list[tuple[str, An
     }
     flags = {
         "history": "history" in tables, "adv": "adv" in tables, "vol": "volatility" in tables,
-        "membership": "membership" in tables, "min_price": False, "ungrouped": tables.pop("_ungrouped", False),
+        "membership": "membership" in tables, "min_price": False, "min_signal": False,
+        "ungrouped": tables.pop("_ungrouped", False),
     }  # fmt: skip
     inputs.pop("_ungrouped", None)
     groups = [{"column": "sector", "source": "static"}] if "groups" in tables else []
@@ -128,3 +129,13 @@ def test_membership_and_groups(sql):
     assert got == [("A", "x", None), ("B", "x", None), ("C", "solo", None)]  # a group of one is a group
     ungrouped = filtered(sql, {"group_id": 0}, groups=groups, _ungrouped=True)
     assert [a for a, _, _ in ungrouped] == ["D", "E"]  # exactly what the group alone keeps out
+
+
+def test_min_signal_is_an_eligibility_filter_of_its_universe(sql):
+    """SPEC 14.3: signal > min_signal decides eligibility (strictly above; NULL: no filter), so it
+    shapes what quantiles, the short leg and group counts see."""
+    both = universes({"universe_id": 0, "signal_id": 0, "schedule": "monthly", "min_signal": 0.5},
+                     {"universe_id": 1, "signal_id": 0, "schedule": "monthly"})  # fmt: skip
+    rows = sql("strategy/universe", {**INPUTS, "universes": both}, signals=["score"], signals_in_prices=False,
+               **{**OFF, "min_signal": True})  # fmt: skip
+    assert keys(rows) == [(1, D1, "A", 0.5), (1, D1, "E", -0.2)]  # A's 0.5 is not above 0.5
