@@ -325,8 +325,12 @@ def variants_table(run_id: str, combos: Sequence[Mapping[str, Any]]) -> pa.Table
 
 
 def leg_exposures(strategies: Sequence[Strategy]) -> tuple[np.ndarray, np.ndarray]:
-    """Each variant's long and short leg exposure ([V] each), which `stale = "hold"` reduces."""
-    return np.ones(len(strategies)), np.zeros(len(strategies))
+    """Each variant's long and short leg exposure ([V] each), which `stale = "hold"` reduces (a
+    custom strategy's: 1 and 0; it cannot hold stale assets)."""
+    builtin = [s.sql is None for s in strategies]
+    long = [s.long_exposure if b else 1.0 for s, b in zip(strategies, builtin, strict=True)]
+    short = [s.short_exposure if b else 0.0 for s, b in zip(strategies, builtin, strict=True)]
+    return np.array(long, dtype=np.float64), np.array(short, dtype=np.float64)
 
 
 def rules_for(executions: Sequence[Execution]) -> Rules:

@@ -90,6 +90,7 @@ def cases(draw: st.DrawFn):
         "weighting": draw(st.sampled_from(["equal", "signal"])),
         "rebalance": draw(st.sampled_from(["daily", "daily", "weekly", "monthly"])),
         "stale": "hold",
+        "long_exposure": draw(st.sampled_from([1.0, 1.0, 0.6])),
     }
     execution = {
         "delist_after": draw(st.sampled_from([0, 1, 3])),
@@ -112,6 +113,7 @@ def test_hold_equals_the_references(case):
     bars = set(prices.select("date", "asset").iter_rows())
     weights = ref.targets(bars, source.select("date", "asset", "score").iter_rows(), top_n=strategy["top_n"],
                           weighting=strategy["weighting"], rebalance=strategy["rebalance"])  # fmt: skip
+    weights = {k: w * strategy["long_exposure"] for k, w in weights.items()}
     fresh = {(d, a) for d, a, s in source.select("date", "asset", "score").iter_rows()
              if s is not None and math.isfinite(s) and (d, a) in bars}  # fmt: skip
     got = {(d, a): w for d, a, w in run.targets.select("date", "asset", "weight").iter_rows()}
@@ -121,7 +123,7 @@ def test_hold_equals_the_references(case):
         by_date.setdefault(d, {})[a] = w
     calendar = sorted({d for d, _ in bars})
     expected = simulate(bars_from_prices(prices), by_date, set(ref.schedule(calendar, strategy["rebalance"])),
-                        fresh=fresh, **execution)  # fmt: skip
+                        fresh=fresh, long_exposure=strategy["long_exposure"], **execution)  # fmt: skip
     assert_same_run(run, expected, run.targets, 1_000_000.0)
 
 
