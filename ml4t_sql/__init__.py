@@ -26,16 +26,19 @@ _PUBLIC = {
     "Sweep": "sweeps",
     "sweep": "sweeps",
     "check": "validation",
+    "Research": "diagnostics",
+    "research": "diagnostics",
     "connect": "store.warehouse",
 }
 
 __all__ = [
-    "Config", "ConfigError", "InputError", "Ml4tError", "Run", "Sweep", "check", "connect", "load_config", "run",
-    "sweep", "__version__",
+    "Config", "ConfigError", "InputError", "Ml4tError", "Research", "Run", "Sweep", "check", "connect", "load_config",
+    "research", "run", "sweep", "__version__",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
     from .config import Config, load_config
+    from .diagnostics import Research, research
     from .errors import ConfigError, InputError, Ml4tError
     from .pipeline import Run, run
     from .store.warehouse import connect

@@ -51,7 +51,8 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
                 query = f"create temp table {name} as select * from read_parquet($files, union_by_name = true)"
                 con.execute(query, {"files": files})
             else:  # only research runs: no metrics at all
-                con.execute(f"create temp table {name} as select * from $empty", {"empty": _empty(name)})
+                con.register(f"_empty_{name}", _empty(name))
+                con.execute(f"create temp table {name} as select * from _empty_{name}")
         if "variant" in con.sql("select * from metrics limit 0").columns:
             con.execute("delete from metrics where variant is not null")  # a sweep has no single headline
         overview = con.sql(f"{render('reports/runs_overview')} order by created_at, run_id").pl()
