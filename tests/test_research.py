@@ -113,7 +113,7 @@ def check_against_reference(prices: pl.DataFrame, signals: pl.DataFrame, horizon
         assert s["n_spread_dates"] == n and close(s["mean_spread"], mean)
 
 
-@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
     n_assets=st.integers(1, 9),
