@@ -5,7 +5,7 @@
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
-    ml4t-sql research CONFIG [--warehouse DIR] [-o FILE] study the config's signal (IC, quantiles, ...); last line = run id
+    ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
     ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report (a research run's page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
     ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves

@@ -143,7 +143,18 @@ def _check_signal(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     rel = con.sql("select * from ml4t.signals limit 0")
     types = {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     name = cfg.strategy.signal
-    numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "DECIMAL", "UBIGINT", "UINTEGER")
+    numeric = (
+        "DOUBLE",
+        "FLOAT",
+        "INTEGER",
+        "BIGINT",
+        "SMALLINT",
+        "TINYINT",
+        "HUGEINT",
+        "DECIMAL",
+        "UBIGINT",
+        "UINTEGER",
+    )
     if name not in types:
         others = [c for c in types if c not in ("date", "asset")]
         raise ConfigError(
@@ -188,9 +199,9 @@ def summary_lines(tables: Mapping[str, pl.DataFrame]) -> list[str]:
             f"{_num(r['mean_rank_ic'], 8, 4)}  {_num(r['rank_ic_ir'], 7, 3)}  {_num(r['rank_ic_t_stat'], 7, 2)}  "
             f"{_num(r['rank_ic_hit_rate'], 6, 3)}  {_num(r['mean_spread'], 9, 5)}"
         )
-    auto = tables["factor_autocorrelation"]["autocorrelation"].drop_nulls()
-    if len(auto):
-        lines.append(f"mean rank autocorrelation of the signal: {auto.mean():.4f} over {len(auto)} dates")
+    auto = [v for v in tables["factor_autocorrelation"]["autocorrelation"].to_list() if v is not None]
+    if auto:
+        lines.append(f"mean rank autocorrelation of the signal: {sum(auto) / len(auto):.4f} over {len(auto)} dates")
     return lines
 
 

@@ -291,7 +291,7 @@ RESEARCH: dict[str, Table] = {
                 _RUN_ID,
                 ("date", _D, "window date t"),
                 ("n_pairs", _I, "assets with a signal on t and on the previous window date"),
-                ("autocorrelation", _F, "Pearson correlation of their signal ranks on the two dates; NULL if undefined"),
+                ("autocorrelation", _F, "Pearson correlation of their ranks on the two dates; NULL if undefined"),
             ),
             ("run_id", "date"),
         ),

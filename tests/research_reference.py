@@ -16,7 +16,9 @@ from typing import Any
 Key = tuple[date, str]
 
 
-def factor(bars: dict[Key, float | None], signals: dict[Key, Any], window: Sequence[date], q: int) -> dict[Key, tuple[float, int]]:
+def factor(
+    bars: dict[Key, float | None], signals: dict[Key, Any], window: Sequence[date], q: int
+) -> dict[Key, tuple[float, int]]:
     """(date, asset) -> (signal, quantile): a bar and a finite signal; quantile q holds the highest."""
     out = {}
     for d in window:
@@ -33,10 +35,12 @@ def factor(bars: dict[Key, float | None], signals: dict[Key, Any], window: Seque
     return out
 
 
-def forward_returns(bars: dict[Key, float | None], window: Sequence[date], horizons: Sequence[int]) -> dict[tuple[date, str, int], float | None]:
+def forward_returns(
+    bars: dict[Key, float | None], window: Sequence[date], horizons: Sequence[int]
+) -> dict[tuple[date, str, int], float | None]:
     out: dict[tuple[date, str, int], float | None] = {}
     for i, d in enumerate(window):
-        for (dd, asset) in bars:
+        for dd, asset in bars:
             if dd != d:
                 continue
             for h in horizons:
@@ -73,12 +77,18 @@ def average_ranks(values: Sequence[float]) -> list[float]:
     return ranks
 
 
-def information_coefficient(fac: dict[Key, tuple[float, int]], fwd: dict[tuple[date, str, int], float | None], horizons: Sequence[int]) -> dict[tuple[date, int], tuple[int, float | None, float | None]]:
+def information_coefficient(
+    fac: dict[Key, tuple[float, int]], fwd: dict[tuple[date, str, int], float | None], horizons: Sequence[int]
+) -> dict[tuple[date, int], tuple[int, float | None, float | None]]:
     """(date, horizon) -> (n_pairs, Pearson, Spearman), for date-horizons with a pair."""
     out = {}
     for d in sorted({d for d, _ in fac}):
         for h in horizons:
-            pairs = [(s, fwd[(d, a, h)]) for (dd, a), (s, _) in sorted(fac.items()) if dd == d and fwd.get((d, a, h)) is not None]
+            pairs = [
+                (s, fwd[(d, a, h)])
+                for (dd, a), (s, _) in sorted(fac.items())
+                if dd == d and fwd.get((d, a, h)) is not None
+            ]
             if not pairs:
                 continue
             x, y = [p[0] for p in pairs], [float(p[1]) for p in pairs]  # type: ignore[arg-type]
@@ -86,7 +96,9 @@ def information_coefficient(fac: dict[Key, tuple[float, int]], fwd: dict[tuple[d
     return out
 
 
-def quantile_daily(fac: dict[Key, tuple[float, int]], fwd: dict[tuple[date, str, int], float | None], horizons: Sequence[int]) -> dict[tuple[date, int, int], tuple[int, float]]:
+def quantile_daily(
+    fac: dict[Key, tuple[float, int]], fwd: dict[tuple[date, str, int], float | None], horizons: Sequence[int]
+) -> dict[tuple[date, int, int], tuple[int, float]]:
     groups: dict[tuple[date, int, int], list[float]] = {}
     for (d, a), (_, quantile) in fac.items():
         for h in horizons:
@@ -104,7 +116,11 @@ def quantile_means(daily: dict[tuple[date, int, int], tuple[int, float]]) -> dic
 
 
 def spread(daily: dict[tuple[date, int, int], tuple[int, float]], q: int) -> dict[tuple[date, int], float]:
-    return {(d, h): m - daily[(d, h, 1)][1] for (d, h, quantile), (_, m) in daily.items() if quantile == q and (d, h, 1) in daily}
+    return {
+        (d, h): m - daily[(d, h, 1)][1]
+        for (d, h, quantile), (_, m) in daily.items()
+        if quantile == q and (d, h, 1) in daily
+    }
 
 
 def autocorrelation(fac: dict[Key, tuple[float, int]], window: Sequence[date]) -> dict[date, tuple[int, float | None]]:
@@ -121,7 +137,9 @@ def autocorrelation(fac: dict[Key, tuple[float, int]], window: Sequence[date]) -
     return out
 
 
-def turnover(fac: dict[Key, tuple[float, int]], window: Sequence[date]) -> dict[tuple[date, int], tuple[int, int, float]]:
+def turnover(
+    fac: dict[Key, tuple[float, int]], window: Sequence[date]
+) -> dict[tuple[date, int], tuple[int, int, float]]:
     out = {}
     for prev, d in zip(window, window[1:], strict=False):
         members: dict[int, set[str]] = {}
@@ -135,7 +153,9 @@ def turnover(fac: dict[Key, tuple[float, int]], window: Sequence[date]) -> dict[
     return out
 
 
-def summary(values: Sequence[float]) -> tuple[int, float | None, float | None, float | None, float | None, float | None]:
+def summary(
+    values: Sequence[float],
+) -> tuple[int, float | None, float | None, float | None, float | None, float | None]:
     """(n, mean, std ddof 1, IR, t-stat, hit rate) of the non-NULL values."""
     n = len(values)
     if n == 0:

@@ -36,7 +36,9 @@ def panel(seed: int, n_assets: int, n_days: int) -> tuple[pl.DataFrame, pl.DataF
     rows = []
     for d, a in prices.select("date", "asset").iter_rows():
         u = rng.random()
-        value = None if u < 0.08 else float("nan") if u < 0.1 else float(rng.randint(-3, 3)) if u < 0.4 else rng.gauss(0, 1)
+        value = (
+            None if u < 0.08 else float("nan") if u < 0.1 else float(rng.randint(-3, 3)) if u < 0.4 else rng.gauss(0, 1)
+        )
         rows.append({"date": d, "asset": a, "score": value})
     return prices, pl.DataFrame(rows, schema={"date": pl.Date, "asset": pl.String, "score": pl.Float64})
 
@@ -58,7 +60,9 @@ def close(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= TOL * max(1.0, abs(b)))
 
 
-def check_against_reference(prices: pl.DataFrame, signals: pl.DataFrame, horizons: list[int], q: int, start: dt.date | None) -> None:
+def check_against_reference(
+    prices: pl.DataFrame, signals: pl.DataFrame, horizons: list[int], q: int, start: dt.date | None
+) -> None:
     cfg = config(prices, signals, horizons=horizons, quantiles=q)
     if start is not None:
         cfg["execution"] = {"start": start}
@@ -151,7 +155,9 @@ def test_a_research_run_is_published_whole_and_queryable(warehouse: tuple[Path, 
         assert con.sql("select * from runs").pl()["run_id"].to_list() == [run_id]
     finally:
         con.close()
-    out = cli("query", "select horizon, n_dates from research_summary order by horizon", "--warehouse", str(root), "--csv")
+    out = cli(
+        "query", "select horizon, n_dates from research_summary order by horizon", "--warehouse", str(root), "--csv"
+    )
     assert out.returncode == 0 and out.stdout.splitlines()[0] == "horizon,n_dates"
 
 
@@ -225,7 +231,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("research", "needle"), BAD, ids=[n.split(":")[0][:30] + str(i) for i, (_, n) in enumerate(BAD)])
+@pytest.mark.parametrize(
+    ("research", "needle"), BAD, ids=[n.split(":")[0][:30] + str(i) for i, (_, n) in enumerate(BAD)]
+)
 def test_bad_research_settings_are_refused(research: dict[str, Any], needle: str):
     with pytest.raises(ConfigError) as err:
         load_config({"data": {"prices": "p.parquet"}, "research": research})
@@ -275,7 +283,12 @@ def test_a_backtest_connection_has_no_research_relation(tmp_path: Path):
         report = QualityReport()
         load_sources(con, cfg, report)
         build_targets(con, cfg, [cfg.strategy], report)
-        names = {n for (n,) in con.sql("select table_name from duckdb_tables() union all select view_name from duckdb_views()").fetchall()}
+        names = {
+            n
+            for (n,) in con.sql(
+                "select table_name from duckdb_tables() union all select view_name from duckdb_views()"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert not names & {"forward_returns", "factor", "information_coefficient", "quantile_daily_returns"}

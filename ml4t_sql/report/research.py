@@ -53,7 +53,9 @@ def render_research(tables: Mapping[str, Any]) -> str:
     summary = sorted(arrow["research_summary"].to_pylist(), key=lambda r: r["horizon"])
     horizons = [r["horizon"] for r in summary]
     quantiles = sorted(arrow["quantile_returns"].to_pylist(), key=lambda r: (r["horizon"], r["quantile"]))
-    auto = [r["autocorrelation"] for r in arrow["factor_autocorrelation"].to_pylist() if r["autocorrelation"] is not None]
+    auto = [
+        r["autocorrelation"] for r in arrow["factor_autocorrelation"].to_pylist() if r["autocorrelation"] is not None
+    ]
     payload = {
         "horizons": horizons,
         "ic": {

@@ -64,7 +64,10 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
     kinds = {c.run_id: run_kind(c.tables) for c in sound}
     ids = overview["run_id"].to_list()
     kind = pl.Series("kind", [kinds.get(r, "backtest") for r in ids], pl.String)
-    strategy = [_studied(configs.get(r)) if k == "research" else s for r, k, s in zip(ids, kind, overview["strategy"])]
+    strategy = [
+        _studied(configs.get(r)) if k == "research" else s
+        for r, k, s in zip(ids, kind, overview["strategy"], strict=True)
+    ]
     overview = overview.with_columns(kind, pl.Series("strategy", strategy, pl.String))
     return overview.select(["run_id", "kind", *[c for c in overview.columns if c not in ("run_id", "kind")]])
 
@@ -158,7 +161,8 @@ def _first_line(exc: BaseException) -> str:
 
 def format_runs(runs: pl.DataFrame) -> str:
     """The runs listing as a fixed-width text table (percentages for returns and drawdowns)."""
-    head = ("run_id", "kind", "created (UTC)", "name", "strategy", "window", "total", "cagr", "sharpe", "max dd", "excess")
+    head: tuple[str, ...] = ("run_id", "kind", "created (UTC)", "name", "strategy", "window")
+    head += ("total", "cagr", "sharpe", "max dd", "excess")
     lines = []
     for r in runs.iter_rows(named=True):
         lines.append(

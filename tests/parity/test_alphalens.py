@@ -4,8 +4,8 @@ alphalens is given what makes its definitions ml4t-sql's (docs/RESEARCH.md lists
 prices shifted so that its forward return price(t+h) / price(t) - 1 is open(t+1+h) / open(t+1) - 1,
 and panels where pd.qcut's bins coincide with ntile (distinct signals, every date's count a multiple
 of the quantiles; where the signal ties, alphalens bins each date's row order by signal, ties by
-asset as ntile breaks them, while its IC reads the signal itself), no outlier filter and no max_loss. Then, to 1e-9, on a random panel and on the
-bundled S&P 500 sample with the example's momentum signal:
+asset as ntile breaks them, while its IC reads the signal itself), no outlier filter and no max_loss.
+Then, to 1e-9, on a random panel and on the bundled S&P 500 sample with the example's momentum signal:
 
 - the rank IC of every date and horizon (factor_information_coefficient is Spearman);
 - each quantile's mean forward return per date and over dates (mean_return_by_quantile,
@@ -111,7 +111,9 @@ def compare(cfg: Any, workdir: Path) -> dict[str, Any]:
     assert sorted(set(theirs["ic"]["date"])) == sorted(ours_dates)  # alphalens keeps the longest horizon's dates
 
     daily = theirs["daily"].join(
-        study.tables["quantile_daily_returns"].rename({"horizon": "period"}), on=["date", "period", "quantile"], how="left"
+        study.tables["quantile_daily_returns"].rename({"horizon": "period"}),
+        on=["date", "period", "quantile"],
+        how="left",
     )
     assert daily["mean_fwd_return"].null_count() == 0
     daily_diff = (daily["mean"] - daily["mean_fwd_return"]).abs().max()
@@ -123,8 +125,10 @@ def compare(cfg: Any, workdir: Path) -> dict[str, Any]:
     )
     mean = theirs["mean"].join(same_dates.rename({"horizon": "period"}), on=["period", "quantile"], how="left")
     mean_diff = (mean["mean"] - mean["ours"]).abs().max()
-    stored = theirs["mean"].filter(pl.col("period") == longest).join(
-        study.tables["quantile_returns"].rename({"horizon": "period"}), on=["period", "quantile"]
+    stored = (
+        theirs["mean"]
+        .filter(pl.col("period") == longest)
+        .join(study.tables["quantile_returns"].rename({"horizon": "period"}), on=["period", "quantile"])
     )
     assert stored.height == q
     stored_diff = (stored["mean"] - stored["mean_fwd_return"]).abs().max()
@@ -154,7 +158,8 @@ def sp500_config() -> dict[str, Any]:
     complete = usable.group_by("asset").len().filter(pl.col("len") == n_dates)["asset"].sort().to_list()
     keep = complete[: len(complete) // 5 * 5]
     return {
-        "data": {"prices": prices.filter(pl.col("asset").is_in(keep)), "signals": str(ROOT / "examples" / "momentum_12_1.sql"),
+        "data": {"prices": prices.filter(pl.col("asset").is_in(keep)),
+                 "signals": str(ROOT / "examples" / "momentum_12_1.sql"),
                  "quality": {"inconsistent_ohlc": "drop"}},
         "strategy": {"signal": "momentum"},
         "execution": {"start": "2014-02-10"},

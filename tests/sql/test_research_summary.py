@@ -27,6 +27,12 @@ def test_summary_statistics_per_horizon(sql):
     assert one["ic_hit_rate"] == pytest.approx(2 / 3) and one["rank_ic_hit_rate"] == pytest.approx(2 / 3)
     assert one["n_spread_dates"] == 4 and one["mean_spread"] == pytest.approx(0.01)
     five = got[5]
-    assert (five["n_dates"], five["mean_ic"], five["ic_std"], five["ic_ir"], five["ic_t_stat"]) == (1, 0.3, None, None, None)
+    assert (five["n_dates"], five["mean_ic"], five["ic_std"], five["ic_ir"], five["ic_t_stat"]) == (
+        1,
+        0.3,
+        None,
+        None,
+        None,
+    )
     assert five["n_spread_dates"] == 0 and five["mean_spread"] is None
     assert got[21]["n_dates"] == 0 and got[21]["mean_rank_ic"] is None

@@ -9,7 +9,10 @@ DAYS = [dt.date(2020, 1, d) for d in (2, 3, 6, 7)]
 
 def test_trailing_means_per_horizon(sql):
     values = [0.1, None, 0.3, 0.5]
-    ic = [{"run_id": "r", "date": d, "horizon": 1, "n_pairs": 2, "ic": v, "rank_ic": v} for d, v in zip(DAYS, values, strict=True)]
+    ic = [
+        {"run_id": "r", "date": d, "horizon": 1, "n_pairs": 2, "ic": v, "rank_ic": v}
+        for d, v in zip(DAYS, values, strict=True)
+    ]
     ic.append({"run_id": "r", "date": DAYS[0], "horizon": 5, "n_pairs": 2, "ic": 0.9, "rank_ic": 0.9})
     rows = sql("reports/rolling_ic", {"information_coefficient": ic}, {"window": 2})
     got = {(r["horizon"], r["date"]): r["rolling_rank_ic"] for r in rows}

@@ -6,7 +6,8 @@ ml4t_sql). Workdir protocol:
 - in:  factor.parquet (date, asset, signal, order): the factor rows ml4t-sql studied (a bar and a
        finite signal), and `order`, each date's row number by signal ascending, ties by asset
        descending: ml4t-sql's ntile order, without ties, so that pd.qcut over it bins as ntile does
-       (the IC is computed from `signal` itself, ties and all); prices.parquet (date, asset, price) with price(t) = open(t+1), so that alphalens'
+       (the IC is computed from `signal` itself, ties and all); prices.parquet (date, asset, price)
+       with price(t) = open(t+1), so that alphalens'
        forward return price(t+h) / price(t) - 1 is ml4t-sql's open(t+1+h) / open(t+1) - 1;
        case.json {periods, quantiles}
 - out: ic.parquet (date, period, rank_ic): factor_information_coefficient (Spearman);
@@ -43,6 +44,7 @@ def main(workdir: str) -> None:
     long = pd.read_parquet(folder / "prices.parquet")
     long["date"] = pd.to_datetime(long["date"])
     prices = long.pivot(index="date", columns="asset", values="price").sort_index()
+
     def clean(column: str) -> pd.DataFrame:
         return get_clean_factor_and_forward_returns(
             factor[column], prices, quantiles=case["quantiles"], periods=periods, filter_zscore=None, max_loss=1.0
