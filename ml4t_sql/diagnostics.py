@@ -102,6 +102,7 @@ def research(
         stack.enter_context(late_refusals())
         spill = stack.enter_context(Spill(root if write else None))
         con = stack.enter_context(contextlib.closing(working_connection(cfg.execution.memory_budget_mb, spill.path)))
+        con.execute("set enable_progress_bar = false")  # the summary is the output; before the settings lock
         report = QualityReport()
         with clock("load_validate"):
             load_sources(con, cfg, report)

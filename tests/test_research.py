@@ -292,3 +292,10 @@ def test_a_backtest_connection_has_no_research_relation(tmp_path: Path):
     finally:
         con.close()
     assert not names & {"forward_returns", "factor", "information_coefficient", "quantile_daily_returns"}
+
+
+def test_the_same_inputs_give_bit_identical_tables():
+    prices, signals = panel(5, 9, 40)
+    a, b = (ml4t_sql.research(config(prices, signals), write=False) for _ in range(2))
+    for name in ml4t_sql.schema.RESEARCH_TABLES:  # type: ignore[attr-defined]
+        assert a.tables[name].drop("run_id").equals(b.tables[name].drop("run_id")), name

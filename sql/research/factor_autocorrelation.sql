@@ -5,6 +5,7 @@
 -- produces: factor_autocorrelation(date, n_pairs, autocorrelation)
 -- grain:    window date with at least one asset ranked on it and on the previous window date
 -- ties:     ranks are taken over each date's whole cross-section, ties by average rank.
+-- order:    the correlation adds in asset order (the same bits on every run).
 -- NULLs:    autocorrelation is NULL with fewer than 2 pairs or ranks all equal on either date.
 with ranked as (
     select
@@ -20,6 +21,7 @@ with ranked as (
 pairs as (
     select
         cur.date,
+        cur.asset,
         cur.signal_rank as rank_now,
         prev.signal_rank as rank_before
     from ranked as cur
@@ -32,7 +34,7 @@ final as (
         count(*) as n_pairs,
         case
             when count(*) >= 2 and stddev_pop(rank_now) > 0 and stddev_pop(rank_before) > 0
-                then corr(rank_now, rank_before)
+                then corr(rank_now, rank_before order by asset)
         end as autocorrelation
     from pairs
     group by date

@@ -7,9 +7,11 @@
 --           first position + (ties - 1) / 2.
 -- NULLs:    pairs with a NULL forward return are left out; ic and rank_ic are NULL with fewer
 --           than 2 pairs or when the signal or the returns are all equal on that date.
+-- order:    every aggregate over doubles adds in asset order: the same bits on every run.
 with pairs as (
     select
         f.date,
+        f.asset,
         r.horizon,
         f.signal,
         r.fwd_return
@@ -21,6 +23,7 @@ with pairs as (
 ranked as (
     select
         date,
+        asset,
         horizon,
         signal,
         fwd_return,
@@ -38,11 +41,11 @@ final as (
         count(*) as n_pairs,
         case
             when count(*) >= 2 and stddev_pop(signal) > 0 and stddev_pop(fwd_return) > 0
-                then corr(signal, fwd_return)
+                then corr(signal, fwd_return order by asset)
         end as ic,
         case
             when count(*) >= 2 and stddev_pop(signal_rank) > 0 and stddev_pop(return_rank) > 0
-                then corr(signal_rank, return_rank)
+                then corr(signal_rank, return_rank order by asset)
         end as rank_ic
     from ranked
     group by date, horizon
