@@ -161,7 +161,7 @@ def summary(
     if n == 0:
         return 0, None, None, None, None, None
     mean = sum(values) / n
-    hit = sum(1 for v in values if v > 0) / n
+    hit = sum(1 for v in values if v > 1e-12) / n  # 0 but for rounding is not a hit
     if n < 2:
         return n, mean, None, None, None, hit
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))

@@ -7,7 +7,8 @@
 -- grain:    horizon (every configured one)
 -- stats:    over the dates with a non-NULL value: mean; std = sample standard deviation (ddof 1);
 --           ir = mean / std; t_stat = mean / (std / sqrt(n)) = ir * sqrt(n) (a one-sample t-test
---           of mean 0, as alphalens' ttest_1samp); hit_rate = share of dates with a value > 0.
+--           of mean 0, as alphalens' ttest_1samp); hit_rate = share of dates with a value > 0 (above
+--           1e-12: a correlation that is 0 but for rounding is not a hit).
 -- order:    aggregates add in date order (the same bits on every run).
 -- NULLs:    std, ir and t_stat are NULL on fewer than 2 dates or a std of 0; everything is NULL
 --           (n 0) for a horizon with no date.
@@ -21,11 +22,11 @@ ic as (
         count(ic) as n_ic,
         avg(ic order by date) as mean_ic,
         stddev_samp(ic order by date) as ic_std,
-        avg(case when ic > 0 then 1.0 when ic is not null then 0.0 end) as ic_hit_rate,
+        avg(case when ic > 1e-12 then 1.0 when ic is not null then 0.0 end) as ic_hit_rate,
         count(rank_ic) as n_rank,
         avg(rank_ic order by date) as mean_rank_ic,
         stddev_samp(rank_ic order by date) as rank_ic_std,
-        avg(case when rank_ic > 0 then 1.0 when rank_ic is not null then 0.0 end) as rank_ic_hit_rate
+        avg(case when rank_ic > 1e-12 then 1.0 when rank_ic is not null then 0.0 end) as rank_ic_hit_rate
     from ml4t.information_coefficient
     group by horizon
 ),
