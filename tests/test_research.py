@@ -299,3 +299,23 @@ def test_the_same_inputs_give_bit_identical_tables():
     a, b = (ml4t_sql.research(config(prices, signals), write=False) for _ in range(2))
     for name in ml4t_sql.schema.RESEARCH_TABLES:  # type: ignore[attr-defined]
         assert a.tables[name].drop("run_id").equals(b.tables[name].drop("run_id")), name
+
+
+def test_a_warehouse_holds_backtests_and_research_side_by_side(tmp_path: Path):
+    prices, signals = panel(6, 5, 20)
+    backtest = ml4t_sql.run(config(prices, signals), warehouse=tmp_path)
+    study = ml4t_sql.research(config(prices, signals, horizons=[2]), warehouse=tmp_path)
+    runs = list_runs(tmp_path)
+    assert dict(zip(runs["run_id"], runs["kind"], strict=True)) == {backtest.run_id: "backtest", study.run_id: "research"}
+    assert runs.filter(kind="backtest")["total_return"].to_list() == [backtest.stats()["total_return"]]
+    con = ml4t_sql.connect(tmp_path)
+    try:
+        kinds = con.sql("select count(*) from runs").fetchall()[0][0]
+        equity = con.sql("select distinct run_id from equity").fetchall()
+        research = con.sql("select distinct run_id from research_summary").fetchall()
+    finally:
+        con.close()
+    assert (kinds, equity, research) == (2, [(backtest.run_id,)], [(study.run_id,)])
+    refused = cli("compare", backtest.run_id, study.run_id, "--warehouse", str(tmp_path))
+    assert refused.returncode == 2 and "is a research run" in refused.stderr
+    assert cli("check", "--warehouse", str(tmp_path)).returncode == 0
