@@ -306,7 +306,8 @@ def test_a_warehouse_holds_backtests_and_research_side_by_side(tmp_path: Path):
     backtest = ml4t_sql.run(config(prices, signals), warehouse=tmp_path)
     study = ml4t_sql.research(config(prices, signals, horizons=[2]), warehouse=tmp_path)
     runs = list_runs(tmp_path)
-    assert dict(zip(runs["run_id"], runs["kind"], strict=True)) == {backtest.run_id: "backtest", study.run_id: "research"}
+    kinds = dict(zip(runs["run_id"], runs["kind"], strict=True))
+    assert kinds == {backtest.run_id: "backtest", study.run_id: "research"}
     assert runs.filter(kind="backtest")["total_return"].to_list() == [backtest.stats()["total_return"]]
     con = ml4t_sql.connect(tmp_path)
     try:
