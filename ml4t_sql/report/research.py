@@ -81,6 +81,7 @@ def render_research(tables: Mapping[str, Any]) -> str:
         window=ROLLING_IC_WINDOW,
         pct=_fmt_pct,
         num=_fmt_num,
+        bp=_fmt_bp,
     )
 
 
@@ -100,6 +101,10 @@ def _arrow(tables: Mapping[str, Any], name: str) -> pa.Table:
     if not isinstance(table, pa.Table):
         table = table.to_arrow()
     return table.cast(schema) if table.schema != schema else table
+
+
+def _fmt_bp(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 1e4:.2f} bp"
 
 
 def _fmt_num(value: float | None, digits: int = 4) -> str:
