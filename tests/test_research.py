@@ -320,3 +320,28 @@ def test_a_warehouse_holds_backtests_and_research_side_by_side(tmp_path: Path):
     refused = cli("compare", backtest.run_id, study.run_id, "--warehouse", str(tmp_path))
     assert refused.returncode == 2 and "is a research run" in refused.stderr
     assert cli("check", "--warehouse", str(tmp_path)).returncode == 0
+
+
+def test_a_research_run_missing_one_of_its_tables_is_damaged(warehouse: tuple[Path, str], tmp_path: Path):
+    import json
+    import shutil
+
+    from ml4t_sql.store.manifest import inspect_run
+
+    root, run_id = warehouse
+    folder = tmp_path / run_id
+    shutil.copytree(root / "runs" / run_id, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["tables"]["quantile_spread"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "quantile_spread.parquet").unlink()
+    assert inspect_run(folder).problems == ("manifest.json lacks table quantile_spread",)
+    assert inspect_run(root / "runs" / run_id, rows=True, checksums=True).sound
+
+
+def test_bad_prices_are_refused_before_anything_is_written(tmp_path: Path):
+    prices, signals = panel(8, 3, 10)
+    prices = prices.with_columns(close=pl.when(pl.col("asset") == "A001").then(-1.0).otherwise(pl.col("close")))
+    with pytest.raises(ml4t_sql.InputError, match="prices"):
+        ml4t_sql.research(config(prices, signals), warehouse=tmp_path)
+    assert not (tmp_path / "runs").exists()
