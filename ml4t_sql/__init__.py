@@ -4,6 +4,8 @@ import ml4t_sql
 run = ml4t_sql.run("examples/top25_momentum.toml")   # -> Run(.run_id, .equity, .trades, ...)
 con = ml4t_sql.connect("warehouse")                  # DuckDB connection with the run tables
 
+`ml4t_sql.research(config)` studies a signal before a backtest (docs/RESEARCH.md).
+
 The names below are imported on first use, so that `import ml4t_sql.engine` (the fold alone, for
 a worker process) loads NumPy and nothing else.
 """

@@ -190,16 +190,23 @@ def _check_finite(tables: Mapping[str, pa.Table]) -> None:
 
 
 def summary_lines(tables: Mapping[str, pl.DataFrame]) -> list[str]:
-    """The summary as text lines (per horizon: IC, rank IC, IR, t-stat, hit rate, spread), for the CLI."""
-    head = f"{'horizon':>7}  {'dates':>5}  {'mean IC':>8}  {'IC IR':>6}  {'rank IC':>8}  {'rank IR':>7}  "
-    head += f"{'t-stat':>7}  {'hit':>6}  {'spread':>9}"
-    lines = [head]
+    """The summary as text lines, for the CLI: per horizon the IC's and the rank IC's mean, std, IR,
+    t-stat and hit rate, and the mean top-minus-bottom spread in basis points; then the signal's mean
+    rank autocorrelation."""
+    columns = (  # (heading, summary column, width, digits)
+        ("horizon", "horizon", 7, None), ("dates", "n_dates", 5, None),
+        ("IC", "mean_ic", 7, 4), ("IC std", "ic_std", 7, 4), ("IC IR", "ic_ir", 6, 3),
+        ("IC t", "ic_t_stat", 6, 2), ("IC hit", "ic_hit_rate", 6, 3),
+        ("rank IC", "mean_rank_ic", 7, 4), ("std", "rank_ic_std", 7, 4), ("IR", "rank_ic_ir", 6, 3),
+        ("t", "rank_ic_t_stat", 6, 2), ("hit", "rank_ic_hit_rate", 6, 3), ("spread bp", "mean_spread", 9, 2),
+    )  # fmt: skip
+    lines = ["  ".join(head.rjust(width) for head, _, width, _ in columns)]
     for r in tables["research_summary"].iter_rows(named=True):
-        lines.append(
-            f"{r['horizon']:>7}  {r['n_dates']:>5}  {_num(r['mean_ic'], 8, 4)}  {_num(r['ic_ir'], 6, 3)}  "
-            f"{_num(r['mean_rank_ic'], 8, 4)}  {_num(r['rank_ic_ir'], 7, 3)}  {_num(r['rank_ic_t_stat'], 7, 2)}  "
-            f"{_num(r['rank_ic_hit_rate'], 6, 3)}  {_num(r['mean_spread'], 9, 5)}"
-        )
+        cells = []
+        for _, key, width, digits in columns:
+            value = r[key] * 1e4 if key == "mean_spread" and r[key] is not None else r[key]
+            cells.append(str(value).rjust(width) if digits is None else _num(value, width, digits))
+        lines.append("  ".join(cells))
     auto = [v for v in tables["factor_autocorrelation"]["autocorrelation"].to_list() if v is not None]
     if auto:
         lines.append(f"mean rank autocorrelation of the signal: {sum(auto) / len(auto):.4f} over {len(auto)} dates")

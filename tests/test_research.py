@@ -207,7 +207,7 @@ def test_cli_prints_the_summary_writes_the_page_and_the_run_id_last(tmp_path: Pa
     out = cli("research", str(tmp_path / "c.toml"), "-o", str(tmp_path / "r.html"))
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].split()[:3] == ["horizon", "dates", "mean"] and lines[1].split()[0] == "1"
+    assert lines[0].split()[:4] == ["horizon", "dates", "IC", "IC"] and lines[1].split()[0] == "1"
     run_id = lines[-1]
     assert (tmp_path / "wh" / "runs" / run_id / "research_summary.parquet").is_file()
     assert "Signal research: score" in (tmp_path / "r.html").read_text()
@@ -258,7 +258,7 @@ def test_a_backtest_config_hash_does_not_change_without_a_research_section():
 
 # --- forward returns never reach the strategy path -----------------------------------------------
 
-FORWARD = re.compile(r"forward_returns|fwd_return|research", re.IGNORECASE)
+FORWARD = re.compile(r"forward_returns|fwd_return|diagnostics", re.IGNORECASE)
 
 
 def test_no_strategy_source_or_backtest_module_names_the_forward_returns():
