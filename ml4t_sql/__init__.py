@@ -4,6 +4,8 @@ import ml4t_sql
 run = ml4t_sql.run("examples/top25_momentum.toml")   # -> Run(.run_id, .equity, .trades, ...)
 con = ml4t_sql.connect("warehouse")                  # DuckDB connection with the run tables
 
+`ml4t_sql.research(config)` studies a signal before a backtest (docs/RESEARCH.md).
+
 The names below are imported on first use, so that `import ml4t_sql.engine` (the fold alone, for
 a worker process) loads NumPy and nothing else.
 """
@@ -26,16 +28,19 @@ _PUBLIC = {
     "Sweep": "sweeps",
     "sweep": "sweeps",
     "check": "validation",
+    "Research": "diagnostics",
+    "research": "diagnostics",
     "connect": "store.warehouse",
 }
 
 __all__ = [
-    "Config", "ConfigError", "InputError", "Ml4tError", "Run", "Sweep", "check", "connect", "load_config", "run",
-    "sweep", "__version__",
+    "Config", "ConfigError", "InputError", "Ml4tError", "Research", "Run", "Sweep", "check", "connect", "load_config",
+    "research", "run", "sweep", "__version__",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
     from .config import Config, load_config
+    from .diagnostics import Research, research
     from .errors import ConfigError, InputError, Ml4tError
     from .pipeline import Run, run
     from .store.warehouse import connect

@@ -6,7 +6,8 @@
     ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
-    ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report
+    ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
+    ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report (a research run's page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
     ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves
 
@@ -35,7 +36,7 @@ from . import __version__
 from .errors import Ml4tError, StoreWarning
 from .pipeline import run
 from .report.tearsheet import compare_metrics, render_compare, write_report
-from .store.runs import format_runs, list_runs, load_runs
+from .store.runs import format_runs, list_runs, load_research, load_runs, resolve_run_id, run_kind_of
 from .store.warehouse import connect
 from .strategy.lookahead import DEFAULT_CUTS
 from .sweeps import sweep
@@ -142,6 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(func=_check)
 
+    rs = sub.add_parser("research", help="study the config's signal before a backtest; prints the run id last")
+    rs.add_argument("config", help="path to a TOML configuration ([strategy] signal, optional [research])")
+    rs.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    rs.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    rs.add_argument("-o", "--output", help="also write the study's offline HTML page to this file")
+    rs.set_defaults(func=_research)
+
     s = sub.add_parser("sweep", help="run every variant of the config's [sweep] grid; prints the run id last")
     s.add_argument("config", help="path to a TOML configuration with a [sweep] table")
     s.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
@@ -158,6 +166,22 @@ def _sweep(args: argparse.Namespace) -> int:
         with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80):
             print(table)
         print(f"{len(table)} variants in {result.timings['total']:.2f} s, tables in {result.path}")
+    print(result.run_id)
+    return 0
+
+
+def _research(args: argparse.Namespace) -> int:
+    from .diagnostics import research, summary_lines
+
+    result = research(args.config, warehouse=args.warehouse)
+    if not args.quiet:
+        for line in summary_lines(result.tables):
+            print(line)
+        print(f"tables in {result.path} ({result.timings['total']:.2f} s)")
+    if args.output:
+        out = result.report(args.output)
+        if not args.quiet:
+            print(out)
     print(result.run_id)
     return 0
 
@@ -212,7 +236,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    (tables,) = load_runs(args.warehouse, [args.run_id])
+    run_id = resolve_run_id(args.warehouse, args.run_id)
+    if run_kind_of(args.warehouse, run_id) == "research":
+        from .report.research import write_research_report
+
+        print(write_research_report(load_research(args.warehouse, run_id), args.output))
+        return 0
+    (tables,) = load_runs(args.warehouse, [run_id])
     print(write_report(tables, args.output))
     return 0
 

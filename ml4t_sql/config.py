@@ -11,6 +11,7 @@ A configuration comes from a TOML file, a dict of the same shape, or is built di
     [strategy]                  # built-in top-N strategy, or `sql` for your own targets
     [execution]                 # money, costs and the fill rule
     [output]                    # where tables go
+    [research]                  # signal research (ml4t-sql research): horizons and quantiles
 
 Relative paths in a TOML file are relative to that file's folder.
 """
@@ -300,6 +301,24 @@ class Metrics:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Research:
+    """Signal research (`ml4t-sql research`, docs/RESEARCH.md): the `[strategy] signal` before a backtest.
+
+    horizons: forward-return horizons, a non-empty list of distinct whole numbers, each
+        1 <= horizon <= 10,000 trading dates; the forward return of horizon h on date t is
+        ``open(t+1+h) / open(t+1) - 1`` (from the open after the decision to the open h dates later).
+    quantiles: signal quantiles per date, a whole number, 2 <= quantiles <= 1,000 quantiles (by
+        ntile over the signal, ties by asset; quantile 1 holds the lowest signals).
+
+    Only research reads this section; a backtest ignores it (and leaves it out of its config hash
+    while it is the default).
+    """
+
+    horizons: tuple[int, ...] = (1, 5, 21)
+    quantiles: int = 5
+
+
+@dataclass(frozen=True, kw_only=True)
 class Output:
     """Where the run's tables go: `<warehouse>/runs/<run_id>/` and `<warehouse>/ml4t.duckdb`."""
 
@@ -314,6 +333,7 @@ class Config:
     execution: Execution = field(default_factory=Execution)
     metrics: Metrics = field(default_factory=Metrics)
     output: Output = field(default_factory=Output)
+    research: Research = field(default_factory=Research)
     base_dir: Path = field(default_factory=Path.cwd)
     """Folder that relative paths are resolved against (the TOML file's folder)."""
 
@@ -352,7 +372,7 @@ def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
 
 
 def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
-    _check_keys(raw, ("data", "strategy", "execution", "metrics", "output"), where)
+    _check_keys(raw, ("data", "strategy", "execution", "metrics", "output", "research"), where)
     if "data" not in raw:
         raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
     data_raw = _section(raw, "data", where)
@@ -382,6 +402,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         execution=_build(Execution, _section(raw, "execution", where), f"{where} [execution]"),
         metrics=_build(Metrics, _section(raw, "metrics", where), f"{where} [metrics]"),
         output=_build(Output, _section(raw, "output", where), f"{where} [output]"),
+        research=_build_research(_section(raw, "research", where), f"{where} [research]"),
         base_dir=base_dir,
     )
     _check_values(cfg, where)
@@ -418,6 +439,34 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
     _check_keys(raw, tuple(f.name for f in dataclasses.fields(cls)), where)
     values = {key: _coerce(value, hints[key], f"{where} `{key}`") for key, value in raw.items()}
     return cls(**values)
+
+
+def _build_research(raw: Mapping[str, Any], where: str) -> Research:
+    _check_keys(raw, tuple(f.name for f in dataclasses.fields(Research)), where)
+    values = dict(raw)
+    if "quantiles" in values:
+        values["quantiles"] = _coerce(values["quantiles"], int, f"{where} `quantiles`")
+    if "horizons" in values:
+        horizons = values["horizons"]
+        if isinstance(horizons, int) and not isinstance(horizons, bool):
+            horizons = [horizons]
+        if not isinstance(horizons, (list, tuple)):
+            raise ConfigError(f"{where} `horizons`: expected a list of whole numbers like [1, 5, 21], got {horizons!r}")
+        values["horizons"] = tuple(horizons)
+    return Research(**values)
+
+
+def _check_horizons(horizons: Any, where: str) -> None:
+    """`[research] horizons`: a non-empty list of distinct whole numbers, each within `HORIZON`."""
+    if not isinstance(horizons, (tuple, list)) or not horizons:
+        raise ConfigError(
+            f"{where} `horizons`: expected a non-empty list of whole numbers like [1, 5, 21], got {horizons!r}"
+        )
+    for h in horizons:
+        check_number(h, HORIZON, where, "horizons")
+    if len(set(horizons)) != len(horizons):
+        twice = sorted({h for h in horizons if horizons.count(h) > 1})
+        raise ConfigError(f"{where} `horizons`: each horizon once; {twice} appear twice in {list(horizons)}")
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
@@ -498,6 +547,7 @@ def _check_values(cfg: Config, where: str) -> None:
     for (section, key), bounds in NUMBERS.items():
         check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
     _check_builtin_only(cfg, where)
+    _check_horizons(cfg.research.horizons, f"{where} [research]")
     x = cfg.execution
     for name in ("start", "end"):
         if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
@@ -674,9 +724,14 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
         -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
     ),
     ("metrics", "periods_per_year"): Bounds(1, 1e9, "a whole number of periods a year; 252 for daily bars", whole=True),
+    ("research", "quantiles"): Bounds(2, 1000, "a whole number of quantiles per date", whole=True),
 }
 """Every numeric key of a run (and of a sweep's values) with its range and unit. Dates (`start`,
-`end`) are calendar dates of the years 1 to 9999. README.md, *Configuration*, lists the same."""
+`end`) are calendar dates of the years 1 to 9999. README.md, *Configuration*, lists the same.
+`[research] horizons` is a list: each of its values is checked against `HORIZON`."""
+
+HORIZON = Bounds(1, 10_000, "a whole number of trading dates", whole=True)
+"""Each value of `[research] horizons`."""
 
 
 def check_number(value: Any, bounds: Bounds, where: str, key: str) -> None:
@@ -745,9 +800,16 @@ def _fmt(x: float) -> str:
     return repr(x)
 
 
+_NOT_PLAIN = ("base_dir", "research")
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, Config) and value.research == Research():  # a backtest's hash: as before [research]
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _NOT_PLAIN}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "base_dir"}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -212,3 +212,156 @@ def with_variant(name: str, table: pa.Table) -> pa.Table:
         raise Ml4tError(f"internal: sweep table {name} has columns {table.column_names}, contract says {schema.names}")
     return table if table.schema.equals(schema) else table.cast(schema, safe=True)
 
+
+
+_I = pa.int64()
+_H = ("horizon", _I, "forward-return horizon h, in trading dates ([research] horizons)")
+_Q = ("quantile", _I, "signal quantile on the date, 1 = lowest signals ([research] quantiles = highest)")
+RESEARCH: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "forward_returns",
+            "research run x date x asset x horizon",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t (the decision close)"),
+                ("asset", _S, "asset with a bar on t"),
+                _H,
+                ("fwd_return", _F, "FORWARD-LOOKING: open(t+1+h) / open(t+1) - 1; NULL if either bar is missing"),
+            ),
+            ("run_id", "date", "asset", "horizon"),
+        ),
+        Table(
+            "information_coefficient",
+            "research run x date x horizon",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t"),
+                _H,
+                ("n_pairs", _I, "assets with a finite signal on t and a forward return"),
+                ("ic", _F, "Pearson correlation of signal and forward return; NULL below 2 pairs or if constant"),
+                ("rank_ic", _F, "Spearman correlation (average ranks for ties); NULL as ic"),
+            ),
+            ("run_id", "date", "horizon"),
+        ),
+        Table(
+            "quantile_daily_returns",
+            "research run x date x horizon x quantile",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t"),
+                _H,
+                _Q,
+                ("n_assets", _I, "the quantile's assets with a forward return"),
+                ("mean_fwd_return", _F, "their mean forward return (equal weight)"),
+            ),
+            ("run_id", "date", "horizon", "quantile"),
+        ),
+        Table(
+            "quantile_returns",
+            "research run x horizon x quantile",
+            (
+                _RUN_ID,
+                _H,
+                _Q,
+                ("n_dates", _I, "dates with a mean forward return for the quantile"),
+                ("mean_fwd_return", _F, "mean over dates of the per-date mean forward return"),
+                ("std_fwd_return", _F, "sample standard deviation of the per-date means; NULL on one date"),
+            ),
+            ("run_id", "horizon", "quantile"),
+        ),
+        Table(
+            "quantile_spread",
+            "research run x date x horizon",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t"),
+                _H,
+                ("top_return", _F, "mean forward return of the top quantile"),
+                ("bottom_return", _F, "mean forward return of quantile 1"),
+                ("spread", _F, "top_return - bottom_return"),
+            ),
+            ("run_id", "date", "horizon"),
+        ),
+        Table(
+            "factor_autocorrelation",
+            "research run x date",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t"),
+                ("n_pairs", _I, "assets with a signal on t and on the previous window date"),
+                ("autocorrelation", _F, "Pearson correlation of their ranks on the two dates; NULL if undefined"),
+            ),
+            ("run_id", "date"),
+        ),
+        Table(
+            "quantile_turnover",
+            "research run x date x quantile",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t, after the first"),
+                _Q,
+                ("n_assets", _I, "assets in the quantile on t"),
+                ("n_new", _I, "of those, assets not in the quantile on the previous window date"),
+                ("turnover", _F, "n_new / n_assets"),
+            ),
+            ("run_id", "date", "quantile"),
+        ),
+        Table(
+            "signal_coverage",
+            "research run x date",
+            (
+                _RUN_ID,
+                ("date", _D, "window date t"),
+                ("n_bars", _I, "assets with a bar on t"),
+                ("n_signals", _I, "assets with a bar and a finite signal on t"),
+            ),
+            ("run_id", "date"),
+        ),
+        Table(
+            "research_summary",
+            "research run x horizon",
+            (
+                _RUN_ID,
+                _H,
+                ("n_dates", _I, "dates with a rank IC"),
+                ("mean_ic", _F, "mean Pearson IC over dates"),
+                ("ic_std", _F, "sample standard deviation of the IC (ddof 1)"),
+                ("ic_ir", _F, "mean_ic / ic_std"),
+                ("ic_t_stat", _F, "mean_ic / (ic_std / sqrt(n))"),
+                ("ic_hit_rate", _F, "share of dates with IC > 0"),
+                ("mean_rank_ic", _F, "mean Spearman IC over dates"),
+                ("rank_ic_std", _F, "sample standard deviation of the rank IC"),
+                ("rank_ic_ir", _F, "mean_rank_ic / rank_ic_std"),
+                ("rank_ic_t_stat", _F, "mean_rank_ic / (rank_ic_std / sqrt(n))"),
+                ("rank_ic_hit_rate", _F, "share of dates with rank IC > 0"),
+                ("n_spread_dates", _I, "dates with a top-minus-bottom spread"),
+                ("mean_spread", _F, "mean top-minus-bottom quantile spread"),
+                ("spread_t_stat", _F, "mean_spread / (std / sqrt(n))"),
+            ),
+            ("run_id", "horizon"),
+        ),
+    )
+}
+"""A research run's tables (`ml4t-sql research`, docs/RESEARCH.md), beside its `runs` row. Each is
+the relation of the same name in sql/research/ with `run_id` first."""
+
+RESEARCH_TABLES = tuple(RESEARCH)
+RESEARCH_RUN_TABLES = ("runs", *RESEARCH_TABLES)
+"""Every table a research run has (its `runs` row has the run tables' columns)."""
+
+
+def conform_research(name: str, table: pa.Table) -> pa.Table:
+    """Check a research table against its contract in `RESEARCH`; cast only where types are equivalent."""
+    contract = RESEARCH[name]
+    if table.column_names != contract.names:
+        raise Ml4tError(f"internal: table {name} has columns {table.column_names}, contract says {contract.names}")
+    return table if table.schema.equals(contract.schema) else table.cast(contract.schema, safe=True)
+
+
+def run_kind(tables: tuple[str, ...] | list[str] | set[str]) -> str:
+    """What a published run is, from its tables: ``research``, ``sweep`` or ``backtest``."""
+    if "research_summary" in tables:
+        return "research"
+    return "sweep" if VARIANTS.name in tables else "backtest"

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Strategy, check_value, load_config
+from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Research, Strategy, check_value, load_config
 from ml4t_sql.errors import ConfigError
 from ml4t_sql.sweeps import load_sweep, variant_configs
 
@@ -260,7 +260,7 @@ def test_sweep_values_are_checked_like_a_runs(grid: dict[str, list[Any]], needle
 
 def test_every_range_is_in_the_docstring_and_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    classes = {"strategy": Strategy, "execution": Execution, "metrics": Metrics}
+    classes = {"strategy": Strategy, "execution": Execution, "metrics": Metrics, "research": Research}
     for (section, key), bounds in NUMBERS.items():
         doc = " ".join((classes[section].__doc__ or "").split())
         assert bounds.text(key) in doc, f"{section}.{key}: {bounds.text(key)!r} not in the docstring"

@@ -31,10 +31,11 @@ def test_runs_lists_every_run_with_its_strategy_and_headline_metrics(warehouse):
     assert frame["run_id"].to_list() == [r.run_id for r in runs]  # oldest first
     assert frame["strategy"].to_list() == ["top 25 by momentum, equal, daily", "top 25 by momentum, equal, monthly"]
     assert frame["sharpe"].to_list() == [r.stats()["sharpe"] for r in runs]
+    assert frame["kind"].to_list() == ["backtest", "backtest"]  # research runs: tests/test_research.py
     done = cli("runs", "--warehouse", str(root))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 3 and lines[0].split()[:2] == ["run_id", "created"]
+    assert len(lines) == 3 and lines[0].split()[:3] == ["run_id", "kind", "created"]
     daily = runs[0].stats()
     assert (
         runs[0].run_id in lines[1]

@@ -23,12 +23,13 @@ import socket
 from pathlib import Path
 
 from ..errors import Ml4tError
-from ..schema import RUN_TABLES, VARIANTS
+from ..schema import RESEARCH_TABLES, RUN_TABLES, VARIANTS
 
 DB_NAME = "ml4t.duckdb"
 RUNS = "runs"
 STAGING = ".staging"
-ALL_TABLES = (*RUN_TABLES, VARIANTS.name)
+ALL_TABLES = (*RUN_TABLES, VARIANTS.name, *RESEARCH_TABLES)
+"""Every table a published run may have: a backtest's, a sweep's `variants`, a research run's."""
 HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:64] or "host"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from ..errors import StoreWarning
+from ..schema import RESEARCH_RUN_TABLES, run_kind
 from .layout import ALL_TABLES, RUN_TABLES, run_folders
 from .preflight import reason
 
@@ -97,7 +98,8 @@ def inspect_run(folder: Path, *, rows: bool = False, checksums: bool = False) ->
             sizes = {e.name: e.stat().st_size for e in listing if e.name.endswith(".parquet")}
     except OSError as exc:
         return RunCheck(run_id, folder, (), (f"folder unreadable ({reason(exc)})",))
-    problems = [f"{MANIFEST} lacks table {name}" for name in RUN_TABLES if name not in entries]
+    required = RESEARCH_RUN_TABLES if run_kind(set(entries)) == "research" else RUN_TABLES
+    problems = [f"{MANIFEST} lacks table {name}" for name in required if name not in entries]
     problems += [f"{MANIFEST} names file {e[0]!r} for {n}" for n, e in entries.items() if e[0] != f"{n}.parquet"]
     problems += [f"{MANIFEST} lists unknown table {name}" for name in entries if name not in ALL_TABLES]
     for name in sorted(n for n in entries if n in ALL_TABLES):

@@ -73,12 +73,16 @@ class Stage:
             ...
             path = stage.commit()            # manifest, then one directory rename: the run appears whole
 
+    `required`: the tables the run must have before it commits (a research run's differ).
     Refuses (StoreError) a warehouse that `preflight` refuses, with `expected_bytes` of free space.
     Leaving the block without `commit` (an error, an interrupt) removes the staged files.
     """
 
-    def __init__(self, warehouse: Path, run_id: str, *, expected_bytes: int = 0) -> None:
+    def __init__(
+        self, warehouse: Path, run_id: str, *, expected_bytes: int = 0, required: tuple[str, ...] = RUN_TABLES
+    ) -> None:
         check_run_id(run_id)
+        self.required = required
         self.run_id = run_id
         self.warehouse = warehouse.resolve()
         self.final = self.warehouse / "runs" / run_id
@@ -111,7 +115,7 @@ class Stage:
 
     def commit(self) -> Path:
         """Close every table, write the manifest, flush to disk and move the run into `runs/`."""
-        missing = set(RUN_TABLES) - set(self._writers)
+        missing = set(self.required) - set(self._writers)
         if missing:
             raise Ml4tError(f"internal: run {self.run_id} tables: missing {sorted(missing)}")
         step = "closing the tables"

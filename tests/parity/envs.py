@@ -26,8 +26,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CACHE = REPO / ".parity"
-PEERS = ("vectorbt", "bt", "backtrader", "zipline")
-PACKAGE = {"vectorbt": "vectorbt", "bt": "bt", "backtrader": "backtrader", "zipline": "zipline-reloaded"}
+PEERS = ("vectorbt", "bt", "backtrader", "zipline", "alphalens")
+PACKAGE = {
+    "vectorbt": "vectorbt", "bt": "bt", "backtrader": "backtrader", "zipline": "zipline-reloaded",
+    "alphalens": "alphalens-reloaded",
+}  # fmt: skip
+"""alphalens (signal research, tests/parity/test_alphalens.py) is a peer of `ml4t-sql research`, not of the fold."""
 
 
 def requirements(peer: str) -> Path:
