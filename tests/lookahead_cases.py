@@ -48,6 +48,12 @@ BUILT_IN: list[Case] = [
     Case("inverse_vol", {"top_n": 4, "weighting": "inverse_vol", "vol_window": 10, "rebalance": "weekly"}),
     Case("membership_spans", {"top_n": 3}, data={"universe": lambda panel: spans(panel)}),
     Case("sector_groups", {"top_n": 3, "group": "sector"}, data={"assets": lambda panel: sectors(panel)}),
+    Case("quantiles", {"quantiles": 3, "rebalance": "weekly"}),
+    Case("hold_rank", {"top_n": 2, "hold_rank": 4, "weighting": "rank"}),
+    Case("group_neutral_capped", {"top_n": 1, "group": "sector", "group_neutral": True, "max_weight": 0.3,
+                                  "max_group_weight": 0.5}, data={"assets": lambda panel: sectors(panel)}),  # fmt: skip
+    Case("inverse_vol_capped_half_exposure", {"top_n": 4, "weighting": "inverse_vol", "vol_window": 5,
+                                              "max_weight": 0.2, "long_exposure": 0.5}),  # fmt: skip
 ]
 
 

@@ -7,6 +7,8 @@
 --           including t (its own bars, dates without a bar skipped); fewer bars when it has fewer.
 -- NULLs:    a bar without a volume is left out of the mean; with no volume in the window, adv is
 --           NULL (and min_adv keeps the asset out).
+-- exact:    the mean is taken over the window's values as a list, in date order (as in
+--           volatility.sql): the same bits on t whatever bars come after it.
 with windows as (
     select distinct adv_window
     from ml4t.universes
@@ -25,11 +27,11 @@ averaged as (
         w.adv_window,
         p.date,
         p.asset,
-        avg(p.close * p.volume) over (
+        list_avg(list(p.close * p.volume) over (
             partition by w.adv_window, p.asset
             order by p.date
             rows between w.adv_window - 1 preceding and current row
-        ) as adv
+        )) as adv
     from ml4t.prices as p
     cross join windows as w
 ),

@@ -7,6 +7,10 @@
 --           in its dates is skipped: the return spans it); vol = sample standard deviation
 --           (ddof 1) of its last vol_window returns up to and including t. An asset with fewer
 --           returns (its first bar has none) has no row: not eligible.
+-- exact:    the window's returns are gathered as a list (in date order) and the list's standard
+--           deviation taken in that order: a windowed stddev_samp combines partial results in an
+--           order that depends on the partition's length, so its last bits on t would change when
+--           later bars are added (the look-ahead check caught it); the list's do not.
 -- actions:  corporate actions (SPEC section 12) plug in at `returns`: the previous close is then
 --           back-adjusted by (1 - dividend / previous close) / split on ex-dates.
 with windows as (
@@ -36,7 +40,7 @@ measured as (
         r.date,
         r.asset,
         count(r.ret) over last_returns as n_returns,
-        stddev_samp(r.ret) over last_returns as vol
+        list_aggregate(list(r.ret) over last_returns, 'stddev_samp') as vol
     from returns as r
     cross join windows as w
     window last_returns as (
