@@ -237,6 +237,27 @@ def test_dates_with_fewer_assets_than_quantiles_are_reported_and_all_of_them_ref
         ml4t_sql.run(config, write=False)
 
 
+def test_a_cap_too_small_for_its_leg_is_warned_with_the_cash_it_leaves():
+    """top 3 at most 20% each: the leg holds 60% of NAV and 40% stays in cash (SPEC 8), said once
+    as a warning-level finding, the largest cash share first; a cap that can be met says nothing."""
+    import ml4t_sql
+
+    prices, signals = panel(7, 8, 15)
+    p, s = run_frames(prices, signals)
+    config = {"data": {"prices": p, "signals": s, "quality": {"no_signal_date": "cash"}},
+              "strategy": {"signal": "score", "top_n": 3, "max_weight": 0.2}}  # fmt: skip
+    run = ml4t_sql.run(config, write=False)
+    held = run.targets.group_by("date").agg(pl.col("weight").sum(), pl.len())
+    short = held.filter(pl.col("weight") < 1 - 1e-9)
+    finding = run.quality["findings"]["capped_cash"]
+    assert finding["count"] == short.height > 0 and finding["policy"] == "cash"
+    assert finding["examples"][0]["cash"] == pytest.approx(1 - short["weight"].min(), abs=1e-12)
+    assert any(w.startswith("strategy: rebalance dates on which the caps leave part of a leg in cash")
+               for w in run.quality["warnings"])  # fmt: skip
+    config["strategy"]["max_weight"] = 0.5
+    assert "capped_cash" not in ml4t_sql.run(config, write=False).quality["findings"]
+
+
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_legs_hold_their_exposures_caps_and_signs(case: tuple[Any, ...]):
