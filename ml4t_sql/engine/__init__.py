@@ -21,5 +21,6 @@ from .rules import Rules
 from .state import FoldState
 
 __all__ = [
-    "STEPS", "Equity", "Finance", "FoldState", "Ledger", "Orders", "Panel", "Positions", "Rules", "Targets", "Trades", "run_fold",
+    "STEPS", "Equity", "Finance", "FoldState", "Ledger", "Orders", "Panel", "Positions", "Rules", "Targets", "Trades",
+    "run_fold",
 ]  # fmt: skip

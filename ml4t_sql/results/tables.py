@@ -81,17 +81,24 @@ class Totals:
     equity: list[Equity] = field(default_factory=list)
     holdings: np.ndarray = field(init=False)
     n_trades: np.ndarray = field(init=False)
+    commission: np.ndarray = field(init=False)
+    slippage: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.holdings = np.zeros(self.n_dates * self.n_variants, dtype=np.int64)
         self.n_trades = np.zeros(self.n_variants, dtype=np.int64)
+        self.commission = np.zeros(self.n_variants)
+        self.slippage = np.zeros(self.n_variants)
 
     def add(self, ledger: Ledger) -> None:
         V = self.n_variants
         self.equity.append(ledger.equity)
         p = ledger.positions
         self.holdings += np.bincount(p.date_idx * V + p.variant, minlength=self.n_dates * V)
-        self.n_trades += np.bincount(ledger.trades.variant, minlength=V)
+        t = ledger.trades
+        self.n_trades += np.bincount(t.variant, minlength=V)
+        self.commission += np.bincount(t.variant, weights=t.commission, minlength=V)
+        self.slippage += np.bincount(t.variant, weights=t.slippage_cost, minlength=V)
 
     def column(self, name: str) -> np.ndarray:
         """Equity field `name` (ml4t_sql.engine.ledger.Equity), as [T, V]."""
@@ -106,7 +113,7 @@ class Totals:
     ) -> pa.Table:
         """Every variant's metrics (ml4t_sql.stats), long: (variant,) metric, value."""
         nav, returns = self.column("nav"), self.column("return_")
-        turnover, costs = self.column("turnover"), self.column("costs")
+        turnover, costs, financing = self.column("turnover"), self.column("costs"), self.column("financing")
         gross, net = self.column("gross_exposure"), self.column("net_exposure")
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
         rows: dict[str, list[object]] = {"variant": [], "metric": [], "value": []}
@@ -116,6 +123,9 @@ class Totals:
                 returns=returns[:, v],
                 turnover=turnover[:, v],
                 costs=costs[:, v],
+                commission=float(self.commission[v]),
+                slippage=float(self.slippage[v]),
+                financing=financing[:, v],
                 gross=gross[:, v],
                 net=net[:, v],
                 holdings=holdings[:, v],
