@@ -117,3 +117,74 @@ def test_chunks_equal_one_fold_with_shorts_across_the_boundary():
     # date 2 (second chunk's first): cash after date 1, shorts valued at date 1's close 11
     cash1 = -500.0 + (-500.0 * 0.08 - 3 * 10 * 0.05) * 3 / 365
     assert whole.equity.financing[2] == pytest.approx((cash1 * 0.08 - 3 * 11 * 0.05) / 365)
+
+
+# --- against the reference's day-by-day accrual, with shorts (config cannot short yet) -------------
+
+
+def _signed_case(seed: int):  # type: ignore[no-untyped-def]
+    """A random panel without delistings, signed shares and cash, calendar gaps (weekends), rates
+    and dated borrow fees; no targets, so the balances change by financing only."""
+    import bisect
+    import datetime as dt
+
+    from .cases import random_case
+
+    rng = np.random.default_rng(seed)
+    p, _, _ = random_case(seed, n_dates=int(rng.integers(2, 20)), n_assets=int(rng.integers(1, 6)), n_variants=3,
+                          delist_after=10_000)  # fmt: skip
+    T, N, V = p.n_dates, p.n_assets, 3
+    gaps = rng.choice([1, 1, 1, 3, 4, 10], T)
+    day0 = dt.date(2021, 3, 1)
+    dates = [day0 + dt.timedelta(days=int(g)) for g in np.cumsum(np.concatenate(([0], gaps[1:])))]
+    rate_days = sorted({day0 + dt.timedelta(days=int(d)) for d in rng.integers(-5, 3 * T, int(rng.integers(0, 5)))})
+    rates = {d: float(rng.choice([0.0, rng.uniform(-0.01, 0.1)])) for d in rate_days}
+    fee_rows = {(day0 + dt.timedelta(days=int(rng.integers(-3, 3 * T))), int(a)): float(rng.uniform(0, 0.3))
+                for a in rng.integers(0, N, int(rng.integers(0, 6)))}  # fmt: skip
+    days = np.array([0.0] + [(b - a).days for a, b in zip(dates, dates[1:], strict=False)])
+    rate = np.full(T, np.nan)
+    fee = np.full((T, N), np.nan)
+    for t in range(1, T):  # the row in force at the previous date, by bisection (the reference walks days)
+        k = bisect.bisect_right(rate_days, dates[t - 1])
+        rate[t] = rates[rate_days[k - 1]] if k else np.nan
+        for a in range(N):
+            own = sorted(d for d, b in fee_rows if b == a and d <= dates[t - 1])
+            fee[t, a] = fee_rows[(own[-1], a)] if own else np.nan
+    finance_in = Finance(days, rate if rates else None, fee if fee_rows else None, np.full(N, NAN))
+    p = dataclasses.replace(p, finance=finance_in)
+    r = rules(V, cash_rate=rng.choice([0.0, 0.02, -0.005], V), margin_rate=rng.choice([0.0, 0.06, 0.5], V),
+              short_fee=rng.choice([0.0, 0.01, 0.2], V))  # fmt: skip
+    held = np.where(~np.isnan(p.last_close[0]), 1.0, 0.0)  # only assets priced on the first date can be held
+    shares = (rng.choice([-7.0, -1.5, 0.0, 2.0, 9.0], (V, N)) * held).ravel()
+    cash = rng.choice([-800.0, 0.0, 300.0, 5_000.0], V)
+    state = dataclasses.replace(FoldState.start(r, N, T), cash=cash, shares=shares)
+    return p, r, state, dates, rates, {(d, f"a{a}"): v for (d, a), v in fee_rows.items()}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_financing_matches_the_reference_with_shorts_and_signed_cash(seed):
+    from tests.reference import accrue
+
+    p, r, state, dates, rates, fees = _signed_case(seed)
+    T, N, V = p.n_dates, p.n_assets, r.n_variants
+    tg = targets(T, V, [])
+    ledger = run_fold(p, tg, r, state=state)
+    got = ledger.equity.financing.reshape(T, V)
+    for v in range(V):
+        cash = float(state.cash[v])
+        shares = {f"a{a}": float(state.shares[v * N + a]) for a in range(N) if state.shares[v * N + a] != 0}
+        for t in range(T):
+            want = 0.0
+            if t:
+                closes = {f"a{a}": float(p.last_close[t - 1, a]) for a in range(N)}
+                want = accrue(dates[t - 1], dates[t], cash, shares, closes, cash_rate=float(r.cash_rate[v]),
+                              margin_rate=float(r.margin_rate[v]), short_fee=float(r.short_fee[v]),
+                              rates=rates, borrow_fees=fees)  # fmt: skip
+            cash += want
+            assert got[t, v] == pytest.approx(want, rel=1e-9, abs=1e-9), (seed, t, v)
+    # in chunks: the same bits (the previous closes cross the boundary in Finance.prev_close)
+    cut = max(1, T // 2)
+    first = run_fold(p.chunk(0, cut), tg.chunk(0, cut), r, state=state)
+    second = run_fold(p.chunk(cut, T), tg.chunk(cut, T), r, state=first.state)
+    both = np.concatenate([first.equity.financing, second.equity.financing])
+    assert both.tobytes() == ledger.equity.financing.tobytes()
