@@ -4,7 +4,8 @@ Every input of a run (the prices as read, the signals when they are a separate i
 `[data.tables]` relation, the benchmark, `[data] universe`, `assets`, `rates` and `borrow_fees`)
 gets one row per date in the `lineage` table (sql/sources/lineage.sql): the number of rows and an
 order-independent digest of them. Two runs read the same data on a date exactly when their
-digests for it agree, so a later continuation can tell which dates changed. The runs table's `input_fingerprint` is a digest of all of it.
+digests for it agree, so a later continuation can tell which dates changed. The runs table's
+`input_fingerprint` is a digest of all of it.
 """
 
 from __future__ import annotations
