@@ -555,6 +555,8 @@ def test_rates_after_their_end_are_carried_under_the_carry_policy_and_reported()
     finding = run.quality["findings"]["stale_rate"]
     assert finding["count"] == 2 and finding["policy"] == "carry"
     assert [e["date"] for e in finding["examples"]] == ["2021-02-11", "2021-02-12"]
+    assert ("rates: the series ends on 2021-02-09; its last rate 0.02 is carried to the 2 window dates "
+            "2021-02-11 .. 2021-02-12 (stale_rate = 'carry')") in run.quality["warnings"]  # fmt: skip
     eq = run.equity.filter(pl.col("date") == dt.date(2021, 2, 12))
     cash = run.equity.filter(pl.col("date") == dt.date(2021, 2, 11))["cash"][0]
     assert eq["financing"][0] == pytest.approx(max(cash, 0.0) * 0.02 / 365, abs=1e-12)  # the last rate carried

@@ -64,6 +64,7 @@ def load_financing(
         ]  # fmt: skip
         run_rules(con, report, Checked("rates", "rates", order="date"), rules, quality=d.quality,
                   empty="has no rows", empty_hint="give its rows, or drop the key")  # fmt: skip
+        _say_carried(con, report)
     if d.borrow_fees is not None:
         columns = registered.get("borrow_fees") or register_input(con, "borrow_fees", d.borrow_fees, cfg)
         date = _date(columns, "borrow_fees", cfg.data.columns.date, required=False)
@@ -92,6 +93,22 @@ def load_financing(
         ]  # fmt: skip
         run_rules(con, report, Checked("borrow_fees", "borrow_fees", order="asset"), rules, quality=d.quality,
                   empty="has no rows", empty_hint="give its rows, or drop the key")  # fmt: skip
+
+
+def _say_carried(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
+    """Under `stale_rate = "carry"`: a warning naming the rate carried and the dates it covers."""
+    finding = report.findings.get("stale_rate")
+    if finding is None or finding.policy != "carry":
+        return
+    sql = render("checks/stale_rate", relation="rates")
+    first, last, n, since = con.sql(
+        f"select min(s.date), max(s.date), count(*), any_value(s.last_rate_date) from ({sql}) as s"
+    ).fetchall()[0]
+    (rate,) = con.sql("select rate from ml4t.rates where date = $d", params={"d": since}).fetchall()[0]
+    report.warnings.append(
+        f"rates: the series ends on {since}; its last rate {rate!r} is carried to the {n} window dates "
+        f"{first} .. {last} (stale_rate = 'carry')"
+    )
 
 
 @dataclass(frozen=True)
