@@ -87,8 +87,8 @@ class Totals:
     def __post_init__(self) -> None:
         self.holdings = np.zeros(self.n_dates * self.n_variants, dtype=np.int64)
         self.n_trades = np.zeros(self.n_variants, dtype=np.int64)
-        self.commission = np.zeros(self.n_variants)
-        self.slippage = np.zeros(self.n_variants)
+        self.commission = np.zeros(self.n_dates * self.n_variants)  # per (date, variant): sums that
+        self.slippage = np.zeros(self.n_dates * self.n_variants)  # do not depend on the chunks
 
     def add(self, ledger: Ledger) -> None:
         V = self.n_variants
@@ -97,8 +97,9 @@ class Totals:
         self.holdings += np.bincount(p.date_idx * V + p.variant, minlength=self.n_dates * V)
         t = ledger.trades
         self.n_trades += np.bincount(t.variant, minlength=V)
-        self.commission += np.bincount(t.variant, weights=t.commission, minlength=V)
-        self.slippage += np.bincount(t.variant, weights=t.slippage_cost, minlength=V)
+        at = t.date_idx * V + t.variant
+        self.commission += np.bincount(at, weights=t.commission, minlength=self.n_dates * V)
+        self.slippage += np.bincount(at, weights=t.slippage_cost, minlength=self.n_dates * V)
 
     def column(self, name: str) -> np.ndarray:
         """Equity field `name` (ml4t_sql.engine.ledger.Equity), as [T, V]."""
@@ -116,6 +117,8 @@ class Totals:
         turnover, costs, financing = self.column("turnover"), self.column("costs"), self.column("financing")
         gross, net = self.column("gross_exposure"), self.column("net_exposure")
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
+        commission = self.commission.reshape(self.n_dates, self.n_variants)
+        slippage = self.slippage.reshape(self.n_dates, self.n_variants)
         rows: dict[str, list[object]] = {"variant": [], "metric": [], "value": []}
         for v, cfg in enumerate(configs):
             values = compute_metrics(
@@ -123,8 +126,8 @@ class Totals:
                 returns=returns[:, v],
                 turnover=turnover[:, v],
                 costs=costs[:, v],
-                commission=float(self.commission[v]),
-                slippage=float(self.slippage[v]),
+                commission=float(np.sum(commission[:, v])),
+                slippage=float(np.sum(slippage[:, v])),
                 financing=financing[:, v],
                 gross=gross[:, v],
                 net=net[:, v],
