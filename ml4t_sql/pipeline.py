@@ -46,7 +46,7 @@ from .choices import Sizing, Stale, code
 from .config import Config, Execution, Strategy, load_config
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
-from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
+from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
 from .data.sandbox import late_refusals
 from .data.sources import load_sources
@@ -210,7 +210,8 @@ def execute(
         big = BigTables(stage)
         totals = Totals(T, V)
         state = FoldState.start(rules, N, T)
-        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) or max(T, 1)
+        cells = BYTES_PER_CELL + (8 if base.data.borrow_fees is not None else 0)  # the fee array
+        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)
         prev_close = np.full(N, np.nan)
         for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk)):
