@@ -109,6 +109,14 @@ class WarnOrFail(StrEnum):
     FAIL = "fail"
 
 
+class StaleRate(StrEnum):
+    """Window dates whose previous close is after the last row of `[data] rates`: refuse the run
+    (``fail``) or ``carry`` the last rate forward (a finding in the run's quality report)."""
+
+    FAIL = "fail"
+    CARRY = "carry"
+
+
 class NoSignalDate(StrEnum):
     FAIL = "fail"
     CASH = "cash"

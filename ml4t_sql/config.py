@@ -44,6 +44,7 @@ from .choices import (
     Schedule,
     Sizing,
     Stale,
+    StaleRate,
     WarnOrFail,
     Weighting,
 )
@@ -93,6 +94,11 @@ class Quality:
     missing_group: with `[strategy] group` set, an asset that passes every other filter on a
         rebalance date but has no group on it (no row, or a NULL value). ``warn`` (default: it is
         not eligible that date, and the run's report counts it) or ``fail``.
+    stale_rate: window dates whose previous close is after the last row of `[data] rates` (the
+        series ended). ``fail`` (default: refused) or ``carry`` the last rate forward (the run's
+        report has a finding with the dates carried).
+    unknown_fee_asset: `[data] borrow_fees` rows of assets that never appear in prices. ``warn``
+        (default: never used) or ``fail``.
     Every rule, its choices and what the S&P 500 sample triggers: docs/DATA_QUALITY.md.
     """
 
@@ -104,6 +110,8 @@ class Quality:
     no_signal_date: NoSignalDate = NoSignalDate.FAIL
     asset_variants: AssetVariants = AssetVariants.WARN
     missing_group: MissingGroup = MissingGroup.WARN
+    stale_rate: StaleRate = StaleRate.FAIL
+    unknown_fee_asset: WarnOrFail = WarnOrFail.WARN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +125,12 @@ class Data:
         `(date, asset)` snapshots (the members on t are the latest snapshot dated <= t).
     assets: optional attributes for `[strategy] group`: static `(asset, <columns>)` or
         point-in-time `(date, asset, <columns>)` (the row in force on t: the latest dated <= t).
+    rates: optional `(date, rate)` relation: the annual rate (a decimal, -1 < rate < 1) on
+        positive cash from each row's date on; overrides `[execution] cash_rate`, which applies
+        before its first row. A date's interest uses the row in force at the previous close.
+    borrow_fees: optional `(asset, fee)` or `(date, asset, fee)` relation: the annual fee (a
+        decimal, >= 0) on the absolute market value of an asset's shorts, overriding
+        `[execution] short_fee` for that asset (dated rows: from their date on).
     """
 
     prices: Source
@@ -124,6 +138,8 @@ class Data:
     benchmark: Source | None = None
     universe: Source | None = None
     assets: Source | None = None
+    rates: Source | None = None
+    borrow_fees: Source | None = None
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -255,6 +271,18 @@ class Execution:
     max_leverage: the largest gross weight sum |w| of a date's targets, 0 < max_leverage <= 100
         (a multiple of NAV). Not built yet: only 1 is accepted.
 
+    Financing (docs/SEMANTICS.md, *Financing*): simple interest ``balance x rate x days / 365``
+    for the calendar days since the previous window date, on the previous close's balances,
+    booked in cash before anything else on each window date but the first:
+
+    cash_rate: annual rate earned on positive cash, a decimal: -1 < cash_rate < 1 (0.02 = 2%; a
+        whole-number percent such as 5 is refused with the decimal it probably means). `[data]
+        rates` overrides it from its first row on.
+    margin_rate: annual rate paid on negative cash (`cash_shortfall = "borrow"`, leverage), a
+        decimal: -1 < margin_rate < 1.
+    short_fee: annual fee paid on the absolute market value of short positions, a decimal:
+        0 <= short_fee < 1. `[data] borrow_fees` overrides it per asset.
+
     Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
     engine's rule; the defaults are ml4t-sql's own:
 
@@ -282,6 +310,9 @@ class Execution:
     rounding: Rounding = Rounding.TARGET
     allow_short: bool = False
     max_leverage: float = 1.0
+    cash_rate: float = 0.0
+    margin_rate: float = 0.0
+    short_fee: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -378,7 +409,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     data_raw = _section(raw, "data", where)
     _check_keys(
         data_raw,
-        ("prices", "signals", "benchmark", "universe", "assets", "tables", "columns", "quality"),
+        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "tables", "columns",
+         "quality"),
         f"{where} [data]",
     )
     if "prices" not in data_raw:
@@ -392,6 +424,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         benchmark=data_raw.get("benchmark"),
         universe=data_raw.get("universe"),
         assets=data_raw.get("assets"),
+        rates=data_raw.get("rates"),
+        borrow_fees=data_raw.get("borrow_fees"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
@@ -720,6 +754,13 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
     ("execution", "min_trade_value"): Bounds(0, 1e18, "in the prices' currency"),
     ("execution", "delist_after"): Bounds(0, 1e6, "a whole number of trading dates; 0: never", whole=True),
     ("execution", "memory_budget_mb"): Bounds(0.001, 1e9, "megabytes of 2**20 bytes"),
+    ("execution", "cash_rate"): Bounds(
+        -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
+    ),
+    ("execution", "margin_rate"): Bounds(
+        -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
+    ),
+    ("execution", "short_fee"): Bounds(0, 1, "an annual fee as a decimal: 0.01 = 1%", hi_open=True, slip="percent"),
     ("metrics", "risk_free_rate"): Bounds(
         -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
     ),

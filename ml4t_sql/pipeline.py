@@ -32,7 +32,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,8 +44,9 @@ import pyarrow as pa
 from . import __version__
 from .choices import Sizing, Stale, code
 from .config import Config, Execution, Strategy, load_config
+from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
-from .data.panel import chunk_dates, iter_panels, load_targets, window_axes
+from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
 from .data.sandbox import late_refusals
 from .data.sources import load_sources
@@ -209,8 +210,14 @@ def execute(
         big = BigTables(stage)
         totals = Totals(T, V)
         state = FoldState.start(rules, N, T)
-        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb) or max(T, 1)
+        cells = BYTES_PER_CELL + (8 if base.data.borrow_fees is not None else 0)  # the fee array
+        chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
+        financing = finance_inputs(con, base, [v.execution for v in variants], dates)
+        prev_close = np.full(N, np.nan)
         for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk)):
+            if financing is not None:
+                panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
+                prev_close = panel.last_close[-1] if stop > start else prev_close
             with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
             state = ledger.state
@@ -344,6 +351,9 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
         cash_shortfall=np.array([code(x.cash_shortfall) for x in executions], dtype=np.int64),
         rounding=np.array([code(x.rounding) for x in executions], dtype=np.int64),
+        cash_rate=np.array([x.cash_rate for x in executions], dtype=np.float64),
+        margin_rate=np.array([x.margin_rate for x in executions], dtype=np.float64),
+        short_fee=np.array([x.short_fee for x in executions], dtype=np.float64),
     )
 
 

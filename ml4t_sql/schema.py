@@ -134,6 +134,7 @@ TABLES: dict[str, Table] = {
                 ("net_exposure", _F, "market_value / nav"),
                 ("turnover", _F, "traded notional (fills and delistings) / previous nav"),
                 ("costs", _F, "commission + slippage cost of the date"),
+                ("financing", _F, "interest and short fees booked on the date: + earned, - paid"),
             ),
             ("run_id", "date"),
         ),

@@ -52,7 +52,7 @@ STRATEGY_KEYS = (
 )  # fmt: skip
 EXECUTION_KEYS = (
     "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
-    "cash_shortfall", "rounding", "allow_short", "max_leverage",
+    "cash_shortfall", "rounding", "allow_short", "max_leverage", "cash_rate", "margin_rate", "short_fee",
 )  # fmt: skip
 
 

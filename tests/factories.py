@@ -174,13 +174,16 @@ def targets_from_frame(targets: pl.DataFrame) -> tuple[dict, set]:
     return out, set(out)
 
 
-def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, **execution):
-    """ml4t-sql on `prices` with `targets` as a custom strategy (rebalance dates = its dates)."""
+def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, *, data: dict | None = None, **execution):
+    """ml4t-sql on `prices` with `targets` as a custom strategy (rebalance dates = its dates);
+    `data`: more `[data]` keys (e.g. rates, borrow_fees; a `quality` dict adds to the policies)."""
     import ml4t_sql
 
+    extra = dict(data or {})
+    quality = {"missing_open": "no_fill", **extra.pop("quality", {})}
     return ml4t_sql.run(
         {
-            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"}},
+            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": quality, **extra},
             "strategy": {"sql": "select date, asset, weight from my_targets"},
             "execution": execution,
         },

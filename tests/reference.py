@@ -1,7 +1,7 @@
 """An independent, plain-Python reference of docs/SEMANTICS.md.
 
 Written for clarity, not speed: dicts, floats and loops, one date at a time, in the order
-SEMANTICS.md gives (delisting, fills, close, decision). The engine (``ml4t_sql``) is held to this
+SEMANTICS.md gives (financing, delisting, fills, close, decision). The engine (``ml4t_sql``) is held to this
 reference by ``tests/test_engine_vs_reference.py``; the reference itself is checked on hand-computed
 ledgers in ``tests/test_reference.py``.
 
@@ -21,10 +21,14 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
 - ``cash_shortfall = "sequential"``: a buy filled with fewer shares than ordered (to float noise,
   ``q < order * (1 - 1e-12)``), zero included, is ``scaled``; the others ``filled``.
 - ``rounding = "order"`` or ``"order_snap"``: ``target_shares`` is reported as ``shares + order_shares``.
+- Financing is accrued one calendar day at a time (``accrue``): each day since the previous window
+  date adds ``balance x rate / 365`` on the previous close's balances; the rate in force is found
+  by walking back one calendar day at a time from the previous window date to a dated row.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 
 DUST = 1e-9  # orders worth at most DUST * nav_t are no orders
@@ -48,6 +52,11 @@ def simulate(
     fresh=None,
     long_exposure=1.0,
     short_exposure=0.0,
+    cash_rate=0.0,
+    margin_rate=0.0,
+    short_fee=0.0,
+    rates=None,
+    borrow_fees=None,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
@@ -57,6 +66,8 @@ def simulate(
     rebalance date a held asset not in it keeps its shares (no order), and the others' weights
     are scaled by (E - the kept assets' weight at the close) / E, per leg (E: long_exposure for
     weights >= 0, short_exposure for weights < 0, the kept weights summed by their sign).
+    cash_rate, margin_rate, short_fee, rates ({date: rate}), borrow_fees ({asset: fee} or
+    {(date, asset): fee}): financing, see `accrue`.
     Returns {"equity": [...], "trades": [...], "orders": [...], "positions": [...]}.
     """
     if sizing not in ("decision_close", "fill_price"):
@@ -115,6 +126,13 @@ def simulate(
     for i, t in enumerate(calendar):
         traded_notional = 0.0
         costs = 0.0
+
+        # 0. Financing on the previous close's balances, for the calendar days since then.
+        financing = 0.0
+        if i > 0:
+            financing = accrue(calendar[i - 1], t, cash, shares, last_close, cash_rate=cash_rate,
+                               margin_rate=margin_rate, short_fee=short_fee, rates=rates, borrow_fees=borrow_fees)
+            cash += financing
 
         # 1. Delisting: a held asset whose last bar was exactly `delist_after` dates ago, with no
         #    bar since (and none today), is sold at its last close. No commission, no slippage.
@@ -264,7 +282,7 @@ def simulate(
         equity.append(
             dict(date=t, cash=cash, market_value=market_value, nav=nav, **{"return": nav / nav_prev - 1},
                  gross_exposure=gross / nav, net_exposure=market_value / nav,
-                 turnover=traded_notional / nav_prev, costs=costs)
+                 turnover=traded_notional / nav_prev, costs=costs, financing=financing)
         )
         for a in sorted(shares):
             mv = shares[a] * last_close[a]
@@ -317,3 +335,46 @@ def simulate(
         o.pop("sizing_value", None)  # the order of sequential buys; not a column of the table
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
     return dict(equity=equity, trades=trades, orders=orders, positions=positions)
+
+
+def in_force(table, day, key=None):
+    """The value of the latest row dated <= day in `table` ({date: v} or, with key, {(date, key): v}),
+    found by stepping back one calendar day at a time; None before its first row."""
+    dates = [d if key is None else d[0] for d in table]
+    if not dates:
+        return None
+    first = min(dates)
+    while day >= first:
+        found = table.get(day if key is None else (day, key))
+        if found is not None:
+            return found
+        day -= _dt.timedelta(days=1)
+    return None
+
+
+def accrue(previous, today, cash, shares, last_close, *, cash_rate, margin_rate, short_fee, rates, borrow_fees):
+    """Financing booked on `today` for the balances at the close of `previous` (signed: + earned).
+
+    One calendar day at a time from the day after `previous` to `today`: positive cash earns the
+    rate in force at `previous` (`rates`, else cash_rate), negative cash pays margin_rate, each
+    short pays its fee (`borrow_fees`, else short_fee) on |shares| x its close at `previous`.
+    """
+    rate = in_force(rates, previous) if rates else None
+    rate = cash_rate if rate is None else rate
+    fees = {}
+    for a, q in shares.items():
+        if q < 0:
+            fee = None
+            if borrow_fees:
+                dated = isinstance(next(iter(borrow_fees)), tuple)
+                fee = in_force(borrow_fees, previous, a) if dated else borrow_fees.get(a)
+            fees[a] = short_fee if fee is None else fee
+    total = 0.0
+    day = previous
+    while day < today:
+        day += _dt.timedelta(days=1)
+        daily = cash * (rate if cash > 0 else margin_rate) / 365
+        for a, fee in fees.items():
+            daily -= abs(shares[a]) * last_close[a] * fee / 365
+        total += daily
+    return total

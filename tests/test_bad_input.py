@@ -133,6 +133,16 @@ RANGE = "dates outside 0001-01-01 .. 9999-12-31, or infinite (1 row)"
 EXTREME = "prices above 1e12 or below 1e-6, or a volume above 1e15 (1 row)"
 
 
+def _rates(*rows: tuple[dt.date, Any], **data: Any) -> Callable[[Path], dict[str, Any]]:
+    frame = pl.DataFrame(list(rows), schema={"date": pl.Date, "rate": pl.Float64}, orient="row")
+    return lambda _: {"data": {"prices": PANEL, "rates": frame, **data}, "strategy": STRATEGY}
+
+
+def _fees(frame: pl.DataFrame) -> Callable[[Path], dict[str, Any]]:
+    return lambda _: {"data": {"prices": PANEL, "borrow_fees": frame}, "strategy": STRATEGY}
+
+
+JAN1, FEB = dt.date(2021, 1, 1), dt.date(2021, 2, 12)
 EARLY = "select date '2021-01-05' as date, 'S0' as asset, 1.0 as weight"
 R = "prices"
 NAN, INF = float("nan"), float("inf")
@@ -328,6 +338,30 @@ CASES = [
     Case("benchmark-level-above-1e12", _benchmark(lambda b: b.with_columns(
         pl.when(pl.col("date") == DAY).then(1e13).otherwise(pl.col("price")).alias("price"))), InputError,
          ("benchmark", "prices above 1e12 or below 1e-6 (1 row)", "2021-01-08  10000000000000.0")),
+    # --- financing inputs: [data] rates and borrow_fees (SPEC 9) ---------------------------------
+    Case("rate-as-a-percent", _rates((JAN1, 5.0), (FEB, 0.01)), InputError,
+         ("rates", "rates outside -1 < rate < 1 (annual decimals) (1 row)", "2021-01-01  5.0", "0.05 for 5%")),
+    Case("rate-nan", _rates((JAN1, NAN), (FEB, 0.01)), InputError, ("rates", "NULL, NaN or infinite rates",)),
+    Case("rate-duplicate-date", _rates((JAN1, 0.01), (JAN1, 0.02), (FEB, 0.01)), InputError,
+         ("rates", "duplicate dates (1 row)", "2021-01-01")),
+    Case("rates-end-before-the-window", _rates((JAN1, 0.01), (dt.date(2021, 2, 9), 0.02)), InputError,
+         ("rates", "window dates after the rates end", "(2 rows)", "2021-02-11  2021-02-10     2021-02-09",
+          'stale_rate = "carry"')),
+    Case("rates-without-a-rate-column", lambda _: {"data": {"prices": PANEL, "rates": pl.DataFrame(
+        {"date": [JAN1], "yield": [0.01]})}, "strategy": STRATEGY}, InputError,
+         ("rates", "missing required column 'rate'", "columns: date, yield")),
+    Case("rates-empty", lambda _: {"data": {"prices": PANEL, "rates": pl.DataFrame(
+        schema={"date": pl.Date, "rate": pl.Float64})}, "strategy": STRATEGY}, InputError, ("rates", "has no rows")),
+    Case("fee-negative", _fees(pl.DataFrame({"asset": ["S0", "S1"], "fee": [0.01, -0.02]})), InputError,
+         ("borrow_fees", "negative fees", "S1", "-0.02")),
+    Case("fee-duplicate-asset", _fees(pl.DataFrame({"asset": ["S0", "S0"], "fee": [0.01, 0.02]})), InputError,
+         ("borrow_fees", "duplicate asset rows", "S0")),
+    Case("fee-null-date", _fees(pl.DataFrame({"date": [JAN1, None], "asset": ["S0", "S1"], "fee": [0.01, 0.02]})),
+         InputError, ("borrow_fees", "NULL date or asset (1 row)")),
+    Case("cash-rate-as-a-percent", config(execution={"cash_rate": 5}), ConfigError,
+         ("[execution] `cash_rate`", "did you mean 0.05?")),
+    Case("short-fee-negative", config(execution={"short_fee": -0.01}), ConfigError,
+         ("[execution] `short_fee`: must be >= 0",)),
     Case("hive-partitions-disagree-on-types", _hive_with_a_string_close, InputError,
          (R, "the files disagree on the type of column 'close'", "VARCHAR in 1 file (asset=S2/part.parquet)",
           "DOUBLE in 5 files")),
@@ -512,6 +546,31 @@ def test_folding_signal_names_matches_them_with_the_prices():
     assert "unknown_signal_asset" not in folded.quality["findings"]
     warned = run_with(PRICES, signals=odd)  # default: warned, and the signals are an unknown asset's
     assert set(warned.quality["findings"]) == {"signals.asset_variants", "unknown_signal_asset"}
+
+
+def test_rates_after_their_end_are_carried_under_the_carry_policy_and_reported():
+    frame = pl.DataFrame({"date": [JAN1, dt.date(2021, 2, 9)], "rate": [0.01, 0.02]})
+    run = ml4t_sql.run({"data": {"prices": PANEL, "rates": frame, "quality": {"stale_rate": "carry"}},
+                        "strategy": STRATEGY}, write=False)  # fmt: skip
+    finding = run.quality["findings"]["stale_rate"]
+    assert finding["count"] == 2 and finding["policy"] == "carry"
+    assert [e["date"] for e in finding["examples"]] == ["2021-02-11", "2021-02-12"]
+    assert ("rates: the series ends on 2021-02-09; its last rate 0.02 is carried to the 2 window dates "
+            "2021-02-11 .. 2021-02-12 (stale_rate = 'carry')") in run.quality["warnings"]  # fmt: skip
+    eq = run.equity.filter(pl.col("date") == dt.date(2021, 2, 12))
+    cash = run.equity.filter(pl.col("date") == dt.date(2021, 2, 11))["cash"][0]
+    assert eq["financing"][0] == pytest.approx(max(cash, 0.0) * 0.02 / 365, abs=1e-12)  # the last rate carried
+
+
+def test_borrow_fees_for_unknown_assets_warn_by_default_and_fail_on_request():
+    fees = pl.DataFrame({"asset": ["S0", "ZZZ"], "fee": [0.01, 0.02]})
+    run = ml4t_sql.run({"data": {"prices": PANEL, "borrow_fees": fees}, "strategy": STRATEGY}, write=False)
+    assert run.quality["findings"]["unknown_fee_asset"]["count"] == 1
+    assert any("borrow_fees: fees for assets that have no prices (1 asset, e.g. ZZZ)" in w
+               for w in run.quality["warnings"])  # fmt: skip
+    with pytest.raises(InputError, match="unknown_fee_asset"):
+        ml4t_sql.run({"data": {"prices": PANEL, "borrow_fees": fees, "quality": {"unknown_fee_asset": "fail"}},
+                      "strategy": STRATEGY}, write=False)  # fmt: skip
 
 
 def test_custom_targets_off_the_rebalance_schedule_are_counted_and_ignored():

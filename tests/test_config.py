@@ -106,6 +106,11 @@ OUT_OF_RANGE = [
     ("execution", "memory_budget_mb", 1e10, "must be at most 1e9"),
     ("metrics", "risk_free_rate", -1, "must be above -1"),
     ("metrics", "risk_free_rate", 250, "must be below 1"),
+    ("execution", "cash_rate", -1, "must be above -1"),
+    ("execution", "cash_rate", 250, "must be below 1"),
+    ("execution", "margin_rate", 1, "must be below 1"),
+    ("execution", "short_fee", -0.01, "must be >= 0"),
+    ("execution", "short_fee", 1, "must be below 1"),
     ("metrics", "periods_per_year", 0, "must be at least 1"),
     ("metrics", "periods_per_year", 10**9 + 1, "must be at most 1e9"),
 ]
@@ -125,6 +130,9 @@ SLIPS = [
     ("metrics", "risk_free_rate", 2.5, "did you mean 0.025?"),
     ("metrics", "risk_free_rate", 1, "did you mean 0.01?"),
     ("metrics", "risk_free_rate", -2, "did you mean -0.02?"),
+    ("execution", "cash_rate", 5, "did you mean 0.05?"),
+    ("execution", "margin_rate", 7.5, "did you mean 0.075?"),
+    ("execution", "short_fee", 3, "did you mean 0.03?"),
     ("execution", "commission_bps", 0.0005, "did you mean 5?"),
     ("execution", "commission_bps", 0.001, "did you mean 10?"),
     ("execution", "slippage_bps", 0.0002, "did you mean 2?"),
@@ -136,7 +144,8 @@ def test_a_value_in_the_wrong_unit_gets_a_did_you_mean(section: str, key: str, v
     message = refused(section, key, value)
     names_it(message, section, key, repr(float(value)))
     assert hint in message
-    unit = "percent given as a whole number" if key == "risk_free_rate" else "the key takes basis points"
+    rates = ("risk_free_rate", "cash_rate", "margin_rate", "short_fee")
+    unit = "percent given as a whole number" if key in rates else "the key takes basis points"
     assert unit in message
 
 
@@ -391,3 +400,24 @@ def test_construction_keys_are_sweepable_and_each_variant_is_checked():
     with pytest.raises(ConfigError, match=r"variant 0 \(bottom_n=3, short_exposure=0.5\).*allow_short = true"):
         cfg, combos = load_sweep(base(), {"bottom_n": [3], "short_exposure": [0.5]})
         variant_configs(cfg, combos)
+
+
+def test_financing_keys_default_to_zero_and_their_relations_are_optional():
+    cfg = load_config({"data": {"prices": "p.parquet"}})
+    x = cfg.execution
+    assert (x.cash_rate, x.margin_rate, x.short_fee) == (0.0, 0.0, 0.0)
+    assert cfg.data.rates is None and cfg.data.borrow_fees is None
+    assert (cfg.data.quality.stale_rate, cfg.data.quality.unknown_fee_asset) == ("fail", "warn")
+    cfg = load_config({"data": {"prices": "p.parquet", "rates": "r.parquet", "quality": {"stale_rate": "carry"}},
+                       "execution": {"cash_rate": 0.02, "margin_rate": -0.5, "short_fee": 0}})  # fmt: skip
+    assert cfg.data.rates == "r.parquet" and cfg.data.quality.stale_rate == "carry"
+    assert (cfg.execution.cash_rate, cfg.execution.margin_rate, cfg.execution.short_fee) == (0.02, -0.5, 0)
+
+
+def test_financing_key_slips_get_a_did_you_mean():
+    with pytest.raises(ConfigError, match="did you mean `rates`"):
+        load_config({"data": {"prices": "p.parquet", "rate": "r.parquet"}})
+    with pytest.raises(ConfigError, match="did you mean `short_fee`"):
+        load_config({"data": {"prices": "p.parquet"}, "execution": {"short_fees": 0.01}})
+    with pytest.raises(ConfigError, match="stale_rate"):
+        load_config({"data": {"prices": "p.parquet", "quality": {"stale_rate": "hold"}}})

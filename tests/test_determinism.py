@@ -183,6 +183,29 @@ def test_a_sweep_over_the_constructions_is_bit_identical(
     assert_same_tables(first, second)
 
 
+def test_a_sweep_over_the_financing_rates_with_a_rates_relation_is_bit_identical(
+    tmp_path: Path, threads: list[int], panel: tuple[pl.DataFrame, pl.DataFrame]
+):
+    prices = panel[0]
+    days = sorted(set(prices["date"].to_list()))[::9]
+    rates = pl.DataFrame({"date": days, "rate": [0.01 * (i % 4) - 0.005 for i in range(len(days))]})
+
+    def runner(config: Path, warehouse: Path) -> Path:
+        shuffled(rates, seed=len(str(config))).write_parquet(config.parent / "rates.parquet")
+        return sweep_folder(config, warehouse)
+
+    config = (
+        'rates = "rates.parquet"\n[data.quality]\nstale_rate = "carry"\n[strategy]\nsignal = "score"\ntop_n = 30\n'
+        + EXECUTION + 'cash_shortfall = "borrow"\n'
+        + "[sweep]\ncash_rate = [0.0, 0.03]\nmargin_rate = [0.0, 0.08]\nweighting = [\"equal\", \"signal\"]\n"
+    )
+    first, second = rerun(tmp_path, threads, panel, config, runner)
+    assert pq.read_table(first / "variants.parquet").num_rows == 8
+    financing = pq.read_table(first / "equity.parquet").column("financing").to_pylist()
+    assert any(f > 0 for f in financing) and any(f < 0 for f in financing)
+    assert_same_tables(first, second)
+
+
 # --- the real data ----------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@ fill_price sizing and no costs) is settled by SEMANTICS.md itself (a scale facto
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import random
 
 import polars as pl
 import pytest
@@ -27,9 +29,22 @@ REL = 1e-9
 # --- running both ------------------------------------------------------------------------------
 
 
-def run_reference(prices: pl.DataFrame, targets: pl.DataFrame, **execution) -> dict:
+def run_reference(prices: pl.DataFrame, targets: pl.DataFrame, *, rates: pl.DataFrame | None = None,
+                  **execution) -> dict:  # fmt: skip
     weights, rebalance = targets_from_frame(targets)
-    return simulate(bars_from_prices(prices), weights, rebalance, **execution)
+    table = None if rates is None else dict(rates.select("date", "rate").iter_rows())
+    return simulate(bars_from_prices(prices), weights, rebalance, rates=table, **execution)
+
+
+def random_rates(prices: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """(date, rate) rows on random calendar days (weekends too) from before the panel to inside it,
+    rates between -2% and 12% (a zero among them); never on every date."""
+    rng = random.Random(seed)
+    first, last = prices["date"].min(), prices["date"].max()
+    span = (last - first).days
+    days = sorted({first + dt.timedelta(days=rng.randint(-10, max(span - 3, 0))) for _ in range(rng.randint(1, 8))})
+    values = [rng.choice([0.0, rng.uniform(-0.02, 0.12)]) for _ in days]
+    return pl.DataFrame({"date": days, "rate": values}, schema={"date": pl.Date, "rate": pl.Float64})
 
 
 # --- comparing ---------------------------------------------------------------------------------
@@ -37,7 +52,8 @@ def run_reference(prices: pl.DataFrame, targets: pl.DataFrame, **execution) -> d
 # column -> kind of absolute floor: money, ratio, shares (floor = money floor / the row's price),
 # price (relative only), exact (compared with ==)
 EQUITY = {"cash": "money", "market_value": "money", "nav": "money", "return": "ratio",
-          "gross_exposure": "ratio", "net_exposure": "ratio", "turnover": "ratio", "costs": "money"}
+          "gross_exposure": "ratio", "net_exposure": "ratio", "turnover": "ratio", "costs": "money",
+          "financing": "money"}
 TRADES = {"side": "exact", "reason": "exact", "decision_date": "exact", "shares": "shares", "price": "price",
           "notional": "money", "commission": "money", "slippage_cost": "money"}
 ORDERS = {"fill_date": "exact", "target_weight": "ratio", "decision_price": "price", "target_shares": "shares",
@@ -108,11 +124,12 @@ def assert_same_run(run, ref: dict, targets: pl.DataFrame, initial_cash: float) 
     assert not problems, "engine and reference disagree:\n" + "\n".join(problems[:20])
 
 
-def check_case(prices, targets, *, shuffle=False, **execution):
-    ref = run_reference(prices, targets, **execution)
+def check_case(prices, targets, *, shuffle=False, rates=None, **execution):
+    ref = run_reference(prices, targets, rates=rates, **execution)
     if shuffle:
         prices, targets = shuffled(prices, 1), shuffled(targets, 2)
-    run = run_engine(prices, targets, **execution)
+    data = None if rates is None else {"rates": rates, "quality": {"stale_rate": "carry"}}
+    run = run_engine(prices, targets, data=data, **execution)
     assert_same_run(run, ref, targets, execution.get("initial_cash", 1_000_000.0))
     return ref
 
@@ -132,6 +149,9 @@ FIXED = [
     dict(seed=10, fractional=False, rounding="order", cash_shortfall="sequential", commission_bps=5.0),
     dict(seed=11, fractional=False, rounding="order_snap", cash_shortfall="borrow", sizing="fill_price"),
     dict(seed=12, cash_shortfall="borrow", commission_bps=25.0, min_trade_value=5_000.0),
+    dict(seed=13, cash_rate=0.05, margin_rate=0.09, cash_shortfall="borrow", commission_bps=5.0, with_rates=True),
+    dict(seed=14, cash_rate=0.03, fractional=False, delist_after=2, with_rates=True, weight_mode="random"),
+    dict(seed=15, cash_rate=0.04, margin_rate=0.2, cash_shortfall="borrow", sizing="fill_price"),
 ]
 
 
@@ -140,11 +160,17 @@ def test_fixed_seed(case):
     case = dict(case)
     seed = case.pop("seed")
     weight_mode = case.pop("weight_mode", "equal")
+    with_rates = case.pop("with_rates", False)
     prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
     targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
-    ref = check_case(prices, targets, shuffle=seed % 2 == 0, **case)
+    rates = random_rates(prices, seed) if with_rates else None
+    ref = check_case(prices, targets, shuffle=seed % 2 == 0, rates=rates, **case)
     # the fixed cases must exercise the rules they are there for
     assert ref["trades"] and ref["orders"]
+    if "cash_rate" in case:
+        assert any(r["financing"] != 0 for r in ref["equity"])
+    if case.get("margin_rate"):
+        assert any(r["financing"] < 0 for r in ref["equity"]), "negative cash must pay margin_rate"
 
 
 def test_fixed_seeds_cover_every_status_and_delistings():
@@ -154,6 +180,7 @@ def test_fixed_seeds_cover_every_status_and_delistings():
         case = dict(case)
         seed = case.pop("seed")
         weight_mode = case.pop("weight_mode", "equal")
+        case.pop("with_rates", None)
         prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
         targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
         ref = run_reference(prices, targets, **case)
@@ -201,14 +228,19 @@ def cases(draw):
     )
     if not execution["fractional"]:
         execution["rounding"] = draw(st.sampled_from(["target", "order", "order_snap"]))
-    return prices, targets, execution, draw(st.booleans())
+    rates = None
+    if draw(st.booleans()):  # financing: constant rates, a rates relation, or both
+        execution["cash_rate"] = draw(st.sampled_from([0.0, 0.02, -0.01, 0.5]))
+        execution["margin_rate"] = draw(st.sampled_from([0.0, 0.07, 0.9]))
+        rates = random_rates(prices, seed) if draw(st.booleans()) else None
+    return prices, targets, execution, rates, draw(st.booleans())
 
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_engine_matches_reference(case):
-    prices, targets, execution, shuffle = case
-    check_case(prices, targets, shuffle=shuffle, **execution)
+    prices, targets, execution, rates, shuffle = case
+    check_case(prices, targets, shuffle=shuffle, rates=rates, **execution)
 
 
 # --- the comparison itself can fail ------------------------------------------------------------

@@ -28,6 +28,9 @@ PINNED = {
     "max_drawdown_duration": 223.0,
     "annual_turnover": 38.21111190875659,
     "total_costs": 61803.62888447898,
+    "total_commission": 20601.22207514538,
+    "total_slippage": 41202.40680933359,
+    "total_financing": 0.0,
     "n_trades": 26920.0,
     "final_nav": 1813318.7633351895,
     "benchmark_total_return": 0.6112154288445946,
@@ -49,6 +52,8 @@ def test_headline_metrics_are_pinned(example: ml4t_sql.Run):
     stats = example.stats()
     assert {k: stats[k] for k in PINNED} == pytest.approx(PINNED, rel=1e-12, abs=1e-12)
     assert {name: example.tables[name].height for name in ROWS} == ROWS
+    assert stats["total_commission"] + stats["total_slippage"] == pytest.approx(stats["total_costs"], rel=1e-12)
+    assert example.equity["financing"].abs().max() == 0.0  # no rates: the step does nothing
 
 
 def test_the_readme_quotes_these_figures(example: ml4t_sql.Run):

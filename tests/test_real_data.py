@@ -183,3 +183,42 @@ def test_the_sample_breaks_none_of_the_name_date_and_magnitude_rules():
     result = check({"data": {"prices": str(SAMPLE), "quality": quality}, "strategy": {"sql": HOLD_CASH}})
     assert result.ok, result.errors
     assert set(result.report.findings) == {"missing_open", "inconsistent_ohlc", "gaps"}
+
+
+# --- the bundled 1-month Treasury series as [data] rates -----------------------------------------
+
+TREASURY = SAMPLE.parent / "treasury_1m.parquet"
+
+
+def test_the_treasury_series_is_small_decimal_and_ends_in_march_2017():
+    rates = pl.read_parquet(TREASURY)
+    assert rates.columns == ["date", "rate"] and rates.height == 3917
+    assert rates["date"].is_sorted() and rates["date"].n_unique() == rates.height
+    assert (rates["date"].min(), rates["date"].max()) == (d(2001, 7, 31), d(2017, 3, 29))
+    assert 0.0 <= rates["rate"].min() and rates["rate"].max() < 0.06  # decimals, not percents
+    assert rates.filter(pl.col("date") == d(2017, 3, 29))["rate"][0] == 0.0076
+
+
+def test_cash_earns_the_treasury_rate_and_the_stale_end_is_refused_or_carried():
+    prices = sample("AAPL", "MSFT").filter(pl.col("date") <= d(2017, 6, 30))
+    targets = [(d(2016, 1, 4), "AAPL", 0.5)]
+    config = {"missing_open": "no_fill"}
+    with pytest.raises(InputError, match="window dates after the rates end"):
+        ml4t_sql.run({"data": {"prices": prices, "rates": str(TREASURY), "quality": config},
+                      "strategy": {"sql": "select date '2016-01-04' as date, 'AAPL' as asset, 0.5 as weight"}},
+                     write=False)  # fmt: skip
+    frame = pl.DataFrame([{"date": t, "asset": a, "weight": w} for t, a, w in targets])
+    run = ml4t_sql.run(
+        {"data": {"prices": prices, "tables": {"t": frame}, "rates": str(TREASURY),
+                  "quality": {**config, "stale_rate": "carry"}},
+         "strategy": {"sql": "select * from t"}, "execution": {"start": "2016-01-04"}},
+        write=False,
+    )  # fmt: skip
+    eq = run.equity
+    assert eq["financing"][0] == 0.0 and (eq["financing"].slice(1) > 0).all()  # half in cash all along
+    # 2016-01-05 earns on 2016-01-04's cash the rate of 2016-01-04, for 1 day
+    rate = pl.read_parquet(TREASURY).filter(pl.col("date") == d(2016, 1, 4))["rate"][0]
+    assert eq["financing"][1] == pytest.approx(eq["cash"][0] * rate / 365, rel=1e-12)
+    finding = run.quality["findings"]["stale_rate"]
+    assert finding["policy"] == "carry" and finding["examples"][0]["date"] == "2017-03-31"
+    assert run.stats()["total_financing"] == pytest.approx(float(eq["financing"].sum()))

@@ -47,7 +47,7 @@ def test_plain_fill():
     )
     eq = by_date(out, "equity")
     assert eq[D1] == dict(date=D1, cash=1000.0, market_value=0.0, nav=1000.0, **{"return": 0.0},
-                          gross_exposure=0.0, net_exposure=0.0, turnover=0.0, costs=0.0)
+                          gross_exposure=0.0, net_exposure=0.0, turnover=0.0, costs=0.0, financing=0.0)
     assert eq[D2]["cash"] == approx(225.0)
     assert eq[D2]["market_value"] == approx(800.0)
     assert eq[D2]["nav"] == approx(1025.0)
@@ -502,3 +502,39 @@ def test_factories_make_valid_seeded_inputs():
         assert targets.join(prices, on=["date", "asset"], how="anti").height == 0
         sums = targets.group_by("date").agg(pl.col("weight").sum()).get_column("weight")
         assert (targets.get_column("weight") >= 0).all() and sums.max() <= 1 + 1e-12
+
+
+# --- financing (SEMANTICS *Financing*) -------------------------------------------------------------
+
+
+def test_financing_counts_calendar_days_and_uses_the_rate_at_the_previous_close():
+    # Fri 2024-01-05, Mon 01-08, Tue 01-09; all cash (no targets), 1,000.
+    # Mon: 3 days since Fri at the rate in force on Fri: the row of 01-04 (0.073):
+    #   1,000 x 0.073 x 3 / 365 = 0.6. The row dated Sat 01-06 applies from Mon's close on.
+    # Tue: 1 day at 0.0365 (row of 01-06): 1,000.6 x 0.0365 / 365 = 0.10006.
+    fri, mon, tue = date(2024, 1, 5), date(2024, 1, 8), date(2024, 1, 9)
+    rows = [(fri, "A", 10.0, 10.0), (mon, "A", 10.0, 10.0), (tue, "A", 10.0, 10.0)]
+    rates = {date(2024, 1, 4): 0.073, date(2024, 1, 6): 0.0365}
+    eq = by_date(simulate(bars(*rows), {}, set(), initial_cash=1000.0, rates=rates), "equity")
+    assert eq[fri]["financing"] == 0.0  # nothing on the first window date
+    assert eq[mon]["financing"] == approx(0.6)
+    assert eq[tue]["financing"] == approx(1000.6 * 0.0365 / 365)
+    assert eq[tue]["cash"] == approx(1000.6 + 1000.6 * 0.0365 / 365)
+
+
+def test_cash_rate_applies_before_the_first_rates_row():
+    rows = [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D3, "A", 10.0, 10.0)]
+    out = simulate(bars(*rows), {}, set(), initial_cash=365.0, cash_rate=0.01, rates={D2: 0.02})
+    eq = by_date(out, "equity")
+    assert eq[D2]["financing"] == approx(0.01)  # previous close D1 is before the row of D2
+    assert eq[D3]["financing"] == approx(365.01 * 0.02 / 365)
+
+
+def test_negative_cash_pays_margin_rate():
+    # D1 decides 150% of NAV into A at 10 (borrow): 150 shares; D2 buys at 10: cash 1,000 - 1,500 = -500.
+    # D3: -500 x 0.073 / 365 = -0.1 (margin_rate; cash_rate is for positive cash only).
+    rows = [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D3, "A", 10.0, 10.0)]
+    out = run(rows, {D1: {"A": 1.5}}, cash_shortfall="borrow", cash_rate=0.5, margin_rate=0.073)
+    eq = by_date(out, "equity")
+    assert eq[D2]["financing"] == approx(1000.0 * 0.5 / 365)  # D1's close: all cash
+    assert eq[D3]["financing"] == approx((1000.0 * 0.5 / 365 - 500.0) * 0.073 / 365)

@@ -63,6 +63,24 @@ def test_chunked_run_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Path
     assert chunked.trades.drop("run_id").equals(whole.trades.drop("run_id"))  # read back from disk
 
 
+def test_chunked_run_with_financing_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Path):
+    days = sorted(set(prices["date"].to_list()))
+    rates = pl.DataFrame({"date": days[::7], "rate": [0.002 * (i % 5) for i in range(len(days[::7]))]})
+    fees = pl.DataFrame({"date": days[:2], "asset": ["A000", "A001"], "fee": [0.1, 0.2]})
+
+    def financed(**execution: Any) -> dict[str, Any]:
+        cfg = config(prices, cash_rate=0.03, margin_rate=0.1, cash_shortfall="borrow", **execution)
+        cfg["data"].update(rates=rates, borrow_fees=fees, quality={"missing_open": "no_fill", "stale_rate": "carry"})
+        return cfg
+
+    whole = ml4t_sql.run(financed(), write=False)
+    chunked = ml4t_sql.run(financed(memory_budget_mb=0.01), write=False)
+    assert (whole.equity["financing"] != 0).any()
+    for name in TABLES:
+        a, b = getattr(whole, name).drop("run_id"), getattr(chunked, name).drop("run_id")
+        assert a.equals(b), f"{name} differs when folded in chunks"
+
+
 def test_chunked_sweep_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Path):
     grid = {"top_n": [2, 4], "rebalance": ["daily", "weekly"]}
     whole = sweep(config(prices), grid=grid, warehouse=tmp_path)

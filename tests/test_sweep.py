@@ -123,3 +123,22 @@ def test_cli_sweep_prints_the_comparison_and_the_run_id_last(panel: pl.DataFrame
     assert "top_n=2" in done.stdout and (tmp_path / "wh" / "runs" / lines[-1] / "variants.parquet").is_file()
     bad = cli("sweep", str(tmp_path / "p.parquet"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_the_financing_rates_are_sweepable_and_each_variant_equals_its_run(panel: pl.DataFrame):
+    grid = {"cash_rate": [0.0, 0.04], "margin_rate": [0.1], "short_fee": [0.0, 0.02], "cash_shortfall": ["borrow"]}
+    result = sweep(base(panel), grid=grid, write=False)
+    assert result.variants.height == 4
+    for row in result.variants.iter_rows(named=True):
+        values = json.loads(row["params"])
+        config = base(panel)
+        config["execution"].update(values)
+        single = ml4t_sql.run(config, write=False)
+        mine = result.tables["equity"].filter(pl.col("variant") == row["variant"]).drop("run_id", "variant")
+        assert mine.equals(single.equity.drop("run_id"))
+        total = single.stats()["total_financing"]
+        assert total == pytest.approx(float(single.equity["financing"].sum()))
+        # all cash at the first close: the second date earns cash_rate on it for the calendar days between
+        d0, d1 = single.equity["date"][0], single.equity["date"][1]
+        first = 100_000.0 * values["cash_rate"] * (d1 - d0).days / 365
+        assert single.equity["financing"][1] == pytest.approx(first, rel=1e-12, abs=1e-12)

@@ -1,10 +1,11 @@
 """Lineage: which rows of which inputs a run read, as a digest per input and per date.
 
 Every input of a run (the prices as read, the signals when they are a separate input, each
-`[data.tables]` relation, the benchmark, `[data] universe` and `assets`) gets one row per date in the `lineage` table
-(sql/sources/lineage.sql): the number of rows and an order-independent digest of them. Two runs
-read the same data on a date exactly when their digests for it agree, so a later continuation can
-tell which dates changed. The runs table's `input_fingerprint` is a digest of all of it.
+`[data.tables]` relation, the benchmark, `[data] universe`, `assets`, `rates` and `borrow_fees`)
+gets one row per date in the `lineage` table (sql/sources/lineage.sql): the number of rows and an
+order-independent digest of them. Two runs read the same data on a date exactly when their
+digests for it agree, so a later continuation can tell which dates changed. The runs table's
+`input_fingerprint` is a digest of all of it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def inputs(cfg: Config) -> list[tuple[str, str, bool]]:
         out.append(("universe", "members", True))
     if cfg.data.assets is not None:
         out.append(("assets", "attributes", True))
+    if cfg.data.rates is not None:
+        out.append(("rates", "rates", True))
+    if cfg.data.borrow_fees is not None:
+        out.append(("borrow_fees", "borrow_fees", True))
     return out
 
 

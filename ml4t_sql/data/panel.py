@@ -70,9 +70,12 @@ def iter_panels(
         yield start, stop, panel
 
 
-def chunk_dates(n_dates: int, n_assets: int, n_variants: int, budget_mb: float) -> int | None:
-    """Dates per chunk so that a chunk's arrays fit half the budget; None: the whole window fits."""
-    per_date = BYTES_PER_CELL * n_assets + 64 * n_variants
+def chunk_dates(
+    n_dates: int, n_assets: int, n_variants: int, budget_mb: float, cell_bytes: int = BYTES_PER_CELL
+) -> int | None:
+    """Dates per chunk so that a chunk's arrays fit half the budget; None: the whole window fits.
+    `cell_bytes`: peak bytes per (date, asset) cell (BYTES_PER_CELL, + 8 with a borrow fee array)."""
+    per_date = cell_bytes * n_assets + 64 * n_variants
     budget = budget_mb * 2**20 / 2
     if per_date * n_dates <= budget:
         return None

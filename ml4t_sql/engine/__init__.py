@@ -5,7 +5,7 @@
     state.py     Book (the working state), FoldState (the state between chunks, a plain value)
     context.py   Context: a fold's inputs and per-fold invariants, as the steps read them
     ledger.py    typed records (Equity, Trades, Orders, Positions), Ledger, Journal, Day
-    delist.py, resize.py, fill.py, shortfall.py, close.py, stale.py, decide.py, sizing.py: the steps
+    finance.py, delist.py, resize.py, fill.py, shortfall.py, close.py, stale.py, decide.py, sizing.py: the steps
                  and rules
     fold.py      run_fold and STEPS (its docstring says how to add a step)
 
@@ -16,10 +16,11 @@ that.
 
 from .fold import STEPS, run_fold
 from .ledger import Equity, Ledger, Orders, Positions, Trades
-from .panel import Panel, Targets
+from .panel import Finance, Panel, Targets
 from .rules import Rules
 from .state import FoldState
 
 __all__ = [
-    "STEPS", "Equity", "FoldState", "Ledger", "Orders", "Panel", "Positions", "Rules", "Targets", "Trades", "run_fold",
+    "STEPS", "Equity", "Finance", "FoldState", "Ledger", "Orders", "Panel", "Positions", "Rules", "Targets", "Trades",
+    "run_fold",
 ]  # fmt: skip

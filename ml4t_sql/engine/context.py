@@ -66,6 +66,16 @@ class Context:
     lending: B  # ~borrowing: variants whose cash never goes below 0
     any_sequential: bool
     any_borrowing: bool
+    # financing (step finance)
+    financing: bool  # some variant earns or pays financing on some date (False: the step returns at once)
+    days: list[float]  # calendar days since the previous window date, per date
+    cash_rate: F64  # [V]
+    margin_rate: F64  # [V]
+    short_fee: F64  # [V]
+    rate: list[float] | None  # the rates relation's rate in force per date (NaN: cash_rate); None: no relation
+    fee: F64 | None  # [T, N] borrow fee per date and asset (NaN: short_fee); None: no relation
+    any_short_fee: bool  # some variant or asset has a nonzero short fee
+    prev_close: F64 | None  # [N] last closes of the date before the chunk
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -75,6 +85,16 @@ class Context:
         rebalancing = np.ascontiguousarray(targets.is_rebalance.T)
         shortfall = rules.cash_shortfall if rules.cash_shortfall is not None else np.zeros(V, dtype=np.int64)
         sequential, borrowing = shortfall == SEQUENTIAL, shortfall == BORROW
+        fin = panel.finance
+        zero = np.zeros(V)
+        cash_rate = rules.cash_rate if rules.cash_rate is not None else zero
+        margin_rate = rules.margin_rate if rules.margin_rate is not None else zero
+        short_fee = rules.short_fee if rules.short_fee is not None else zero
+        if fin is None and rules.any_financing:
+            raise ValueError("rules with financing rates need panel.finance (the calendar days between dates)")
+        fee = None if fin is None else fin.fee
+        any_fee = bool(short_fee.any()) or (fee is not None and bool(np.nan_to_num(fee).any()))
+        financing = fin is not None and (rules.any_financing or fin.rate is not None or any_fee)
         return cls(
             panel=panel,
             targets=targets,
@@ -112,6 +132,15 @@ class Context:
             lending=~borrowing,
             any_sequential=bool(sequential.any()),
             any_borrowing=bool(borrowing.any()),
+            financing=financing,
+            days=fin.days.tolist() if financing and fin is not None else [],
+            cash_rate=cash_rate,
+            margin_rate=margin_rate,
+            short_fee=short_fee,
+            rate=fin.rate.tolist() if fin is not None and fin.rate is not None else None,
+            fee=fee,
+            any_short_fee=any_fee,
+            prev_close=None if fin is None else fin.prev_close,
             weight_buf=np.zeros(V * N),
         )
 

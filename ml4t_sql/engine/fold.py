@@ -9,6 +9,7 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 
 | step    | module      | rule                                                                     |
 |---------|-------------|--------------------------------------------------------------------------|
+| finance | finance.py  | interest on cash, fees on shorts since the previous date (previous close) |
 | delist  | delist.py   | held assets gone `delist_after` dates are sold at their last close       |
 | resize  | resize.py   | `sizing = "fill_price"`: the pending decision re-sized at this open      |
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
@@ -23,7 +24,7 @@ pending decision) and the date's scratch (`ledger.Day`: traded, costs, fills, na
 rows to the journal (`ledger.Journal`: trades, orders, positions, equity). Its docstring says
 what it requires and what it sets.
 
-How to add a rule (e.g. financing before delist, risk exits after fill, a drawdown halt after
+How to add a rule (e.g. risk exits after fill, a drawdown halt after
 close): write one module with its step function (docstring: Requires / Sets), put it in `STEPS`
 at its place in SEMANTICS' order, and give it its inputs: per-variant parameters as fields of
 `rules.Rules`, per-date data as fields of `panel.Panel`, per-fold invariants in `Context.build`.
@@ -44,6 +45,7 @@ from .context import Context
 from .decide import decide
 from .delist import delist
 from .fill import fill
+from .finance import finance
 from .ledger import Day, Journal, Ledger
 from .panel import Panel, Targets
 from .resize import resize
@@ -53,7 +55,7 @@ from .state import Book, FoldState
 
 Step = Callable[[Context, Book, Day], None]
 
-STEPS: tuple[Step, ...] = (delist, resize, fill, close, keep_stale, decide)
+STEPS: tuple[Step, ...] = (finance, delist, resize, fill, close, keep_stale, decide)
 """The steps of one date, in the order of docs/SEMANTICS.md."""
 
 __all__ = ["STEPS", "FoldState", "Ledger", "Panel", "Rules", "Step", "Targets", "run_fold"]

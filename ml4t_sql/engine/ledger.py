@@ -71,6 +71,7 @@ class Equity(Records):
     net_exposure: F64
     turnover: F64
     costs: F64
+    financing: F64
 
 
 @dataclass(frozen=True)
@@ -166,19 +167,20 @@ class Day:
 
     t: local date index (into the chunk's panel), date: window index (t + the state's offset);
     traded, costs: [V] notional traded and costs of the date so far (rows of the journal's
-    equity arrays, added to in place); fills: the date's trades so far, pieces of aligned
+    equity arrays, added to in place); financing: [V] the date's financing (step finance);
+    fills: the date's trades so far, pieces of aligned
     arrays, each in (variant, asset) order (see `trade`); nav: [V] NAV at the close (set by the
     close step); kept, leg_scale: the held assets whose shares the decision keeps (flat indices,
     sorted) and the factor on each variant's long and short target weights ([V, 2]), set by step
     keep_stale (None: nothing kept on t).
     """
 
-    __slots__ = ("journal", "t", "date", "traded", "costs", "fills", "nav", "kept", "leg_scale")
+    __slots__ = ("journal", "t", "date", "traded", "costs", "financing", "fills", "nav", "kept", "leg_scale")
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.t, self.date = -1, -1
-        self.traded = self.costs = self.nav = np.empty(0)
+        self.traded = self.costs = self.financing = self.nav = np.empty(0)
         self.fills: list[tuple[np.ndarray, ...]] = []
         self.kept: np.ndarray | None = None
         self.leg_scale: np.ndarray | None = None
@@ -187,6 +189,7 @@ class Day:
         """Turn to local date t: nothing traded yet."""
         self.t, self.date = t, self.journal.t0 + t
         self.traded, self.costs = self.journal.traded[t], self.journal.costs[t]
+        self.financing = self.journal.financing[t]
         self.fills = []
         self.kept = self.leg_scale = None
 
@@ -226,7 +229,7 @@ class Journal:
         shape = (n_dates, n_variants)
         self.t0, self.n_dates, self.n_variants, self.n_assets = t0, n_dates, n_variants, n_assets
         self.cash, self.market_value, self.gross = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-        self.traded, self.costs = np.zeros(shape), np.zeros(shape)
+        self.traded, self.costs, self.financing = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.trades = _Log(
             (("date_idx", np.int64),),
             (("variant", np.int64), ("asset_idx", np.int64), ("signed_shares", np.float64), ("price", np.float64),
@@ -262,6 +265,7 @@ class Journal:
             net_exposure=(self.market_value / nav).ravel(),
             turnover=(self.traded / nav_prev).ravel(),
             costs=self.costs.ravel(),
+            financing=self.financing.ravel(),
         )
         t = self.trades.build()  # every log is in (date, variant, asset) order as appended
         signed = t.pop("signed_shares")

@@ -17,6 +17,32 @@ B = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
+class Finance:
+    """Per-date financing inputs over the window's T dates (step finance).
+
+    days: calendar days since the previous window date (0 on the window's first date).
+    rate: the `[data] rates` rate in force at the previous close (the latest row dated <= the
+        previous window date), NaN before the first row (the variant's `cash_rate` applies);
+        None: no rates relation.
+    fee: [T, N] the `[data] borrow_fees` fee in force at the previous close per asset, NaN where
+        none (the variant's `short_fee` applies); None: no borrow_fees relation.
+    prev_close: [N] every asset's last close on the window date before the first date of this
+        chunk (NaN: none; the window's first date accrues nothing).
+    """
+
+    days: F64
+    rate: F64 | None = None
+    fee: F64 | None = None
+    prev_close: F64 | None = None
+
+    def chunk(self, start: int, stop: int, last_close: F64) -> Finance:
+        """Dates start..stop-1 (views), `last_close` the whole panel's (for the previous close)."""
+        prev = last_close[start - 1] if start > 0 else self.prev_close
+        return Finance(self.days[start:stop], None if self.rate is None else self.rate[start:stop],
+                       None if self.fee is None else self.fee[start:stop], prev)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Panel:
     """Dense daily prices over the window: T dates x N assets.
 
@@ -24,12 +50,15 @@ class Panel:
     last_close: close of the latest bar at or before each date, NaN before the first bar.
     delist_ptr, delist_asset: per date, the assets reaching `delist_after` dates without a bar
         (CSR layout: date t's assets are delist_asset[delist_ptr[t]:delist_ptr[t+1]]).
+    finance: calendar days, rates and borrow fees for step finance (None: no financing inputs;
+        then the rules' rates must be 0).
     """
 
     open: F64
     last_close: F64
     delist_ptr: I64
     delist_asset: I64
+    finance: Finance | None = None
 
     @property
     def n_dates(self) -> int:
@@ -42,8 +71,9 @@ class Panel:
     def chunk(self, start: int, stop: int) -> Panel:
         """Dates start..stop-1 (views, no copies)."""
         p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
+        finance = None if self.finance is None else self.finance.chunk(start, stop, self.last_close)
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
-                     self.delist_asset[p0:p1])  # fmt: skip
+                     self.delist_asset[p0:p1], finance)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,18 @@ class Rules:
     """Codes SCALE, SEQUENTIAL, BORROW per variant; None: SCALE for all (the default rule)."""
     rounding: I64 | None = None
     """Whole shares: codes ROUND_TARGET (None: all), ROUND_ORDER, ROUND_ORDER_SNAP per variant."""
+    cash_rate: F64 | None = None
+    """Annual rate on positive cash (decimal; None: 0), before the first row of `Panel.finance.rate`."""
+    margin_rate: F64 | None = None
+    """Annual rate on negative cash (decimal; None: 0)."""
+    short_fee: F64 | None = None
+    """Annual fee on the absolute market value of shorts (decimal; None: 0), unless
+    `Panel.finance.fee` overrides it for an asset."""
+
+    @property
+    def any_financing(self) -> bool:
+        """Some variant earns or pays financing at its own rates (a relation aside)."""
+        return any(r is not None and bool(r.any()) for r in (self.cash_rate, self.margin_rate, self.short_fee))
 
     @property
     def n_variants(self) -> int:

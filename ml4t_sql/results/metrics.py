@@ -28,6 +28,10 @@ avg_turnover                mean daily turnover (traded notional / previous NAV)
 annual_turnover             avg_turnover * P
 total_turnover              sum of daily turnover
 total_costs                 sum of commissions and slippage costs
+total_commission            sum of commissions (total_costs = total_commission + total_slippage)
+total_slippage              sum of slippage costs
+total_financing             sum of the equity table's financing: interest earned on cash less
+                            interest on negative cash and short fees paid (signed: + earned)
 n_trades                    number of fills (rebalance trades and delistings)
 avg_holdings                mean number of positions held at the close (0 on dates in cash)
 avg_gross_exposure          mean gross exposure at the close
@@ -84,6 +88,9 @@ def compute_metrics(
     n_trades: int,
     initial_cash: float,
     net: np.ndarray | None = None,
+    commission: float = 0.0,
+    slippage: float = 0.0,
+    financing: np.ndarray | None = None,
     benchmark: np.ndarray | None = None,
     risk_free_rate: float = 0.0,
     periods_per_year: int = PERIODS_PER_YEAR,
@@ -110,6 +117,9 @@ def compute_metrics(
             "annual_turnover": float(np.mean(turnover)) * p,
             "total_turnover": float(np.sum(turnover)),
             "total_costs": float(np.sum(costs)),
+            "total_commission": float(commission),
+            "total_slippage": float(slippage),
+            "total_financing": float(np.sum(financing)) if financing is not None else 0.0,
             "n_trades": float(n_trades),
             "avg_holdings": float(np.mean(holdings)),
             "avg_gross_exposure": float(np.mean(gross)),

@@ -81,17 +81,25 @@ class Totals:
     equity: list[Equity] = field(default_factory=list)
     holdings: np.ndarray = field(init=False)
     n_trades: np.ndarray = field(init=False)
+    commission: np.ndarray = field(init=False)
+    slippage: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.holdings = np.zeros(self.n_dates * self.n_variants, dtype=np.int64)
         self.n_trades = np.zeros(self.n_variants, dtype=np.int64)
+        self.commission = np.zeros(self.n_dates * self.n_variants)  # per (date, variant): sums that
+        self.slippage = np.zeros(self.n_dates * self.n_variants)  # do not depend on the chunks
 
     def add(self, ledger: Ledger) -> None:
         V = self.n_variants
         self.equity.append(ledger.equity)
         p = ledger.positions
         self.holdings += np.bincount(p.date_idx * V + p.variant, minlength=self.n_dates * V)
-        self.n_trades += np.bincount(ledger.trades.variant, minlength=V)
+        t = ledger.trades
+        self.n_trades += np.bincount(t.variant, minlength=V)
+        at = t.date_idx * V + t.variant
+        self.commission += np.bincount(at, weights=t.commission, minlength=self.n_dates * V)
+        self.slippage += np.bincount(at, weights=t.slippage_cost, minlength=self.n_dates * V)
 
     def column(self, name: str) -> np.ndarray:
         """Equity field `name` (ml4t_sql.engine.ledger.Equity), as [T, V]."""
@@ -106,9 +114,11 @@ class Totals:
     ) -> pa.Table:
         """Every variant's metrics (ml4t_sql.stats), long: (variant,) metric, value."""
         nav, returns = self.column("nav"), self.column("return_")
-        turnover, costs = self.column("turnover"), self.column("costs")
+        turnover, costs, financing = self.column("turnover"), self.column("costs"), self.column("financing")
         gross, net = self.column("gross_exposure"), self.column("net_exposure")
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
+        commission = self.commission.reshape(self.n_dates, self.n_variants)
+        slippage = self.slippage.reshape(self.n_dates, self.n_variants)
         rows: dict[str, list[object]] = {"variant": [], "metric": [], "value": []}
         for v, cfg in enumerate(configs):
             values = compute_metrics(
@@ -116,6 +126,9 @@ class Totals:
                 returns=returns[:, v],
                 turnover=turnover[:, v],
                 costs=costs[:, v],
+                commission=float(np.sum(commission[:, v])),
+                slippage=float(np.sum(slippage[:, v])),
+                financing=financing[:, v],
                 gross=gross[:, v],
                 net=net[:, v],
                 holdings=holdings[:, v],

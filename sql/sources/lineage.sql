@@ -1,6 +1,6 @@
 -- lineage: an order-independent digest of one input's rows per date, for the runs' lineage table.
 -- reads:    the input relation named by `relation`: ml4t.typed_prices, ml4t.signals,
---           ml4t.benchmark_input, ml4t.members, ml4t.attributes (`engine`), or a [data.tables] relation (the user's, by its name)
+--           ml4t.benchmark_input, ml4t.members, ml4t.attributes, ml4t.rates, ml4t.borrow_fees (`engine`), or a [data.tables] relation (the user's, by its name)
 -- produces: lineage(input, date, n_rows, digest)
 -- grain:    date (one row with date NULL when the input has no `date` column)
 -- digest:   sum(hash(row)) over the date's rows as text: the same whatever order the rows come in,
