@@ -1,7 +1,7 @@
 -- borrow_fees: the `[data] borrow_fees` input typed: the annual fee (a decimal) on an asset's
 --              shorts, static or from each row's date on.
 -- reads:    ml4t.input_borrow_fees (the user's relation)
--- produces: borrow_fees(asset, fee) (point-in-time: borrow_fees(date, asset, fee))
+-- produces: borrow_fees(date, asset, fee)   date only when the input is point-in-time
 -- grain:    static: asset; point-in-time: date x asset (duplicates refused, not removed)
 select
     {%- if dated %}

@@ -3,7 +3,8 @@
 --              it; static: the asset's row on every date).
 -- reads:    ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx), ml4t.borrow_fees
 --           (checked: one row per key)
--- produces: (date_idx, asset_idx, fee); no row where no fee is in force ([execution] short_fee applies)
+-- produces: (date_idx, asset_idx, fee)
+-- rule:     no row where no fee is in force ([execution] short_fee applies)
 -- grain:    window date x asset
 with previous as (
     select date_idx, lag(date) over (order by date_idx) as previous_date
