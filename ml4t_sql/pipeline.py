@@ -344,6 +344,7 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         min_trade_value=np.array([x.min_trade_value for x in executions], dtype=np.float64),
         cash_shortfall=np.array([code(x.cash_shortfall) for x in executions], dtype=np.int64),
         rounding=np.array([code(x.rounding) for x in executions], dtype=np.int64),
+        max_leverage=np.array([x.max_leverage for x in executions], dtype=np.float64),
     )
 
 

@@ -66,6 +66,8 @@ class Context:
     lending: B  # ~borrowing: variants whose cash never goes below 0
     any_sequential: bool
     any_borrowing: bool
+    floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
+    any_leverage: bool  # some variant's floor is below 0
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -75,6 +77,7 @@ class Context:
         rebalancing = np.ascontiguousarray(targets.is_rebalance.T)
         shortfall = rules.cash_shortfall if rules.cash_shortfall is not None else np.zeros(V, dtype=np.int64)
         sequential, borrowing = shortfall == SEQUENTIAL, shortfall == BORROW
+        floor_rate = 1.0 - (rules.max_leverage if rules.max_leverage is not None else np.ones(V))
         return cls(
             panel=panel,
             targets=targets,
@@ -112,6 +115,8 @@ class Context:
             lending=~borrowing,
             any_sequential=bool(sequential.any()),
             any_borrowing=bool(borrowing.any()),
+            floor_rate=floor_rate,
+            any_leverage=bool((floor_rate < 0).any()),
             weight_buf=np.zeros(V * N),
         )
 
