@@ -37,7 +37,8 @@ def run_reference(prices: pl.DataFrame, targets: pl.DataFrame, **execution) -> d
 # column -> kind of absolute floor: money, ratio, shares (floor = money floor / the row's price),
 # price (relative only), exact (compared with ==)
 EQUITY = {"cash": "money", "market_value": "money", "nav": "money", "return": "ratio",
-          "gross_exposure": "ratio", "net_exposure": "ratio", "turnover": "ratio", "costs": "money"}
+          "gross_exposure": "ratio", "net_exposure": "ratio", "long_exposure": "ratio", "short_exposure": "ratio",
+          "turnover": "ratio", "costs": "money"}
 TRADES = {"side": "exact", "reason": "exact", "decision_date": "exact", "shares": "shares", "price": "price",
           "notional": "money", "commission": "money", "slippage_cost": "money"}
 ORDERS = {"fill_date": "exact", "target_weight": "ratio", "decision_price": "price", "target_shares": "shares",
@@ -132,16 +133,31 @@ FIXED = [
     dict(seed=10, fractional=False, rounding="order", cash_shortfall="sequential", commission_bps=5.0),
     dict(seed=11, fractional=False, rounding="order_snap", cash_shortfall="borrow", sizing="fill_price"),
     dict(seed=12, cash_shortfall="borrow", commission_bps=25.0, min_trade_value=5_000.0),
+    # shorts and leverage: signed weights, gross up to max_leverage
+    dict(seed=13, weight_mode="signed", allow_short=True, commission_bps=10.0, slippage_bps=5.0),
+    dict(seed=14, weight_mode="signed", allow_short=True, max_leverage=2.0, commission_bps=5.0, delist_after=2),
+    dict(seed=15, weight_mode="signed", allow_short=True, max_leverage=1.6, fractional=False, sizing="fill_price"),
+    dict(seed=16, weight_mode="signed", allow_short=True, max_leverage=2.5, cash_shortfall="sequential",
+         slippage_bps=10.0),
+    dict(seed=17, weight_mode="signed", allow_short=True, max_leverage=3.0, fractional=False, rounding="order",
+         cash_shortfall="borrow", min_trade_value=20_000.0),
+    dict(seed=18, weight_mode="random", max_leverage=1.8, commission_bps=25.0, delist_after=1),
 ]
+
+
+def max_gross(case: dict) -> float:
+    return case.get("max_leverage", 1.0) if case.get("weight_mode") == "signed" else 1.0
 
 
 @pytest.mark.parametrize("case", FIXED, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
 def test_fixed_seed(case):
     case = dict(case)
     seed = case.pop("seed")
+    gross = max_gross(case)
     weight_mode = case.pop("weight_mode", "equal")
     prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
-    targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
+    targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1,
+                           max_gross=gross)  # fmt: skip
     ref = check_case(prices, targets, shuffle=seed % 2 == 0, **case)
     # the fixed cases must exercise the rules they are there for
     assert ref["trades"] and ref["orders"]
@@ -153,9 +169,11 @@ def test_fixed_seeds_cover_every_status_and_delistings():
     for case in FIXED:
         case = dict(case)
         seed = case.pop("seed")
+        gross = max_gross(case)
         weight_mode = case.pop("weight_mode", "equal")
         prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
-        targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
+        targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1,
+                               max_gross=gross)  # fmt: skip
         ref = run_reference(prices, targets, **case)
         statuses |= {o["status"] for o in ref["orders"]}
         reasons |= {t["reason"] for t in ref["trades"]}
@@ -179,13 +197,15 @@ def cases(draw):
         null_open_prob=draw(st.sampled_from([0.0, 0.05, 0.2])),
         jump_prob=draw(st.sampled_from([0.0, 0.0, 0.02])),
     )
+    lever = draw(st.sampled_from([None, None, 1.0, 1.5, 3.0]))  # shorts: signed weights, gross up to lever
     targets = make_targets(
         prices,
         seed,
         top_n=draw(st.integers(1, 4)),
         schedule_prob=draw(st.sampled_from([1.0, 0.5, 0.2])),
-        weight_mode=draw(st.sampled_from(["equal", "random"])),
+        weight_mode="signed" if lever is not None else draw(st.sampled_from(["equal", "random"])),
         cash_prob=draw(st.sampled_from([0.0, 0.1])),
+        max_gross=lever if lever is not None else 1.0,
     )
     if targets.height == 0:  # a custom strategy must return at least one row
         targets = make_targets(prices, seed, schedule_prob=1.0)
@@ -201,6 +221,8 @@ def cases(draw):
     )
     if not execution["fractional"]:
         execution["rounding"] = draw(st.sampled_from(["target", "order", "order_snap"]))
+    if lever is not None:
+        execution.update(allow_short=True, max_leverage=lever)
     return prices, targets, execution, draw(st.booleans())
 
 

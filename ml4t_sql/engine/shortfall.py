@@ -6,7 +6,7 @@ the value each adds) or `borrow` (zipline, bt: every buy fills, cash may go belo
 fill step; `cut_buys` dispatches, the other functions are the rules.
 
 The cash the buys may spend is what lies above the floor `(1 - max_leverage) x nav_decision`
-(`floor`): 0 without leverage; `scale` ends exactly at it, `sequential` fills in turn down to it,
+(`floor`; 0 when that NAV is not positive): 0 without leverage; `scale` ends exactly at it, `sequential` fills in turn down to it,
 `borrow` has no floor at all.
 """
 
@@ -50,7 +50,7 @@ def floor(ctx: Context, d: Decision) -> F64:
     """[V] the cash floor of the buys of `d`: (1 - max_leverage) x the NAV `d` was sized with
     (at the fill open for `fill_price` variants once re-sized, else at the decision close)."""
     nav = d.nav if d.nav_open is None else np.where(ctx.fill_price, d.nav_open, d.nav)
-    return ctx.floor_rate * nav
+    return ctx.floor_rate * np.maximum(nav, 0.0)  # a book at NAV <= 0 borrows nothing
 
 
 def _scale(ctx: Context, buy: I64, vb: I64, q: F64, need: F64, cash: F64, status: np.ndarray, scaled: B) -> F64:
