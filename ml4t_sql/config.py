@@ -636,9 +636,7 @@ def check_construction(s: Strategy, x: Execution, where: str) -> None:
             f"did you mean {s.max_weight / 100:g}? (a fraction of NAV, not a percent)"
         )
     if short_leg and not x.allow_short:
-        raise ConfigError(
-            f"{where}: a short leg needs `[execution] allow_short = true`"
-        )
+        raise ConfigError(f"{where}: a short leg needs `[execution] allow_short = true`")
     if s.long_exposure + s.short_exposure > x.max_leverage:
         raise ConfigError(
             f"{where} `long_exposure` + `short_exposure`: {s.long_exposure + s.short_exposure:g} x NAV needs "

@@ -120,7 +120,8 @@ def make_targets(
 
     schedule_prob: chance that a date is a rebalance date.  weight_mode: 'equal' (1/k each),
     'random' (random positive weights summing to 1 or less) or 'signed' (each weight negative
-    with chance 1/2, the gross sum |w| max_gross on half the dates, else uniform in 0.3 .. max_gross).  cash_prob: chance that a scheduled
+    with chance 1/2, the gross sum |w| max_gross on half the dates, else uniform in 0.3 ..
+    max_gross).  cash_prob: chance that a scheduled
     date goes to cash instead, written as one row of weight 0 (custom SQL strategies take their
     rebalance dates from the rows).
     """

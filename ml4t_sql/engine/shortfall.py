@@ -6,8 +6,8 @@ the value each adds) or `borrow` (zipline, bt: every buy fills, cash may go belo
 fill step; `cut_buys` dispatches, the other functions are the rules.
 
 The cash the buys may spend is what lies above the floor `(1 - max_leverage) x nav_decision`
-(`floor`; 0 when that NAV is not positive): 0 without leverage; `scale` ends exactly at it, `sequential` fills in turn down to it,
-`borrow` has no floor at all.
+(`floor`; 0 when that NAV is not positive): 0 without leverage; `scale` ends exactly at it,
+`sequential` fills in turn down to it, `borrow` has no floor at all.
 """
 
 from __future__ import annotations
