@@ -183,3 +183,30 @@ def test_dust_and_min_trade_value_use_the_absolute_order():
     d = book.pending
     assert d is not None
     assert d.order.tolist() == pytest.approx([-4.0, -6.0]) and d.skipped.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_chunks_of_a_levered_long_short_fold_equal_the_whole(seed):
+    # random_case's weights, half of them negated, gross up to 1.3 x 2; max_leverage 3 for some variants
+    import dataclasses
+
+    from ml4t_sql.engine import FoldState
+
+    from .cases import random_case
+
+    p, tg, r = random_case(seed)
+    flip = np.random.default_rng(seed).random(tg.weight.size) < 0.5
+    tg = dataclasses.replace(tg, weight=np.where(flip, -2.0 * tg.weight, 2.0 * tg.weight))
+    r = dataclasses.replace(r, max_leverage=np.array([1.0, 3.0, 2.6, 3.0])[: r.n_variants])
+    whole = run_fold(p, tg, r)
+    assert (whole.equity.short_exposure > 0).any()
+    state = FoldState.start(r, p.n_assets, p.n_dates)
+    parts = []
+    for lo, hi in ((0, 9), (9, 17), (17, p.n_dates)):
+        lg = run_fold(p.chunk(lo, hi), tg.chunk(lo, hi), r, state=state)
+        parts.append(lg)
+        state = lg.state
+    for name in ("equity", "trades", "orders", "positions"):
+        joined = type(getattr(whole, name)).concat([getattr(x, name) for x in parts])
+        for field, values in joined.columns().items():
+            assert np.array_equal(values, getattr(getattr(whole, name), field), equal_nan=True), (name, field)
