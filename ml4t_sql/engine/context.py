@@ -68,6 +68,7 @@ class Context:
     any_borrowing: bool
     floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
     any_leverage: bool  # some variant's floor is below 0
+    signed: bool  # leverage, or shorts (negative targets or holdings): the floor and NAV <= 0 rules run
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -117,6 +118,12 @@ class Context:
             any_borrowing=bool(borrowing.any()),
             floor_rate=floor_rate,
             any_leverage=bool((floor_rate < 0).any()),
+            signed=bool(
+                (floor_rate < 0).any()
+                or (targets.weight < 0).any()
+                or (state.shares < 0).any()
+                or (state.pending_weight < 0).any()
+            ),
             weight_buf=np.zeros(V * N),
         )
 

@@ -59,7 +59,7 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
         assert day.leg_scale is not None
         weight = weight * np.where(weight < 0, day.leg_scale[v, 1], day.leg_scale[v, 0])
     # a book whose NAV is not positive (shorts can take it there) is sized to nothing: it closes out
-    nav = np.maximum(day.nav, 0.0)
+    nav = np.maximum(day.nav, 0.0) if ctx.signed else day.nav
     target = whole_shares(ctx, weight * nav[v] / np.where(valued > 0, valued, 1.0), held, v)
     order = target - held
     d = Decision(day.date, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), day.nav)

@@ -85,7 +85,7 @@ def _buy(ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, 
     paid = notional * ctx.commission[vb]
     slip = q * raw * ctx.slippage[vb]
     cash = book.cash
-    if ctx.any_leverage or (cash < 0.0).any():  # a floor below 0, or cash below it already (shorts)
+    if ctx.signed:  # a floor below 0, or cash below it already (a delisted short's buy-back)
         f = floor(ctx, d)
         above = cash >= f  # a variant below its floor after the sells fills no buy; left as it is
         cash -= per_variant(vb, notional + paid, V)

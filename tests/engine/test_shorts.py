@@ -210,3 +210,20 @@ def test_chunks_of_a_levered_long_short_fold_equal_the_whole(seed):
         joined = type(getattr(whole, name)).concat([getattr(x, name) for x in parts])
         for field, values in joined.columns().items():
             assert np.array_equal(values, getattr(getattr(whole, name), field), equal_nan=True), (name, field)
+
+
+def test_a_chunk_without_short_targets_still_runs_the_short_rules():
+    # chunk 1 (dates 0-1) shorts asset 0 (-1.0 at close 10: -100 shares, cash 2,000 after the fill);
+    # chunk 2 has no targets, and asset 0 delists on date 3 at its last close 25: the buy-back
+    # takes 2,500, cash -500, kept (no clamp to 0), and NAV -500.
+    opens = [[10.0, 1.0], [10.0, 1.0], [NAN, 1.0], [NAN, 1.0]]
+    closes = [[10.0, 1.0], [25.0, 1.0], [25.0, 1.0], [25.0, 1.0]]
+    from ml4t_sql.engine import FoldState
+
+    p = panel(opens, closes, delist={3: [0]})
+    tg = targets(4, 1, [(0, 0, 0, -1.0)])
+    r = rules(1)
+    first = run_fold(p.chunk(0, 2), tg.chunk(0, 2), r, state=FoldState.start(r, 2, 4))
+    second = run_fold(p.chunk(2, 4), tg.chunk(2, 4), r, state=first.state)
+    assert second.equity.cash.tolist() == [2_000.0, -500.0] and second.equity.nav.tolist() == [-500.0, -500.0]
+    assert second.trades.side.tolist() == [BUY] and second.trades.reason.tolist() == [code(TradeReason.DELISTED)]
