@@ -227,3 +227,16 @@ def test_a_chunk_without_short_targets_still_runs_the_short_rules():
     second = run_fold(p.chunk(2, 4), tg.chunk(2, 4), r, state=first.state)
     assert second.equity.cash.tolist() == [2_000.0, -500.0] and second.equity.nav.tolist() == [-500.0, -500.0]
     assert second.trades.side.tolist() == [BUY] and second.trades.reason.tolist() == [code(TradeReason.DELISTED)]
+
+
+def test_each_variant_has_its_own_floor():
+    # the same buys (100 of asset 0 at 10, 100 of asset 1 at 15: 2,500) with cash 1,000, nav 1,000:
+    # v0 max_leverage 1 -> factor 0.4, cash 0; v1 max_leverage 2 -> factor 0.8, cash -1,000;
+    # v2 max_leverage 3 -> room 3,000 >= 2,500: filled, cash -1,500.
+    p = panel(PRICES, PRICES)
+    ctx, book, day = one_date(p, rules(3, max_leverage=[1.0, 2.0, 3.0]), 1, cash=[1_000.0] * 3)
+    book.pending = decision(2, 3, {(v, a): 100 for v in range(3) for a in range(2)})
+    fill(ctx, book, day)
+    assert book.cash.tolist() == [0.0, -1_000.0, -1_500.0]
+    assert book.shares.tolist() == pytest.approx([40.0, 40.0, 80.0, 80.0, 100.0, 100.0], rel=1e-15)
+    assert ledger_of(day).orders.status.tolist() == [SCALED, SCALED, SCALED, SCALED, FILLED, FILLED]
