@@ -264,8 +264,8 @@ class Journal:
             net_exposure=(self.market_value / nav).ravel(),
             # long = (gross + net) / 2, short = (gross - net) / 2: exactly gross and 0 for a long-only
             # book (the sums of |value| and of value are the same sums there), no per-date work
-            long_exposure=(np.maximum(self.gross + self.market_value, 0.0) * 0.5 / nav).ravel(),
-            short_exposure=(np.maximum(self.gross - self.market_value, 0.0) * 0.5 / nav).ravel(),
+            long_exposure=((np.maximum(self.gross + self.market_value, 0.0) + 0.0) * 0.5 / nav).ravel(),
+            short_exposure=((np.maximum(self.gross - self.market_value, 0.0) + 0.0) * 0.5 / nav).ravel(),
             turnover=(self.traded / nav_prev).ravel(),
             costs=self.costs.ravel(),
         )
