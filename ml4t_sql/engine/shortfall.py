@@ -56,8 +56,10 @@ def floor(ctx: Context, d: Decision) -> F64:
 def _scale(ctx: Context, buy: I64, vb: I64, q: F64, need: F64, cash: F64, status: np.ndarray, scaled: B) -> F64:
     """`scale`: every buy of a short variant times room / need, `cash` being the room above the
     floor (none when it is below: no buy fills); whole shares: toward zero."""
-    scaled = scaled & (need > 0.0)  # a variant below its floor with no buys has nothing to cut
-    scale = np.where(scaled, np.maximum(cash, 0.0) / np.where(scaled, need, 1.0), 1.0)
+    if ctx.signed:  # cash may be below the floor: no room, and a variant without buys is not cut
+        scaled = scaled & (need > 0.0)
+        cash = np.maximum(cash, 0.0)
+    scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
     q = q * scale[vb]
     if ctx.any_whole:
         q = np.where(ctx.fractional[vb], q, np.trunc(q))
