@@ -41,7 +41,7 @@ def resize(ctx: Context, book: Book, day: Day) -> None:
     opens_d = opens[d.asset]
     px = np.where(np.isnan(opens_d), d.price, opens_d)
     held_d = shares[d.flat]
-    sized = np.maximum(nav_open, 0.0)  # not positive: sized to nothing, as at the decision
+    sized = np.maximum(nav_open, 0.0) if ctx.signed else nav_open  # not positive: sized to nothing
     target = whole_shares(ctx, d.weight * sized[d.variant] / np.where(px > 0, px, 1.0), held_d, d.variant)
     order = target - held_d
     d.nav_open = nav_open
