@@ -28,8 +28,8 @@ the buys may spend ``cash + allowance`` (none when that is negative); ``scale`` 
 all of it (cash ends at ``-allowance``), ``sequential`` spends it in turn, ``borrow`` ignores it.
 A short is a negative holding; its sale is a sell, its cover a buy; a delisted short is bought
 back at its last close. A book whose NAV is not positive (shorts can take it there) sizes every
-target to 0 shares and borrows nothing. Long and short exposure are the sums of the positive and of the
-negative position values over NAV, each summed on its own.
+target to 0 shares, borrows nothing, and its zero orders are dust. Long and short exposure are
+the sums of the positive and of the negative position values over NAV, each summed on its own.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def simulate(
                                                                  shares.get(a, 0.0))
                     o["sizing_value"] = o["target_weight"] * nav_open - shares.get(a, 0.0) * p
                     notional = abs(o["order_shares"]) * o["decision_price"]
-                    if notional <= DUST * decision["nav"]:
+                    if notional <= DUST * max(decision["nav"], 0.0):
                         o["status"] = "dust"
                     elif notional < min_trade_value:
                         o["status"] = "skipped"
@@ -325,7 +325,7 @@ def simulate(
                 notional = abs(order) * price
                 if sizing == "fill_price" and not last:
                     status = None  # re-sized at the next open; dust and skip are decided there (2.1)
-                elif notional <= DUST * nav:
+                elif notional <= DUST * max(nav, 0.0):  # a NAV below 0 counts as 0
                     continue  # dust: no order at all
                 elif notional < min_trade_value:
                     status = "skipped"  # never sent (on the last date too)

@@ -64,7 +64,8 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     order = target - held
     d = Decision(day.date, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), day.nav)
     resize_later = ctx.any_fill_price and t < ctx.last
-    screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=ctx.fill_price[v] if resize_later else None)
+    spare = ctx.fill_price[v] if resize_later else None
+    screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=spare, signed=ctx.signed)
     if resize_later:
         d.close_row = close_row.copy()
     if t == ctx.last:

@@ -48,4 +48,4 @@ def resize(ctx: Context, book: Book, day: Day) -> None:
     d.target = np.where(use, target, d.target)
     d.order = np.where(use, order, d.order)
     valued = np.where(np.isnan(d.price), 0.0, d.price)
-    screen(d, np.abs(d.order) * valued, ctx.rules.min_trade_value, spare=~use)
+    screen(d, np.abs(d.order) * valued, ctx.rules.min_trade_value, spare=~use, signed=ctx.signed)
