@@ -240,3 +240,16 @@ def test_each_variant_has_its_own_floor():
     assert book.cash.tolist() == [0.0, -1_000.0, -1_500.0]
     assert book.shares.tolist() == pytest.approx([40.0, 40.0, 80.0, 80.0, 100.0, 100.0], rel=1e-15)
     assert ledger_of(day).orders.status.tolist() == [SCALED, SCALED, SCALED, SCALED, FILLED, FILLED]
+
+
+def test_a_decision_at_nav_below_zero_closes_out_and_drops_zero_orders():
+    # nav -500 (as given), short 100 of asset 0 at close 25, weight -1 on asset 0 and 0.5 on asset 1
+    # (not held): targets sized with max(nav, 0) = 0 -> cover 100 of asset 0; asset 1's order is 0: dust.
+    p = panel([[25.0, 10.0], [25.0, 10.0]], [[25.0, 10.0], [25.0, 10.0]])
+    tg = targets(2, 1, [(0, 0, 0, -1.0), (0, 0, 1, 0.5)])
+    ctx, book, day = one_date(p, rules(1), 0, cash=[2_000.0], shares={(0, 0): -100}, tg=tg)
+    day.nav = np.array([-500.0])
+    decide(ctx, book, day)
+    d = book.pending
+    assert d is not None
+    assert d.asset.tolist() == [0] and d.target.tolist() == [0.0] and d.order.tolist() == [100.0]
