@@ -267,9 +267,11 @@ class Execution:
         half of it is folded in chunks of dates, each loaded from DuckDB and its tables written
         to the run's staging folder as it goes; the tables are identical either way.
 
-    allow_short: negative target weights allowed (SPEC 9). Not built yet: only false is accepted.
+    allow_short: negative target weights allowed (SPEC 9): shares go negative, a short sale
+        credits cash with its proceeds less costs, covering is a buy.
     max_leverage: the largest gross weight sum |w| of a date's targets, 0 < max_leverage <= 100
-        (a multiple of NAV). Not built yet: only 1 is accepted.
+        (a multiple of NAV). The buys of a decision may take cash down to the floor
+        ``(1 - max_leverage) x nav_decision`` (0 at the default 1: no borrowing).
 
     Financing (docs/SEMANTICS.md, *Financing*): simple interest ``balance x rate x days / 365``
     for the calendar days since the previous window date, on the previous close's balances,
@@ -597,15 +599,6 @@ def _check_values(cfg: Config, where: str) -> None:
             "so that a trade's costs stay below its notional at the open (a sell credits "
             "shares * open * (1 - slippage) * (1 - commission))"
         )
-    if x.allow_short:
-        raise ConfigError(
-            f"{where} [execution] `allow_short`: shorting in the fold is not built yet; only false is accepted"
-        )
-    if x.max_leverage != 1:
-        raise ConfigError(
-            f"{where} [execution] `max_leverage`: {x.max_leverage:g}: leverage in the fold is not built yet; "
-            "only 1 is accepted"
-        )
     if cfg.strategy.sql is None:
         check_construction(cfg.strategy, x, f"{where} [strategy]")
     if x.rounding != "target" and x.fractional:
@@ -677,13 +670,11 @@ def check_construction(s: Strategy, x: Execution, where: str) -> None:
             f"did you mean {s.max_weight / 100:g}? (a fraction of NAV, not a percent)"
         )
     if short_leg and not x.allow_short:
-        raise ConfigError(
-            f"{where}: a short leg needs `[execution] allow_short = true`, and the fold cannot short yet"
-        )
+        raise ConfigError(f"{where}: a short leg needs `[execution] allow_short = true`")
     if s.long_exposure + s.short_exposure > x.max_leverage:
         raise ConfigError(
             f"{where} `long_exposure` + `short_exposure`: {s.long_exposure + s.short_exposure:g} x NAV needs "
-            f"`[execution] max_leverage` of at least that (it is {x.max_leverage:g}), and the fold cannot lever yet"
+            f"`[execution] max_leverage` of at least that (it is {x.max_leverage:g})"
         )
 
 

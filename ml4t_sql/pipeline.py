@@ -354,6 +354,7 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         cash_rate=np.array([x.cash_rate for x in executions], dtype=np.float64),
         margin_rate=np.array([x.margin_rate for x in executions], dtype=np.float64),
         short_fee=np.array([x.short_fee for x in executions], dtype=np.float64),
+        max_leverage=np.array([x.max_leverage for x in executions], dtype=np.float64),
     )
 
 

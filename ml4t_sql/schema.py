@@ -132,6 +132,8 @@ TABLES: dict[str, Table] = {
                 ("return", _F, "nav / previous nav - 1 (initial cash before the first date)"),
                 ("gross_exposure", _F, "sum |shares * close| / nav"),
                 ("net_exposure", _F, "market_value / nav"),
+                ("long_exposure", _F, "sum of positive shares * close / nav"),
+                ("short_exposure", _F, "sum of |negative shares * close| / nav"),
                 ("turnover", _F, "traded notional (fills and delistings) / previous nav"),
                 ("costs", _F, "commission + slippage cost of the date"),
                 ("financing", _F, "interest and short fees booked on the date: + earned, - paid"),

@@ -114,15 +114,18 @@ def make_targets(
     schedule_prob: float = 1.0,
     weight_mode: str = "equal",
     cash_prob: float = 0.0,
+    max_gross: float = 1.0,
 ) -> pl.DataFrame:
     """Targets (date, asset, weight): on each scheduled date, `top_n` random assets with a bar.
 
-    schedule_prob: chance that a date is a rebalance date.  weight_mode: 'equal' (1/k each) or
-    'random' (random positive weights summing to 1 or less).  cash_prob: chance that a scheduled
+    schedule_prob: chance that a date is a rebalance date.  weight_mode: 'equal' (1/k each),
+    'random' (random positive weights summing to 1 or less) or 'signed' (each weight negative
+    with chance 1/2, the gross sum |w| max_gross on half the dates, else uniform in 0.3 ..
+    max_gross).  cash_prob: chance that a scheduled
     date goes to cash instead, written as one row of weight 0 (custom SQL strategies take their
     rebalance dates from the rows).
     """
-    if weight_mode not in ("equal", "random"):
+    if weight_mode not in ("equal", "random", "signed"):
         raise ValueError(f"unknown weight_mode {weight_mode!r}")
     rng = random.Random(seed)
     by_date: dict[date, list[str]] = {}
@@ -139,6 +142,10 @@ def make_targets(
         chosen = sorted(rng.sample(available, min(top_n, len(available))))
         if weight_mode == "equal":
             weights = [1.0 / len(chosen)] * len(chosen)
+        elif weight_mode == "signed":
+            raw = [rng.random() + 0.05 for _ in chosen]
+            total = max_gross if rng.random() < 0.5 else rng.uniform(0.3, max_gross)
+            weights = [r / sum(raw) * total * (-1.0 if rng.random() < 0.5 else 1.0) for r in raw]
         else:
             raw = [rng.random() + 0.05 for _ in chosen]
             total = 1.0 if rng.random() < 0.5 else rng.uniform(0.3, 1.0)

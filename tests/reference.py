@@ -24,6 +24,15 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
 - Financing is accrued one calendar day at a time (``accrue``): each day since the previous window
   date adds ``balance x rate / 365`` on the previous close's balances; the rate in force is found
   by walking back one calendar day at a time from the previous window date to a dated row.
+
+Shorts and leverage (SPEC 9, 14.7), formulated as a borrowing allowance rather than a floor: a
+decision sized with NAV ``nav_d`` may borrow up to ``(max_leverage - 1) x nav_d`` for its buys, so
+the buys may spend ``cash + allowance`` (none when that is negative); ``scale`` spends exactly
+all of it (cash ends at ``-allowance``), ``sequential`` spends it in turn, ``borrow`` ignores it.
+A short is a negative holding; its sale is a sell, its cover a buy; a delisted short is bought
+back at its last close. A book whose NAV is not positive (shorts can take it there) sizes every
+target to 0 shares, borrows nothing, and its zero orders are dust. Long and short exposure are
+the sums of the positive and of the negative position values over NAV, each summed on its own.
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ def simulate(
     short_fee=0.0,
     rates=None,
     borrow_fees=None,
+    allow_short=False,
+    max_leverage=1.0,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
@@ -76,6 +87,11 @@ def simulate(
         raise ValueError(f"unknown cash_shortfall {cash_shortfall!r}")
     if rounding not in ("target", "order", "order_snap"):
         raise ValueError(f"unknown rounding {rounding!r}")
+    for t, row in targets.items():
+        if not allow_short and any(w < 0 for w in row.values()):
+            raise ValueError(f"negative weight on {t} without allow_short")
+        if sum(abs(w) for w in row.values()) > max_leverage + 1e-9 * max(1.0, max_leverage):
+            raise ValueError(f"gross weight above max_leverage on {t}")
 
     # --- the bars, by (date, asset) -------------------------------------------------------------
     open_of = {}  # (date, asset) -> open or None
@@ -139,13 +155,14 @@ def simulate(
         if delist_after > 0:
             for a in sorted(shares):
                 if not has_bar(t, a) and last_bar_index[a] == i - delist_after:
-                    q = shares.pop(a)
+                    q = shares.pop(a)  # < 0: a short, bought back
                     price = last_close[a]
-                    notional = q * price
-                    cash += notional
+                    cash += q * price
+                    notional = abs(q) * price
                     traded_notional += notional
                     trades.append(
-                        dict(date=t, asset=a, side="sell", shares=q, price=price, notional=notional,
+                        dict(date=t, asset=a, side="sell" if q > 0 else "buy", shares=abs(q), price=price,
+                             notional=notional,
                              commission=0.0, slippage_cost=0.0, reason="delisted", decision_date=None)
                     )
 
@@ -156,18 +173,21 @@ def simulate(
             # 2.1 fill_price sizing: re-size at this open (after today's delisting credits), then
             #     drop dust and skip small orders, valued at the decision close against nav_t.
             #     last_close still holds the decision date's closes here (updated at step 3).
+            nav_sized = decision["nav"]
             if sizing == "fill_price":
                 nav_open = cash
                 for a, q in shares.items():
                     p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
                     nav_open += q * p
+                nav_sized = nav_open
                 for o in sent:
                     a = o["asset"]
                     p = open_of[(t, a)] if can_trade(t, a) else last_close[a]
-                    o["target_shares"], o["order_shares"] = size(o["target_weight"], nav_open, p, shares.get(a, 0.0))
+                    o["target_shares"], o["order_shares"] = size(o["target_weight"], max(nav_open, 0.0), p,
+                                                                 shares.get(a, 0.0))
                     o["sizing_value"] = o["target_weight"] * nav_open - shares.get(a, 0.0) * p
                     notional = abs(o["order_shares"]) * o["decision_price"]
-                    if notional <= DUST * decision["nav"]:
+                    if notional <= DUST * max(decision["nav"], 0.0):
                         o["status"] = "dust"
                     elif notional < min_trade_value:
                         o["status"] = "skipped"
@@ -221,6 +241,7 @@ def simulate(
             buys = [o for o in live if o["order_shares"] > 0]
             buy_price = {o["asset"]: open_of[(t, o["asset"])] * (1 + slippage) for o in buys}
             B = sum(o["order_shares"] * buy_price[o["asset"]] for o in buys) * (1 + commission)
+            allowance = (max_leverage - 1.0) * max(nav_sized, 0.0)  # what the buys may borrow
             if cash_shortfall == "borrow":
                 for o in buys:  # every buy in full; cash may end below 0
                     fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
@@ -229,32 +250,39 @@ def simulate(
             elif cash_shortfall == "sequential":
                 # one after another, by the value each adds at sizing (ascending), ties by asset;
                 # each takes what the cash left can buy
+                spendable = cash + allowance
+                had_room = spendable >= 0
                 for o in sorted(buys, key=lambda o: (o["sizing_value"], o["asset"])):
                     price = buy_price[o["asset"]]
                     q = o["order_shares"]
-                    cut = q * price * (1 + commission) > cash
+                    cut = q * price * (1 + commission) > spendable
                     if cut:
-                        q = whole(max(cash, 0.0) / (1 + commission) / price)
+                        q = whole(max(spendable, 0.0) / (1 + commission) / price)
                     notional = fill(o, q, "buy", price)
-                    cash = 0.0 if cut and fractional else cash - notional * (1 + commission)
+                    spendable = 0.0 if cut and fractional else spendable - notional * (1 + commission)
                     o["status"] = "scaled" if q < o["order_shares"] * (1 - SCALE_NOISE) else "filled"
-                if cash < 0:
-                    assert cash > -DUST * max(nav_prev, 1.0), f"cash {cash} far below 0 on {t}"
-                    cash = 0.0
-            elif buys and B > cash:
-                s = cash / B
+                if had_room and spendable < 0:
+                    assert spendable > -DUST * max(nav_prev, 1.0), f"cash {spendable} far below its floor on {t}"
+                    spendable = 0.0
+                if buys and had_room:  # else nothing was bought: cash as it is
+                    cash = spendable - allowance
+            elif buys and B > cash + allowance:
+                spendable = cash + allowance
+                s = max(spendable, 0.0) / B
                 spent = 0.0
                 for o in buys:
                     q = whole(o["order_shares"] * s)
                     spent += fill(o, q, "buy", buy_price[o["asset"]]) * (1 + commission)
                     o["status"] = "scaled" if s < 1 - SCALE_NOISE else "filled"  # float noise: filled
-                if fractional:
-                    cash = 0.0
+                if spendable < 0:
+                    pass  # already below the floor: nothing bought, cash as it is
+                elif fractional:
+                    cash = -allowance
                 else:
                     cash -= spent
-                    if cash < 0:
-                        assert cash > -DUST * max(nav_prev, 1.0), f"cash {cash} far below 0 on {t}"
-                        cash = 0.0
+                    if cash < -allowance:
+                        assert cash > -allowance - DUST * max(nav_prev, 1.0), f"cash {cash} far below its floor on {t}"
+                        cash = -allowance
             else:
                 for o in buys:
                     fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
@@ -278,10 +306,13 @@ def simulate(
             last_bar_index[a] = i
         market_value = sum(q * last_close[a] for a, q in shares.items())
         gross = sum(abs(q * last_close[a]) for a, q in shares.items())
+        longs = sum(q * last_close[a] for a, q in shares.items() if q > 0)
+        shorts = sum(-q * last_close[a] for a, q in shares.items() if q < 0)
         nav = cash + market_value
         equity.append(
             dict(date=t, cash=cash, market_value=market_value, nav=nav, **{"return": nav / nav_prev - 1},
                  gross_exposure=gross / nav, net_exposure=market_value / nav,
+                 long_exposure=longs / nav, short_exposure=shorts / nav,
                  turnover=traded_notional / nav_prev, costs=costs, financing=financing)
         )
         for a in sorted(shares):
@@ -308,11 +339,11 @@ def simulate(
                     raise ValueError(f"target for {a} on {t} before its first bar")
                 w = float(weights.get(a, 0.0))
                 price = last_close[a]
-                target, order = size(w, nav, price, shares.get(a, 0.0))
+                target, order = size(w, max(nav, 0.0), price, shares.get(a, 0.0))
                 notional = abs(order) * price
                 if sizing == "fill_price" and not last:
                     status = None  # re-sized at the next open; dust and skip are decided there (2.1)
-                elif notional <= DUST * nav:
+                elif notional <= DUST * max(nav, 0.0):  # a NAV below 0 counts as 0
                     continue  # dust: no order at all
                 elif notional < min_trade_value:
                     status = "skipped"  # never sent (on the last date too)

@@ -228,8 +228,9 @@ CASES = [
          ("[strategy] `quantiles` with `top_n`", "contradictory")),
     Case("group-neutral-without-group", config(strategy={"signal": "score", "group_neutral": True}), ConfigError,
          ("[strategy] `group_neutral`: needs `group`",)),
-    Case("allow-short-not-built", config(execution={"allow_short": True}), ConfigError,
-         ("[execution] `allow_short`", "not built yet")),
+    Case("long-short-above-max-leverage",
+         config(strategy={"signal": "score", "bottom_n": 2, "short_exposure": 1.0}, execution={"allow_short": True}),
+         ConfigError, ("`long_exposure` + `short_exposure`: 2 x NAV", "max_leverage` of at least that (it is 1)")),
     # --- a custom SQL strategy ----------------------------------------------------------------------
     Case("sql-wrong-columns", custom("select date, asset, 0.1 as w from prices"), InputError,
          ("strategy sql", "must return columns (date, asset, weight); missing weight", "it returns: date, asset, w")),
@@ -247,6 +248,11 @@ CASES = [
          InputError, ("strategy sql", "dates that are not trading dates of prices (1 row)", "2030-01-02")),
     Case("sql-gross-weight-above-1", custom("select date, asset, 0.5 as weight from prices"), InputError,
          ("strategy sql", "gross weight sum |w| above max_leverage (1) on a date (40 rows)", "2021-01-04  3.0")),
+    Case("sql-gross-weight-above-max-leverage",
+         lambda _: {"data": {"prices": PANEL}, "execution": {"allow_short": True, "max_leverage": 2.0},
+                    "strategy": {"sql": "select date, asset, case when asset < 'S3' then 0.5 else -0.5 end as weight "
+                                        "from prices"}},
+         InputError, ("strategy sql", "gross weight sum |w| above max_leverage (2) on a date (40 rows)", "3.0")),
     Case("sql-negative-weight", custom("select date, asset, -0.1 as weight from prices where asset = 'S2'"),
          InputError, ("strategy sql", "negative weight (a short needs allow_short = true) (40 rows)", "S2")),
     Case("sql-nan-weight", custom("select date, asset, 'nan'::double as weight from prices where asset = 'S3'"),

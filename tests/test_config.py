@@ -360,9 +360,13 @@ def test_bad_universe_keys_are_refused(raw: dict[str, Any], needle: str):
         ({"short_exposure": 0.3}, {}, ("`short_exposure`: 0.3 with no short leg",)),
         ({"bottom_n": 5, "short_exposure": 0.5}, {}, ("a short leg needs `[execution] allow_short = true`",)),
         ({"quantiles": 5, "long_short": True, "short_exposure": 1.0}, {}, ("allow_short = true",)),
-        ({"long_exposure": 1.3}, {}, ("`[execution] max_leverage` of at least that", "cannot lever yet")),
-        ({}, {"allow_short": True}, ("`allow_short`: shorting in the fold is not built yet",)),
-        ({}, {"max_leverage": 2.0}, ("`max_leverage`: 2: leverage in the fold is not built yet",)),
+        ({"long_exposure": 1.3}, {}, ("`[execution] max_leverage` of at least that", "(it is 1)")),
+        ({"long_exposure": 1.3}, {"max_leverage": 1.2}, ("`long_exposure` + `short_exposure`: 1.3", "(it is 1.2)")),
+        ({"bottom_n": 5, "short_exposure": 1.0}, {"allow_short": True},
+         ("`long_exposure` + `short_exposure`: 2 x NAV", "`[execution] max_leverage` of at least that")),
+        ({"bottom_n": 5, "short_exposure": 0.5}, {"max_leverage": 2.0},
+         ("a short leg needs `[execution] allow_short",)),
+        ({}, {"max_leverage": 100.5}, ("`max_leverage`",)),
         ({}, {"max_leverage": 0}, ("`max_leverage`: must be positive",)),
         ({"group": "no such; name"}, {}, ("[strategy] `group`", "not a plain name")),
     ],
@@ -390,6 +394,23 @@ def test_long_only_unlevered_constructions_are_accepted(strategy):
     cfg = load_config(base(strategy=strategy))
     for key, value in strategy.items():
         assert getattr(cfg.strategy, key) == value
+
+
+@pytest.mark.parametrize(
+    ("strategy", "execution"),
+    [
+        ({}, {"allow_short": True}),
+        ({}, {"max_leverage": 2.0}),
+        ({"bottom_n": 5, "short_exposure": 0.5}, {"allow_short": True, "max_leverage": 1.5}),
+        ({"quantiles": 5, "long_short": True, "short_exposure": 1.0}, {"allow_short": True, "max_leverage": 2.0}),
+        ({"long_exposure": 1.3, "bottom_n": 5, "short_exposure": 0.3}, {"allow_short": True, "max_leverage": 1.6}),
+        ({"long_exposure": 1.5}, {"max_leverage": 1.5}),
+    ],
+)
+def test_short_and_levered_constructions_are_accepted_when_allowed(strategy, execution):
+    cfg = load_config(base(strategy=strategy, execution=execution))
+    for key, value in execution.items():
+        assert getattr(cfg.execution, key) == value
 
 
 def test_construction_keys_are_sweepable_and_each_variant_is_checked():

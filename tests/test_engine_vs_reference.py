@@ -52,8 +52,8 @@ def random_rates(prices: pl.DataFrame, seed: int) -> pl.DataFrame:
 # column -> kind of absolute floor: money, ratio, shares (floor = money floor / the row's price),
 # price (relative only), exact (compared with ==)
 EQUITY = {"cash": "money", "market_value": "money", "nav": "money", "return": "ratio",
-          "gross_exposure": "ratio", "net_exposure": "ratio", "turnover": "ratio", "costs": "money",
-          "financing": "money"}
+          "gross_exposure": "ratio", "net_exposure": "ratio", "long_exposure": "ratio", "short_exposure": "ratio",
+          "turnover": "ratio", "costs": "money", "financing": "money"}
 TRADES = {"side": "exact", "reason": "exact", "decision_date": "exact", "shares": "shares", "price": "price",
           "notional": "money", "commission": "money", "slippage_cost": "money"}
 ORDERS = {"fill_date": "exact", "target_weight": "ratio", "decision_price": "price", "target_shares": "shares",
@@ -149,20 +149,35 @@ FIXED = [
     dict(seed=10, fractional=False, rounding="order", cash_shortfall="sequential", commission_bps=5.0),
     dict(seed=11, fractional=False, rounding="order_snap", cash_shortfall="borrow", sizing="fill_price"),
     dict(seed=12, cash_shortfall="borrow", commission_bps=25.0, min_trade_value=5_000.0),
-    dict(seed=13, cash_rate=0.05, margin_rate=0.09, cash_shortfall="borrow", commission_bps=5.0, with_rates=True),
-    dict(seed=14, cash_rate=0.03, fractional=False, delist_after=2, with_rates=True, weight_mode="random"),
-    dict(seed=15, cash_rate=0.04, margin_rate=0.2, cash_shortfall="borrow", sizing="fill_price"),
+    # shorts and leverage: signed weights, gross up to max_leverage
+    dict(seed=13, weight_mode="signed", allow_short=True, commission_bps=10.0, slippage_bps=5.0),
+    dict(seed=14, weight_mode="signed", allow_short=True, max_leverage=2.0, commission_bps=5.0, delist_after=2),
+    dict(seed=15, weight_mode="signed", allow_short=True, max_leverage=1.6, fractional=False, sizing="fill_price"),
+    dict(seed=16, weight_mode="signed", allow_short=True, max_leverage=2.5, cash_shortfall="sequential",
+         slippage_bps=10.0),
+    dict(seed=17, weight_mode="signed", allow_short=True, max_leverage=3.0, fractional=False, rounding="order",
+         cash_shortfall="borrow", min_trade_value=20_000.0),
+    dict(seed=18, weight_mode="random", max_leverage=1.8, commission_bps=25.0, delist_after=1),
+    dict(seed=19, cash_rate=0.05, margin_rate=0.09, cash_shortfall="borrow", commission_bps=5.0, with_rates=True),
+    dict(seed=20, cash_rate=0.03, fractional=False, delist_after=2, with_rates=True, weight_mode="random"),
+    dict(seed=21, cash_rate=0.04, margin_rate=0.2, cash_shortfall="borrow", sizing="fill_price"),
 ]
+
+
+def max_gross(case: dict) -> float:
+    return case.get("max_leverage", 1.0) if case.get("weight_mode") == "signed" else 1.0
 
 
 @pytest.mark.parametrize("case", FIXED, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
 def test_fixed_seed(case):
     case = dict(case)
     seed = case.pop("seed")
+    gross = max_gross(case)
     weight_mode = case.pop("weight_mode", "equal")
     with_rates = case.pop("with_rates", False)
     prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
-    targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
+    targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1,
+                           max_gross=gross)  # fmt: skip
     rates = random_rates(prices, seed) if with_rates else None
     ref = check_case(prices, targets, shuffle=seed % 2 == 0, rates=rates, **case)
     # the fixed cases must exercise the rules they are there for
@@ -179,10 +194,12 @@ def test_fixed_seeds_cover_every_status_and_delistings():
     for case in FIXED:
         case = dict(case)
         seed = case.pop("seed")
+        gross = max_gross(case)
         weight_mode = case.pop("weight_mode", "equal")
         case.pop("with_rates", None)
         prices = make_prices(8, 60, seed, gap_prob=0.05, delist_prob=0.3, null_open_prob=0.05, jump_prob=0.01)
-        targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1)
+        targets = make_targets(prices, seed, top_n=4, schedule_prob=0.6, weight_mode=weight_mode, cash_prob=0.1,
+                               max_gross=gross)  # fmt: skip
         ref = run_reference(prices, targets, **case)
         statuses |= {o["status"] for o in ref["orders"]}
         reasons |= {t["reason"] for t in ref["trades"]}
@@ -206,13 +223,15 @@ def cases(draw):
         null_open_prob=draw(st.sampled_from([0.0, 0.05, 0.2])),
         jump_prob=draw(st.sampled_from([0.0, 0.0, 0.02])),
     )
+    lever = draw(st.sampled_from([None, None, 1.0, 1.5, 3.0]))  # shorts: signed weights, gross up to lever
     targets = make_targets(
         prices,
         seed,
         top_n=draw(st.integers(1, 4)),
         schedule_prob=draw(st.sampled_from([1.0, 0.5, 0.2])),
-        weight_mode=draw(st.sampled_from(["equal", "random"])),
+        weight_mode="signed" if lever is not None else draw(st.sampled_from(["equal", "random"])),
         cash_prob=draw(st.sampled_from([0.0, 0.1])),
+        max_gross=lever if lever is not None else 1.0,
     )
     if targets.height == 0:  # a custom strategy must return at least one row
         targets = make_targets(prices, seed, schedule_prob=1.0)
@@ -228,10 +247,14 @@ def cases(draw):
     )
     if not execution["fractional"]:
         execution["rounding"] = draw(st.sampled_from(["target", "order", "order_snap"]))
+    if lever is not None:
+        execution.update(allow_short=True, max_leverage=lever)
     rates = None
     if draw(st.booleans()):  # financing: constant rates, a rates relation, or both
         execution["cash_rate"] = draw(st.sampled_from([0.0, 0.02, -0.01, 0.5]))
         execution["margin_rate"] = draw(st.sampled_from([0.0, 0.07, 0.9]))
+        if lever is not None:
+            execution["short_fee"] = draw(st.sampled_from([0.0, 0.03, 0.4]))
         rates = random_rates(prices, seed) if draw(st.booleans()) else None
     return prices, targets, execution, rates, draw(st.booleans())
 

@@ -25,8 +25,9 @@ def rel_close(a: float, b: float, rel: float, floor: float) -> bool:
 
 
 @st.composite
-def panels(draw, min_days=2):
-    """A ragged panel with gaps, delistings and NULL opens, its targets and an execution config."""
+def panels(draw, min_days=2, shorts=False):
+    """A ragged panel with gaps, delistings and NULL opens, its targets and an execution config;
+    `shorts`: signed weights with gross up to a drawn max_leverage (allow_short), any cash rule."""
     seed = draw(st.integers(0, 2**31 - 1))
     prices = make_prices(
         draw(st.integers(1, 6)),
@@ -42,8 +43,9 @@ def panels(draw, min_days=2):
         seed,
         top_n=draw(st.integers(1, 4)),
         schedule_prob=draw(st.sampled_from([1.0, 0.4])),
-        weight_mode=draw(st.sampled_from(["equal", "random"])),
+        weight_mode="signed" if shorts else draw(st.sampled_from(["equal", "random"])),
         cash_prob=draw(st.sampled_from([0.0, 0.1])),
+        max_gross=(lever := draw(st.sampled_from([1.0, 1.5, 3.0]))) if shorts else 1.0,
     )
     assume(targets.height > 0)
     execution = dict(
@@ -54,6 +56,9 @@ def panels(draw, min_days=2):
         min_trade_value=draw(st.sampled_from([0.0, 20_000.0])),
         delist_after=draw(st.sampled_from([0, 1, 3])),
     )
+    if shorts:
+        execution.update(allow_short=True, max_leverage=lever,
+                         cash_shortfall=draw(st.sampled_from(["scale", "scale", "sequential"])))
     return prices, targets, execution
 
 
@@ -93,6 +98,38 @@ def test_nav_identity_cash_and_exposure(case):
         assert r["gross_exposure"] <= 1 + 1e-9, f"gross exposure above 1 on {d}: {r['gross_exposure']}"
         if not execution["fractional"]:
             assert all(p["shares"] == int(p["shares"]) for p in positions)
+
+
+@SETTINGS
+@given(panels(shorts=True))
+def test_nav_identity_floor_and_exposures_with_shorts(case):
+    """NAV identity; long - short = net, long + short = gross; on a date whose fills bought
+    anything, cash after them is at or above the floor (1 - max_leverage) x max(nav at the
+    decision, 0) (decision_close sizing: that NAV is the decision date's equity nav)."""
+    prices, targets, execution = case
+    run = run_engine(prices, targets, **execution)
+    floor = 1e-9 * 1_000_000.0
+    held: dict = {}
+    for d, q, c in run.positions.select("date", "shares", "close").iter_rows():
+        held[d] = held.get(d, 0.0) + q * c
+        if not execution["fractional"]:
+            assert q == int(q)
+    equity = {r["date"]: r for r in rows(run.equity)}
+    for d, r in equity.items():
+        assert rel_close(r["nav"], r["cash"] + held.get(d, 0.0), 1e-9, floor), f"NAV identity broken on {d}: {r}"
+        if r["nav"] > 0:  # a NAV below 0 (shorts can take it there) flips every ratio's sign
+            assert r["long_exposure"] >= 0 and r["short_exposure"] >= 0
+        assert rel_close(r["long_exposure"] - r["short_exposure"], r["net_exposure"], 1e-9, 1e-9), r
+        assert rel_close(r["long_exposure"] + r["short_exposure"], r["gross_exposure"], 1e-9, 1e-9), r
+    if execution["sizing"] != "decision_close":
+        return
+    bought = run.trades.filter((pl.col("reason") == "rebalance") & (pl.col("side") == "buy"))
+    for fill_date, decision_date in bought.select("date", "decision_date").unique().iter_rows():
+        nav_d = max(equity[decision_date]["nav"], 0.0)
+        cash_floor = (1.0 - execution["max_leverage"]) * nav_d
+        cash = equity[fill_date]["cash"]
+        slack = 1e-9 * max(abs(nav_d), 1.0)
+        assert cash >= cash_floor - slack, f"cash {cash} below its floor {cash_floor} on {fill_date}"
 
 
 @SETTINGS
@@ -229,6 +266,16 @@ def sort_rows(rs, *keys):
 @SETTINGS
 @given(panels(min_days=3), st.floats(0.0, 1.0))
 def test_truncating_the_future_changes_nothing_before(case, where):
+    check_truncation(case, where)
+
+
+@SETTINGS
+@given(panels(min_days=3, shorts=True), st.floats(0.0, 1.0))
+def test_truncating_the_future_changes_nothing_before_with_shorts(case, where):
+    check_truncation(case, where)
+
+
+def check_truncation(case, where):
     prices, targets, execution = case
     days = calendar_of(prices)
     d = days[min(int(where * len(days)), len(days) - 1)]
@@ -262,7 +309,7 @@ def test_truncating_the_future_changes_nothing_before(case, where):
 
 
 @SETTINGS
-@given(panels())
+@given(st.booleans().flatmap(lambda shorts: panels(shorts=shorts)))
 def test_same_inputs_give_identical_tables(case):
     prices, targets, execution = case
     one, two = run_engine(prices, targets, **execution), run_engine(prices, targets, **execution)

@@ -13,7 +13,8 @@ run must satisfy, on every date:
 
 The panels are drawn from seven kinds: ordinary ragged panels with gaps, NULL opens and delistings;
 one asset; one day; every asset delisting (one untraded asset keeps the calendar going); x100 and
-/100 price jumps; cash too small for one whole share; flat prices with the same targets every day.
+/100 price jumps; cash too small for one whole share; flat prices with the same targets every day;
+long-short books (signed weights, gross up to max_leverage 1, 1.5 or 3, jumps included).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pytest
 from .factories import business_days, make_prices, make_targets, shuffled
 from .test_engine_vs_reference import assert_same_run, run_engine, run_reference
 
-KINDS = ("ragged", "one_asset", "one_day", "all_delist", "jumps", "tiny_cash", "flat")
+KINDS = ("ragged", "one_asset", "one_day", "all_delist", "jumps", "tiny_cash", "flat", "long_short")
 EXAMPLES = 500
 
 
@@ -59,7 +60,7 @@ def draw_panel(i: int, seed: int) -> tuple[str, pl.DataFrame, pl.DataFrame, dict
         gap_prob=0.0 if kind == "flat" else rng.choice([0.0, 0.05, 0.15]),
         delist_prob=rng.choice([0.0, 0.3]) if kind == "ragged" else 0.0,
         null_open_prob=0.0 if kind == "flat" else rng.choice([0.0, 0.05, 0.2]),
-        jump_prob=0.25 if kind == "jumps" else 0.0,
+        jump_prob=0.25 if kind == "jumps" else 0.02 if kind == "long_short" else 0.0,
     )
     if kind == "all_delist":
         prices = every_asset_delists(prices, n_days, seed)
@@ -74,8 +75,9 @@ def draw_panel(i: int, seed: int) -> tuple[str, pl.DataFrame, pl.DataFrame, dict
             seed,
             top_n=rng.randint(1, 5),
             schedule_prob=rng.choice([1.0, 0.5, 0.2]),
-            weight_mode=rng.choice(["equal", "random"]),
+            weight_mode="signed" if kind == "long_short" else rng.choice(["equal", "random"]),
             cash_prob=rng.choice([0.0, 0.1]),
+            max_gross=(lever := rng.choice([1.0, 1.5, 3.0])) if kind == "long_short" else 1.0,
         )
         if targets.height == 0:  # a custom strategy must return at least one row
             targets = make_targets(tradable, seed, schedule_prob=1.0)
@@ -88,6 +90,9 @@ def draw_panel(i: int, seed: int) -> tuple[str, pl.DataFrame, pl.DataFrame, dict
         min_trade_value=rng.choice([0.0, 0.0, 1_000.0]),
         delist_after=rng.choice([1, 3]) if kind == "all_delist" else rng.choice([0, 1, 2, 5]),
     )
+    if kind == "long_short":
+        execution.update(allow_short=True, max_leverage=lever,
+                         cash_shortfall=rng.choice(["scale", "scale", "sequential", "borrow"]))
     return kind, prices, targets, execution
 
 
@@ -116,8 +121,15 @@ def check_invariants(kind: str, prices: pl.DataFrame, targets: pl.DataFrame, exe
     for r in run.equity.iter_rows(named=True):
         mv = held.get(r["date"], 0.0)
         assert abs(r["nav"] - (r["cash"] + mv)) <= max(1e-9 * abs(r["nav"]), floor), f"NAV identity on {r}"
-        assert r["cash"] >= 0.0, f"cash below 0: {r}"
-        assert r["gross_exposure"] <= 1 + 1e-9, f"leverage: {r}"
+        if kind == "long_short":  # cash and gross are bounded by the floor (test_invariants), not by 0 and 1
+            if r["nav"] > 0:  # a NAV below 0 (shorts can take it there) flips every ratio's sign
+                assert r["long_exposure"] >= 0 and r["short_exposure"] >= 0, r
+            total = r["long_exposure"] + r["short_exposure"]
+            assert abs(total - r["gross_exposure"]) <= 1e-9 * max(1.0, abs(total)), f"long + short != gross: {r}"
+        else:
+            assert r["cash"] >= 0.0, f"cash below 0: {r}"
+            assert r["gross_exposure"] <= 1 + 1e-9, f"leverage: {r}"
+            assert r["short_exposure"] == 0.0 and r["long_exposure"] == r["gross_exposure"], r
     for o in run.orders.iter_rows(named=True):
         if o["decision_date"] == days[-1]:
             assert o["fill_date"] is None and o["status"] in ("pending", "skipped"), o

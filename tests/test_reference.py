@@ -47,7 +47,8 @@ def test_plain_fill():
     )
     eq = by_date(out, "equity")
     assert eq[D1] == dict(date=D1, cash=1000.0, market_value=0.0, nav=1000.0, **{"return": 0.0},
-                          gross_exposure=0.0, net_exposure=0.0, turnover=0.0, costs=0.0, financing=0.0)
+                          gross_exposure=0.0, net_exposure=0.0, long_exposure=0.0, short_exposure=0.0,
+                          turnover=0.0, costs=0.0, financing=0.0)
     assert eq[D2]["cash"] == approx(225.0)
     assert eq[D2]["market_value"] == approx(800.0)
     assert eq[D2]["nav"] == approx(1025.0)
@@ -534,7 +535,66 @@ def test_negative_cash_pays_margin_rate():
     # D1 decides 150% of NAV into A at 10 (borrow): 150 shares; D2 buys at 10: cash 1,000 - 1,500 = -500.
     # D3: -500 x 0.073 / 365 = -0.1 (margin_rate; cash_rate is for positive cash only).
     rows = [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D3, "A", 10.0, 10.0)]
-    out = run(rows, {D1: {"A": 1.5}}, cash_shortfall="borrow", cash_rate=0.5, margin_rate=0.073)
+    out = run(rows, {D1: {"A": 1.5}}, cash_shortfall="borrow", max_leverage=1.5, cash_rate=0.5, margin_rate=0.073)
     eq = by_date(out, "equity")
     assert eq[D2]["financing"] == approx(1000.0 * 0.5 / 365)  # D1's close: all cash
     assert eq[D3]["financing"] == approx((1000.0 * 0.5 / 365 - 500.0) * 0.073 / 365)
+
+
+# --- shorts and leverage (SPEC 9, 14.7) ------------------------------------------------------------
+
+
+def test_short_sale_then_cover_with_costs():
+    # commission 10 bps, slippage 100 bps. D1: A -0.5 of nav 1000 at close 10 -> -50 shares.
+    # D2 open 10: short sale 50 @ 9.9 = 495, commission 0.495; cash 1000 + 494.505 = 1494.505.
+    # D2 close 8: nav 1494.505 - 400 = 1094.505; short exposure 400 / 1094.505, long 0.
+    # D2 decision: weight 0 -> cover 50. D3 open 8: buy 50 @ 8.08 = 404, commission 0.404; cash 1090.101.
+    out = run([(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 8.0), (D3, "A", 8.0, 8.0)], {D1: {"A": -0.5}, D2: {}},
+              commission_bps=10.0, slippage_bps=100.0, allow_short=True)
+    eq = by_date(out, "equity")
+    assert eq[D2]["cash"] == approx(1494.505) and eq[D2]["nav"] == approx(1094.505)
+    assert eq[D2]["short_exposure"] == approx(400 / 1094.505) and eq[D2]["long_exposure"] == 0.0
+    assert eq[D2]["net_exposure"] == approx(-400 / 1094.505) and eq[D2]["gross_exposure"] == approx(400 / 1094.505)
+    assert eq[D3]["cash"] == approx(1090.101) and eq[D3]["market_value"] == 0.0
+    assert [(t["side"], t["shares"], t["price"]) for t in out["trades"]] == [("sell", 50.0, 9.9), ("buy", 50.0, 8.08)]
+
+
+def test_leverage_floor_scales_the_buys():
+    # max_leverage 2. D1: A 1.0 and B 1.0 of nav 1000 at closes 10 -> 100 A, 100 B (2000 of buys).
+    # D2 opens 10 and 15: need 1000 + 1500 = 2500 > cash 1000 + allowance (2 - 1) x 1000 = 2000:
+    # factor 0.8 -> 80 A, 80 B; cash -1000 (the floor).
+    out = run([(D1, "A", 10.0, 10.0), (D1, "B", 10.0, 10.0), (D2, "A", 10.0, 10.0), (D2, "B", 15.0, 15.0)],
+              {D1: {"A": 1.0, "B": 1.0}}, max_leverage=2.0)
+    assert by_date(out, "equity")[D2]["cash"] == approx(-1000.0)
+    assert [(o["asset"], o["status"], o["filled_shares"]) for o in out["orders"]] == [
+        ("A", "scaled", approx(80.0)), ("B", "scaled", approx(80.0))]
+
+
+def test_a_delisted_short_is_bought_back_at_its_last_close():
+    # D1: A -0.5 at 10 -> -50; D2 fills (cash 1500); A has no bar on D3, D4: delist_after 2 -> on D4
+    # bought back at its last close 12, no costs: cash 1500 - 600 = 900.
+    rows = [(D1, "A", 10.0, 10.0), (D1, "B", 1.0, 1.0), (D2, "A", 10.0, 12.0), (D2, "B", 1.0, 1.0),
+            (D3, "B", 1.0, 1.0), (D4, "B", 1.0, 1.0)]
+    out = run(rows, {D1: {"A": -0.5}}, delist_after=2, allow_short=True)
+    t = one(out["trades"], reason="delisted")
+    assert (t["date"], t["side"], t["shares"], t["price"], t["notional"]) == (D4, "buy", 50.0, 12.0, 600.0)
+    assert by_date(out, "equity")[D4]["cash"] == approx(900.0)
+
+
+def test_a_book_at_nav_below_zero_sizes_to_nothing():
+    # D1: A -1.0 at 10 -> -100. D2 fills at 10 (cash 2000); A closes 25: nav 2000 - 2500 = -500.
+    # D2 decision (A still -1.0): nav <= 0 -> target 0, cover 100. D3 open 25: need 2500 > cash
+    # 2000 (no allowance): factor 0.8 -> 80 covered, cash 0, 20 short left.
+    rows = [(D1, "A", 10.0, 10.0), (D2, "A", 10.0, 25.0), (D3, "A", 25.0, 25.0)]
+    out = run(rows, {D1: {"A": -1.0}, D2: {"A": -1.0}}, allow_short=True)
+    o = one(out["orders"], decision_date=D2)
+    assert (o["target_shares"], o["order_shares"], o["status"]) == (0.0, 100.0, "scaled")
+    assert o["filled_shares"] == approx(80.0) and by_date(out, "equity")[D3]["cash"] == approx(0.0)
+
+
+def test_negative_weights_need_allow_short_and_gross_needs_max_leverage():
+    with pytest.raises(ValueError, match="allow_short"):
+        run([(D1, "A", 10.0, 10.0)], {D1: {"A": -0.5}})
+    with pytest.raises(ValueError, match="max_leverage"):
+        run([(D1, "A", 10.0, 10.0), (D1, "B", 1.0, 1.0)], {D1: {"A": -0.8, "B": 0.8}}, allow_short=True,
+            max_leverage=1.5)

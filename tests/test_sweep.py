@@ -42,6 +42,29 @@ def panel() -> pl.DataFrame:
     return prices.with_columns(noise)
 
 
+def test_long_short_levered_variants_equal_their_single_runs(panel: pl.DataFrame):
+    """A built-in long-short book swept over its exposures and max_leverage (SPEC 9)."""
+    grid = {"long_exposure": [1.0, 1.3], "short_exposure": [0.3, 1.0], "max_leverage": [2.3, 3.0]}
+    config = base(panel)
+    config["strategy"].update({"top_n": 2, "bottom_n": 2, "short_exposure": 0.3})
+    config["execution"].update({"allow_short": True, "commission_bps": 5.0, "max_leverage": 2.0})
+    result = sweep(config, grid=grid, write=False)
+    assert result.variants.height == 8
+    for row in result.variants.iter_rows(named=True):
+        values = json.loads(row["params"])
+        single_config = base(panel)
+        single_config["strategy"].update({"top_n": 2, "bottom_n": 2, "long_exposure": values["long_exposure"],
+                                          "short_exposure": values["short_exposure"]})  # fmt: skip
+        single_config["execution"].update(
+            {"allow_short": True, "commission_bps": 5.0, "max_leverage": values["max_leverage"]}
+        )
+        single = ml4t_sql.run(single_config, write=False)
+        assert (single.equity["short_exposure"] > 0).any()
+        for name in ("equity", "positions", "trades", "orders"):
+            mine = result.tables[name].filter(pl.col("variant") == row["variant"]).drop("run_id", "variant")
+            assert mine.equals(getattr(single, name).drop("run_id")), f"variant {row['name']}: {name} differs"
+
+
 def test_every_variant_equals_its_single_run(panel: pl.DataFrame):
     result = sweep(base(panel), grid=GRID, write=False)
     assert result.variants.height == 64

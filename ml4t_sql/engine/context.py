@@ -76,6 +76,9 @@ class Context:
     fee: F64 | None  # [T, N] borrow fee per date and asset (NaN: short_fee); None: no relation
     any_short_fee: bool  # some variant or asset has a nonzero short fee
     prev_close: F64 | None  # [N] last closes of the date before the chunk
+    floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
+    any_leverage: bool  # some variant's floor is below 0
+    signed: bool  # leverage, borrowing or shorts (negative targets or holdings): the floor and NAV <= 0 rules run
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -95,6 +98,7 @@ class Context:
         fee = None if fin is None else fin.fee
         any_fee = bool(short_fee.any()) or (fee is not None and bool(np.nan_to_num(fee).any()))
         financing = fin is not None and (rules.any_financing or fin.rate is not None or any_fee)
+        floor_rate = 1.0 - (rules.max_leverage if rules.max_leverage is not None else np.ones(V))
         return cls(
             panel=panel,
             targets=targets,
@@ -141,6 +145,15 @@ class Context:
             fee=fee,
             any_short_fee=any_fee,
             prev_close=None if fin is None else fin.prev_close,
+            floor_rate=floor_rate,
+            any_leverage=bool((floor_rate < 0).any()),
+            signed=bool(  # whenever NAV or cash can go below 0; in a long-only unlevered chunk the rules are no-ops
+                (floor_rate < 0).any()
+                or borrowing.any()
+                or (targets.weight < 0).any()
+                or (state.shares < 0).any()
+                or (state.pending_weight < 0).any()
+            ),
             weight_buf=np.zeros(V * N),
         )
 

@@ -58,11 +58,14 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     if day.kept is not None:  # step keep_stale: legs shrunk by the kept assets' weights
         assert day.leg_scale is not None
         weight = weight * np.where(weight < 0, day.leg_scale[v, 1], day.leg_scale[v, 0])
-    target = whole_shares(ctx, weight * day.nav[v] / np.where(valued > 0, valued, 1.0), held, v)
+    # a book whose NAV is not positive (shorts can take it there) is sized to nothing: it closes out
+    nav = np.maximum(day.nav, 0.0) if ctx.signed else day.nav
+    target = whole_shares(ctx, weight * nav[v] / np.where(valued > 0, valued, 1.0), held, v)
     order = target - held
     d = Decision(day.date, f, v, a, weight, price, target, order, np.zeros(f.size, dtype=bool), day.nav)
     resize_later = ctx.any_fill_price and t < ctx.last
-    screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=ctx.fill_price[v] if resize_later else None)
+    spare = ctx.fill_price[v] if resize_later else None
+    screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=spare, signed=ctx.signed)
     if resize_later:
         d.close_row = close_row.copy()
     if t == ctx.last:

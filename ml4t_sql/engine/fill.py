@@ -12,7 +12,7 @@ from .context import Context, per_variant
 from .ledger import Day
 from .panel import F64, I64
 from .rules import CANCELLED, REBALANCE, SKIPPED
-from .shortfall import cut_buys
+from .shortfall import cut_buys, floor
 from .state import Book, Decision
 
 
@@ -85,9 +85,16 @@ def _buy(ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, 
     paid = notional * ctx.commission[vb]
     slip = q * raw * ctx.slippage[vb]
     cash = book.cash
-    cash -= per_variant(vb, notional + paid, V)
-    # exactly 0 after a cut; never float dust below 0 (unless the variant borrows)
-    cash[((cash < 0.0) & ctx.lending) | (cut & ctx.fractional)] = 0.0
+    if ctx.signed:  # a floor below 0, or cash below it already (a delisted short's buy-back)
+        f = floor(ctx, d)
+        above = cash >= f  # a variant below its floor after the sells fills no buy; left as it is
+        cash -= per_variant(vb, notional + paid, V)
+        at_floor = ctx.lending & above & ((cash < f) | (cut & ctx.fractional))
+        cash[at_floor] = f[at_floor]
+    else:
+        cash -= per_variant(vb, notional + paid, V)
+        # exactly 0 after a cut; never float dust below 0 (unless the variant borrows)
+        cash[((cash < 0.0) & ctx.lending) | (cut & ctx.fractional)] = 0.0
     day.traded += per_variant(vb, notional, V)
     day.costs += per_variant(vb, paid + slip, V)
     fills[:, buy] = q, px, notional, paid, slip

@@ -69,6 +69,8 @@ class Equity(Records):
     return_: F64
     gross_exposure: F64
     net_exposure: F64
+    long_exposure: F64
+    short_exposure: F64
     turnover: F64
     costs: F64
     financing: F64
@@ -263,6 +265,10 @@ class Journal:
             return_=(nav / nav_prev - 1.0).ravel(),
             gross_exposure=(self.gross / nav).ravel(),
             net_exposure=(self.market_value / nav).ravel(),
+            # long = (gross + net) / 2, short = (gross - net) / 2: exactly gross and 0 for a long-only
+            # book (the sums of |value| and of value are the same sums there), no per-date work
+            long_exposure=((np.maximum(self.gross + self.market_value, 0.0) + 0.0) * 0.5 / nav).ravel(),
+            short_exposure=((np.maximum(self.gross - self.market_value, 0.0) + 0.0) * 0.5 / nav).ravel(),
             turnover=(self.traded / nav_prev).ravel(),
             costs=self.costs.ravel(),
             financing=self.financing.ravel(),

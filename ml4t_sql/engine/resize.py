@@ -41,10 +41,11 @@ def resize(ctx: Context, book: Book, day: Day) -> None:
     opens_d = opens[d.asset]
     px = np.where(np.isnan(opens_d), d.price, opens_d)
     held_d = shares[d.flat]
-    target = whole_shares(ctx, d.weight * nav_open[d.variant] / np.where(px > 0, px, 1.0), held_d, d.variant)
+    sized = np.maximum(nav_open, 0.0) if ctx.signed else nav_open  # not positive: sized to nothing
+    target = whole_shares(ctx, d.weight * sized[d.variant] / np.where(px > 0, px, 1.0), held_d, d.variant)
     order = target - held_d
     d.nav_open = nav_open
     d.target = np.where(use, target, d.target)
     d.order = np.where(use, order, d.order)
     valued = np.where(np.isnan(d.price), 0.0, d.price)
-    screen(d, np.abs(d.order) * valued, ctx.rules.min_trade_value, spare=~use)
+    screen(d, np.abs(d.order) * valued, ctx.rules.min_trade_value, spare=~use, signed=ctx.signed)

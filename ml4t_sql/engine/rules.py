@@ -40,6 +40,9 @@ class Rules:
     """Codes SCALE, SEQUENTIAL, BORROW per variant; None: SCALE for all (the default rule)."""
     rounding: I64 | None = None
     """Whole shares: codes ROUND_TARGET (None: all), ROUND_ORDER, ROUND_ORDER_SNAP per variant."""
+    max_leverage: F64 | None = None
+    """The gross weight limit per variant; the buys' cash floor is (1 - max_leverage) x the NAV the
+    decision was sized with. None: 1 for all (floor 0, the default rule)."""
     cash_rate: F64 | None = None
     """Annual rate on positive cash (decimal; None: 0), before the first row of `Panel.finance.rate`."""
     margin_rate: F64 | None = None

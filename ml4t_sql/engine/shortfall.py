@@ -4,6 +4,10 @@
 `scale` (the default: one common factor per variant), `sequential` (vectorbt: buys in turn, by
 the value each adds) or `borrow` (zipline, bt: every buy fills, cash may go below 0). Used by the
 fill step; `cut_buys` dispatches, the other functions are the rules.
+
+The cash the buys may spend is what lies above the floor `(1 - max_leverage) x nav_decision`
+(`floor`; 0 when that NAV is not positive): 0 without leverage; `scale` ends exactly at it,
+`sequential` fills in turn down to it, `borrow` has no floor at all.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def cut_buys(
     Sets: status[buy] = SCALED where a buy fills fewer shares than ordered (beyond SCALE_EPS).
     Returns (shares filled per buy, [V] the variants whose buys were cut to their cash).
     """
-    cash = book.cash
+    cash = book.cash if not ctx.any_leverage else book.cash - floor(ctx, d)
     need = per_variant(vb, q * px, ctx.V) * ctx.buy_cost
     scaled = need > cash
     in_turn = np.zeros(ctx.V, dtype=bool)
@@ -36,14 +40,25 @@ def cut_buys(
         scaled &= ctx.lending
         in_turn, scaled = scaled & ctx.sequential, scaled & ~ctx.sequential
         if in_turn.any():
-            q = _sequential(ctx, book, d, buy, vb, q, px, raw, status, in_turn)
+            q = _sequential(ctx, book, d, buy, vb, q, px, raw, status, in_turn, cash)
     if scaled.any():
         q = _scale(ctx, buy, vb, q, need, cash, status, scaled)
     return q, scaled | in_turn
 
 
+def floor(ctx: Context, d: Decision) -> F64:
+    """[V] the cash floor of the buys of `d`: (1 - max_leverage) x the NAV `d` was sized with
+    (at the fill open for `fill_price` variants once re-sized, else at the decision close)."""
+    nav = d.nav if d.nav_open is None else np.where(ctx.fill_price, d.nav_open, d.nav)
+    return ctx.floor_rate * np.maximum(nav, 0.0)  # a book at NAV <= 0 borrows nothing
+
+
 def _scale(ctx: Context, buy: I64, vb: I64, q: F64, need: F64, cash: F64, status: np.ndarray, scaled: B) -> F64:
-    """`scale`: every buy of a short variant times cash / need (whole shares: toward zero)."""
+    """`scale`: every buy of a short variant times room / need, `cash` being the room above the
+    floor (none when it is below: no buy fills); whole shares: toward zero."""
+    if ctx.signed:  # cash may be below the floor: no room, and a variant without buys is not cut
+        scaled = scaled & (need > 0.0)
+        cash = np.maximum(cash, 0.0)
     scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
     q = q * scale[vb]
     if ctx.any_whole:
@@ -53,15 +68,26 @@ def _scale(ctx: Context, buy: I64, vb: I64, q: F64, need: F64, cash: F64, status
 
 
 def _sequential(
-    ctx: Context, book: Book, d: Decision, buy: I64, vb: I64, q: F64, px: F64, raw: F64, status: np.ndarray, in_turn: B
+    ctx: Context,
+    book: Book,
+    d: Decision,
+    buy: I64,
+    vb: I64,
+    q: F64,
+    px: F64,
+    raw: F64,
+    status: np.ndarray,
+    in_turn: B,
+    room: F64,
 ) -> F64:
-    """`sequential`: the buys of the short variants in `in_turn` filled one after another."""
+    """`sequential`: the buys of the short variants in `in_turn` filled one after another, with the
+    cash `room` above the floor."""
     m = np.flatnonzero(in_turn[vb])
     fill_price = ctx.fill_price
     nav_s = d.nav if d.nav_open is None else np.where(fill_price, d.nav_open, d.nav)
     price_s = np.where(fill_price[vb[m]], raw[m], d.price[buy[m]])
     value = d.weight[buy[m]] * nav_s[vb[m]] - book.shares[d.flat[buy[m]]] * price_s
-    q_m = in_turn_fills(q[m], px[m], ctx.commission[vb[m]], value, d.asset[buy[m]], vb[m], book.cash, ctx.fractional)
+    q_m = in_turn_fills(q[m], px[m], ctx.commission[vb[m]], value, d.asset[buy[m]], vb[m], room, ctx.fractional)
     status[buy[m[q_m < q[m] * (1.0 - SCALE_EPS)]]] = SCALED
     q = q.copy()
     q[m] = q_m

@@ -37,14 +37,15 @@ def whole_shares(ctx: Context, target: F64, held: F64, v: I64) -> F64:
     return np.where(whole, rounded, target)
 
 
-def screen(d: Decision, notional: F64, min_trade_value: F64, spare: B | None = None) -> None:
+def screen(d: Decision, notional: F64, min_trade_value: F64, spare: B | None = None, signed: bool = False) -> None:
     """Drop dust (notional <= DUST * NAV at the decision) and mark orders below `min_trade_value` skipped.
 
     Requires: d.nav, d.variant; `notional` [entries of d] at the decision close.
     Sets: d.skipped; drops the dust entries from d. Entries in `spare` are left as they are
-    (fill_price orders, screened after re-sizing).
+    (fill_price orders, screened after re-sizing). `signed` (a variant levers or shorts): a NAV
+    below 0 counts as 0, so a zero order of a bust book is dust too.
     """
-    nav = d.nav[d.variant]
+    nav = d.nav[d.variant] if not signed else np.maximum(d.nav, 0.0)[d.variant]
     if spare is None:
         keep = notional > DUST * nav
         d.skipped = d.skipped | (notional < min_trade_value[d.variant])
