@@ -165,3 +165,13 @@ def test_the_financing_rates_are_sweepable_and_each_variant_equals_its_run(panel
         d0, d1 = single.equity["date"][0], single.equity["date"][1]
         first = 100_000.0 * values["cash_rate"] * (d1 - d0).days / 365
         assert single.equity["financing"][1] == pytest.approx(first, rel=1e-12, abs=1e-12)
+
+
+def test_every_strategy_key_but_sql_is_sweepable():
+    """README, *Sweeps*: every `[strategy]` key but `sql`."""
+    import dataclasses
+
+    from ml4t_sql.config import Strategy
+    from ml4t_sql.sweeps import STRATEGY_KEYS
+
+    assert {f.name for f in dataclasses.fields(Strategy)} - {"sql"} == set(STRATEGY_KEYS)
