@@ -55,11 +55,12 @@ def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> di
     execution = {**{k: v for k, v in scenario.as_json().items() if k in EXECUTION_KEYS}}
     if peer is not None:
         execution.update(options_for(scenario, peer))
-    return {
-        "data": {"prices": panel},
-        "strategy": {"signal": "signal", "top_n": scenario.top_n, "rebalance": scenario.rebalance},
-        "execution": execution,
-    }
+    strategy = {"signal": "signal", "top_n": scenario.top_n, "rebalance": scenario.rebalance}
+    if scenario.book:
+        strategy.update(bottom_n=scenario.bottom_n, long_exposure=scenario.long_exposure,
+                        short_exposure=scenario.short_exposure)  # fmt: skip
+        execution.update(allow_short=True, max_leverage=scenario.max_leverage)
+    return {"data": {"prices": panel}, "strategy": strategy, "execution": execution}
 
 
 EXECUTION_KEYS = ("initial_cash", "fractional", "commission_bps", "slippage_bps", "delist_after")

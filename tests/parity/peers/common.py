@@ -6,7 +6,9 @@ the targets computed here equal the targets ml4t-sql's SQL produced.
 
 The strategy is the built-in one of SPEC section 3, written a second time in pandas: on each
 rebalance date, an asset is eligible if it has a bar and a finite signal; rank by signal
-descending, ties by asset ascending; hold the top N at 1/k each (k = number selected).
+descending, ties by asset ascending; hold the top N at 1/k each (k = number selected). A long-short
+scenario (`bottom_n` > 0, SPEC 9 and 14.4) also sells short the `bottom_n` lowest signals among the
+eligible assets not in the long leg (ties by asset ascending), each leg at its exposure / its count.
 `monthly` rebalances on the first date of each month of the calendar, `daily` on every date.
 
 Workdir protocol (the harness writes the inputs, the runner the outputs):
@@ -99,17 +101,23 @@ def rebalance_dates(dates: list, schedule: str) -> list:
 def top_n_targets(panel: pd.DataFrame, scenario: dict, d_idx: dict, a_idx: dict) -> dict:
     """{date index: {asset index: weight}} for every rebalance date (empty dict = go to cash)."""
     top_n = int(scenario["top_n"])
+    bottom_n = int(scenario.get("bottom_n", 0))
+    long_exposure = float(scenario.get("long_exposure", 1.0))
+    short_exposure = float(scenario.get("short_exposure", 0.0))
     out: dict = {}
     schedule = rebalance_dates(sorted(d_idx), scenario["rebalance"])
     eligible = panel[np.isfinite(panel["signal"].to_numpy(dtype=float, na_value=np.nan))]
     eligible = eligible[eligible["date"].isin(set(schedule))]
     ranked = eligible.sort_values(["date", "signal", "asset"], ascending=[True, False, True])
-    chosen = ranked.groupby("date", sort=True).head(top_n)
     for d in schedule:
         out[d_idx[d]] = {}
-    for d, group in chosen.groupby("date", sort=True):
-        k = len(group)
-        out[d_idx[d]] = {a_idx[a]: 1.0 / k for a in group["asset"]}
+    for d, group in ranked.groupby("date", sort=True):
+        longs = list(group["asset"][:top_n])
+        rest = group[~group["asset"].isin(longs)].sort_values(["signal", "asset"], ascending=[True, True])
+        shorts = list(rest["asset"][:bottom_n])
+        weights = {a_idx[a]: long_exposure / len(longs) for a in longs}
+        weights.update({a_idx[a]: -short_exposure / len(shorts) for a in shorts})
+        out[d_idx[d]] = weights
     return out
 
 
