@@ -60,12 +60,14 @@ def rendered() -> dict[str, set[str]]:
     rates = pl.DataFrame({"date": [first], "rate": [0.01]})
     fees = pl.DataFrame({"asset": assets, "fee": 0.02})
     dated_fees = pl.DataFrame({"date": first, "asset": assets, "fee": 0.02})
+    actions = pl.DataFrame({"date": [first], "asset": [assets[0]], "split": [2.0], "dividend": [0.1]})
     configs = [
         {"data": {"prices": PRICES, "signals": SIGNALS, "benchmark": BENCHMARK}, "strategy": {"signal": "score"}},
         {"data": {"prices": PANEL}, "strategy": {"signal": "score", "stale": "hold", "rebalance_every": 2}},
         {"data": {"prices": PANEL, "rates": rates, "borrow_fees": fees, "quality": {"stale_rate": "carry"}},
          "strategy": {"signal": "score"}, "execution": {"short_fee": 0.01}},
         {"data": {"prices": PANEL, "borrow_fees": dated_fees}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PANEL, "actions": actions}, "strategy": {"signal": "score"}},
         {"data": {"prices": timestamps, "benchmark": returns}, "strategy": {"signal": "score", "rebalance": "weekly"}},
         {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
