@@ -10,8 +10,12 @@ Leaves on the connection (ml4t_sql.data.sources calls `load_actions` after the c
   (sql/checks/off_calendar_action.sql), and splits on a date the asset has no bar
   (sql/checks/split_without_bar.sql: the raw close of the ex-date must be post-split). A
   dividend needs no bar: it is paid on the previous close's shares (SPEC 14.12);
-- `adjusted_prices` (public; sql/sources/adjusted_prices.sql): prices back-adjusted by the
-  actions, what signal SQL uses for returns.
+- `ml4t.action_factors(date, asset, factor)` (sql/sources/action_factors.sql): per bar, the
+  factor on its previous close of the actions since it; the built-in `inverse_vol` returns use
+  it (sql/strategy/volatility.sql);
+- `adjusted_prices` (public; sql/sources/adjusted_prices.sql, made by `load_adjusted_prices` for
+  every run, prices as they are without actions): prices back-adjusted by the actions, what
+  signal SQL uses for returns.
 
 `action_inputs` gives the fold its `engine.panel.Actions` (sql/sources/action_by_date.sql).
 """
@@ -77,6 +81,14 @@ def load_actions(
     ]  # fmt: skip
     run_rules(con, report, Checked("actions", "actions", order="date, asset"), rules,
               empty="has no rows", empty_hint="give its rows, or drop the key")  # fmt: skip
+    create(con, "action_factors", render("sources/action_factors"))
+
+
+def load_adjusted_prices(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
+    """The public view `adjusted_prices`: prices back-adjusted by the actions (prices as they are
+    without `[data] actions`)."""
+    create(con, "adjusted_prices", render("sources/adjusted_prices", actions=cfg.data.actions is not None),
+           view=True)  # fmt: skip
 
 
 def action_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, n_dates: int, n_assets: int) -> Actions | None:

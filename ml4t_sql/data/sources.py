@@ -15,7 +15,8 @@ SQL reads:
 - `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets;
 - with `[data] rates` / `[data] borrow_fees`: `ml4t.rates` and `ml4t.borrow_fees`, checked
   (ml4t_sql.data.financing);
-- with `[data] actions`: `ml4t.actions`, checked (ml4t_sql.data.actions);
+- with `[data] actions`: `ml4t.actions`, checked, and `ml4t.action_factors` (ml4t_sql.data.actions);
+- `adjusted_prices` (public): prices back-adjusted by the actions (prices without them);
 - with `[data] universe` / `[data] assets`: `ml4t.members` and `ml4t.attributes`, checked
   (ml4t_sql.data.universe);
 - `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
@@ -36,7 +37,7 @@ from ..choices import Schedule
 from ..config import Config
 from ..errors import InputError
 from ..templates import render
-from .actions import load_actions
+from .actions import load_actions, load_adjusted_prices
 from .benchmark import load_benchmarks
 from .financing import load_financing
 from .inputs import input_files, is_sql, register, register_input
@@ -90,6 +91,7 @@ def load_sources(
     create(con, "assets", render("sources/assets"))
     load_financing(con, cfg, report, registered)
     load_actions(con, cfg, report, registered)
+    load_adjusted_prices(con, cfg)
     if d.universe is not None:
         load_universe(con, cfg, report, registered.get("universe"))
     if d.assets is not None:
