@@ -92,3 +92,22 @@ def test_a_split_only_relation_and_a_dividend_only_relation_are_accepted():
     assert run(split_only).tables["events"]["detail"].to_list()[0].startswith("ratio 2: ")
     dividend_only = pl.DataFrame({"date": [DAY], "asset": ["S1"], "dividend": [0.1]})
     assert run(dividend_only).stats()["total_dividends"] > 0
+
+
+def test_a_run_published_before_the_events_table_stays_sound(tmp_path: Path):
+    """A warehouse's older runs have no events.parquet: they are sound, and the views still build."""
+    import json
+
+    from ml4t_sql.store.manifest import MANIFEST, inspect_run
+
+    first = run(actions((DAY, "S0", 2.0, 0.0)), tmp_path / "wh")
+    assert first.path is not None and first.tables["events"].height == 1
+    manifest = json.loads((first.path / MANIFEST).read_text())
+    del manifest["tables"]["events"]
+    (first.path / MANIFEST).write_text(json.dumps(manifest))
+    (first.path / "events.parquet").unlink()
+    assert inspect_run(first.path, rows=True, checksums=True).sound
+    second = run(actions((DAY, "S1", 1.0, 0.5)), tmp_path / "wh")
+    con = ml4t_sql.connect(tmp_path / "wh")
+    assert con.sql("select count(distinct run_id) from equity").fetchall() == [(2,)]
+    assert con.sql("select run_id, rule from events").fetchall() == [(second.run_id, "dividend")]

@@ -31,7 +31,7 @@ returns as (
     select
         p.date,
         p.asset,
-        {%- if actions %}
+        {%- if actions | default(false) %}
         p.close / (lag(p.close) over (partition by p.asset order by p.date) * coalesce(f.factor, 1.0)) - 1 as ret
     from ml4t.prices as p
     left join ml4t.action_factors as f on f.date = p.date and f.asset = p.asset
