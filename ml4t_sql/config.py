@@ -131,6 +131,10 @@ class Data:
     borrow_fees: optional `(asset, fee)` or `(date, asset, fee)` relation: the annual fee (a
         decimal, >= 0) on the absolute market value of an asset's shorts, overriding
         `[execution] short_fee` for that asset (dated rows: from their date on).
+    actions: optional `(date, asset, split, dividend)` relation of corporate actions on raw
+        prices: date the ex-date, split new shares per old share (> 0; missing or NULL: 1),
+        dividend cash per old share (>= 0; missing or NULL: 0). See docs/SEMANTICS.md,
+        *Corporate actions*.
     """
 
     prices: Source
@@ -140,6 +144,7 @@ class Data:
     assets: Source | None = None
     rates: Source | None = None
     borrow_fees: Source | None = None
+    actions: Source | None = None
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -411,8 +416,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     data_raw = _section(raw, "data", where)
     _check_keys(
         data_raw,
-        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "tables", "columns",
-         "quality"),
+        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "actions", "tables",
+         "columns", "quality"),
         f"{where} [data]",
     )
     if "prices" not in data_raw:
@@ -428,6 +433,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         assets=data_raw.get("assets"),
         rates=data_raw.get("rates"),
         borrow_fees=data_raw.get("borrow_fees"),
+        actions=data_raw.get("actions"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),

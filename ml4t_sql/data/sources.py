@@ -15,6 +15,8 @@ SQL reads:
 - `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets;
 - with `[data] rates` / `[data] borrow_fees`: `ml4t.rates` and `ml4t.borrow_fees`, checked
   (ml4t_sql.data.financing);
+- with `[data] actions`: `ml4t.actions`, checked, and `ml4t.action_factors` (ml4t_sql.data.actions);
+- `adjusted_prices` (public): prices back-adjusted by the actions (prices without them);
 - with `[data] universe` / `[data] assets`: `ml4t.members` and `ml4t.attributes`, checked
   (ml4t_sql.data.universe);
 - `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
@@ -35,6 +37,7 @@ from ..choices import Schedule
 from ..config import Config
 from ..errors import InputError
 from ..templates import render
+from .actions import load_actions, load_adjusted_prices
 from .benchmark import load_benchmarks
 from .financing import load_financing
 from .inputs import input_files, is_sql, register, register_input
@@ -64,7 +67,7 @@ def load_sources(
     check_user_names(list(d.tables))
     files = {name: source for name, source in d.tables.items() if not is_sql(source)}
     engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark, "universe": d.universe,
-              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees}  # fmt: skip
+              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees, "actions": d.actions}  # fmt: skip
     engine = {name: source for name, source in engine.items() if source is not None and not is_sql(source)}
     for name, source in files.items():
         register(con, name, source, cfg)
@@ -87,6 +90,8 @@ def load_sources(
         )
     create(con, "assets", render("sources/assets"))
     load_financing(con, cfg, report, registered)
+    load_actions(con, cfg, report, registered)
+    load_adjusted_prices(con, cfg)
     if d.universe is not None:
         load_universe(con, cfg, report, registered.get("universe"))
     if d.assets is not None:
