@@ -39,6 +39,8 @@ class Scenario:
     long_exposure: float = 1.0
     short_exposure: float = 0.0
     max_leverage: float = 1.0
+    # corporate actions on raw prices (SPEC 12): splits of these ratios and cash dividends, seeded
+    split_ratios: tuple[float, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -55,7 +57,14 @@ class Scenario:
         return self.bottom_n > 0
 
     def panel(self) -> pl.DataFrame:
-        return sp500_panel() if self.real else synthetic_panel(self.seed)
+        panel = sp500_panel() if self.real else synthetic_panel(self.seed)
+        return raw_panel(panel, self.actions()) if self.split_ratios else panel
+
+    def actions(self) -> pl.DataFrame | None:
+        """(date, asset, split, dividend) for the scenario's panel, or None without actions."""
+        if not self.split_ratios:
+            return None
+        return synthetic_actions(synthetic_panel(self.seed), self.split_ratios, self.seed)
 
 
 NO_FRACTIONS = "zipline trades whole shares only"
@@ -79,6 +88,12 @@ SCENARIOS = [
              seed=22, bottom_n=5, short_exposure=1.0, max_leverage=2.0, peers=("vectorbt",)),
     Scenario("leveraged_100_50_daily", "daily", 6, True, commission_bps=5.0, slippage_bps=2.0, seed=23,
              bottom_n=4, short_exposure=0.5, max_leverage=1.5, peers=("vectorbt",)),
+    # splits and cash dividends on raw prices (SPEC 12) against zipline's ledger; whole-number split
+    # ratios, so that no fraction of a share is paid in cash (zipline pays it at the cost basis)
+    Scenario("actions_daily_whole", "daily", 5, False, commission_bps=5.0, initial_cash=100_000.0, seed=31,
+             split_ratios=(2.0, 3.0, 2.0, 4.0), peers=("zipline",)),
+    Scenario("actions_long_short_monthly_whole", "monthly", 5, False, initial_cash=100_000.0, seed=32,
+             split_ratios=(2.0, 3.0, 2.0), bottom_n=5, short_exposure=1.0, max_leverage=2.0, peers=("zipline",)),
     Scenario("sp500_long_short_daily_whole", "daily", 10, False, commission_bps=1.0, delist_after=15, real=True,
              bottom_n=10, short_exposure=1.0, max_leverage=2.0, peers=("vectorbt",)),
 ]  # fmt: skip
@@ -119,6 +134,44 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], Known] = {
 
 def _round_prices(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("open", "high", "low", "close").round(3))
+
+
+def synthetic_actions(panel: pl.DataFrame, ratios: tuple[float, ...], seed: int) -> pl.DataFrame:
+    """Seeded actions: one split per ratio (a different asset each) and about 3 cash dividends per asset.
+
+    Every action falls on a date the asset has a bar and is not its first; a dividend is about 1%
+    of the previous close, in cents; no asset has a split and a dividend on one date.
+    """
+    rng = random.Random(seed)
+    bars = panel.sort("asset", "date").group_by("asset", maintain_order=True).agg("date", "close")
+    rows: list[tuple] = []
+    assets = bars.rows()
+    for k, (asset, dates, closes) in enumerate(assets):
+        if len(dates) < 10:
+            continue
+        split_at = rng.randrange(2, len(dates) - 2) if k < len(ratios) else None
+        if split_at is not None:
+            rows.append((dates[split_at], asset, ratios[k], 0.0))
+        for i in sorted(rng.sample(range(1, len(dates)), 3)):
+            if i != split_at:
+                rows.append((dates[i], asset, 1.0, round(0.01 * closes[i - 1], 2)))
+    return pl.DataFrame(rows, schema=["date", "asset", "split", "dividend"], orient="row").sort("date", "asset")
+
+
+def raw_panel(panel: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """The panel's prices as traded: from each split's ex-date on, divided by the split ratio (3 decimals)."""
+    splits = actions.filter(pl.col("split") != 1.0).select("asset", pl.col("date").alias("ex"), "split")
+    factor = (
+        panel.select("date", "asset")
+        .join(splits, on="asset", how="left")
+        .with_columns(pl.when(pl.col("date") >= pl.col("ex")).then(pl.col("split")).otherwise(1.0).alias("f"))
+        .group_by("date", "asset")
+        .agg(pl.col("f").product())
+    )
+    raw = panel.join(factor, on=["date", "asset"], how="left").with_columns(
+        (pl.col(c) / pl.col("f")).round(3) for c in ("open", "high", "low", "close")
+    )
+    return raw.drop("f").sort("date", "asset")
 
 
 def synthetic_panel(seed: int, n_assets: int = 24, n_days: int = 160) -> pl.DataFrame:
