@@ -94,6 +94,9 @@ SCENARIOS = [
              split_ratios=(2.0, 3.0, 2.0, 4.0), peers=("zipline",)),
     Scenario("actions_long_short_monthly_whole", "monthly", 5, False, initial_cash=100_000.0, seed=32,
              split_ratios=(2.0, 3.0, 2.0), bottom_n=5, short_exposure=1.0, max_leverage=2.0, peers=("zipline",)),
+    # 3-for-2 and 5-for-2 splits leave fractions of a share: a known difference (KNOWN_DIFFERENCES)
+    Scenario("actions_fractional_splits_daily_whole", "daily", 5, False, initial_cash=100_000.0, seed=33,
+             split_ratios=(1.5, 2.5, 1.5, 2.5), peers=("zipline",)),
     Scenario("sp500_long_short_daily_whole", "daily", 10, False, commission_bps=1.0, delist_after=15, real=True,
              bottom_n=10, short_exposure=1.0, max_leverage=2.0, peers=("vectorbt",)),
 ]  # fmt: skip
