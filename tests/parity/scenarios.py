@@ -140,10 +140,10 @@ def _round_prices(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def synthetic_actions(panel: pl.DataFrame, ratios: tuple[float, ...], seed: int) -> pl.DataFrame:
-    """Seeded actions: one split per ratio (a different asset each) and about 3 cash dividends per asset.
+    """Seeded actions: a split on every asset (ratios in turn) and 3 cash dividends per asset.
 
     Every action falls on a date the asset has a bar and is not its first; a dividend is about 1%
-    of the previous close, in cents; no asset has a split and a dividend on one date.
+    of the previous close before splits, in cents; no asset has a split and a dividend on one date.
     """
     rng = random.Random(seed)
     bars = panel.sort("asset", "date").group_by("asset", maintain_order=True).agg("date", "close")
@@ -152,9 +152,8 @@ def synthetic_actions(panel: pl.DataFrame, ratios: tuple[float, ...], seed: int)
     for k, (asset, dates, closes) in enumerate(assets):
         if len(dates) < 10:
             continue
-        split_at = rng.randrange(2, len(dates) - 2) if k < len(ratios) else None
-        if split_at is not None:
-            rows.append((dates[split_at], asset, ratios[k], 0.0))
+        split_at = rng.randrange(2, len(dates) - 2)
+        rows.append((dates[split_at], asset, ratios[k % len(ratios)], 0.0))
         for i in sorted(rng.sample(range(1, len(dates)), 3)):
             if i != split_at:
                 rows.append((dates[i], asset, 1.0, round(0.01 * closes[i - 1], 2)))
