@@ -51,6 +51,9 @@ from .choices import (
 from .errors import ConfigError
 from .templates import is_ident
 
+AUTO = "auto"
+"""`[execution] start = "auto"`: the window starts where the strategy first has something to say."""
+
 Source = Any
 """An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
 ``{database = ..., table = ...}``, or an in-memory Arrow table / Polars / pandas frame."""
@@ -261,7 +264,10 @@ class Execution:
     delist_after: close a held asset at its last close after this many consecutive trading
         dates without a bar (0 turns it off); a whole number, 0 <= delist_after <= 1e6 trading dates.
     start, end: the backtest window (inclusive dates, years 1 to 9999); data before `start`
-        still feeds signals.
+        still feeds signals. `start = "auto"` (the default) starts the window at the first date
+        on which any asset with a bar has a finite signal (built-in strategy) or on which the
+        strategy SQL returns a row (custom strategy); see docs/SEMANTICS.md, *Calendar, window,
+        bars*. `None` (Python only) starts it at the first date of the prices.
     memory_budget_mb: memory for the dense dates x assets arrays of the fold,
         0.001 <= memory_budget_mb <= 1e9 megabytes (2**20 bytes). A window that needs more than
         half of it is folded in chunks of dates, each loaded from DuckDB and its tables written
@@ -305,7 +311,7 @@ class Execution:
     slippage_bps: float = 0.0
     min_trade_value: float = 0.0
     delist_after: int = 5
-    start: dt.date | None = None
+    start: dt.date | typing.Literal["auto"] | None = "auto"
     end: dt.date | None = None
     memory_budget_mb: float = 2048.0
     cash_shortfall: CashShortfall = CashShortfall.SCALE
@@ -508,6 +514,10 @@ def _check_horizons(horizons: Any, where: str) -> None:
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check one value against its (resolved) annotation; a choice becomes its enumeration member."""
     args = typing.get_args(annotation)
+    words = [w for a in args if typing.get_origin(a) is typing.Literal for w in typing.get_args(a)]
+    if words and value in words:  # a word a key takes besides its type: start = "auto"
+        return value
+    args = tuple(a for a in args if typing.get_origin(a) is not typing.Literal)
     optional = type(None) in args
     if optional:
         annotation = next(a for a in args if a is not type(None))
@@ -545,7 +555,8 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ConfigError(f"{where}: expected a date like 2015-01-02, got {value!r}")
+        also = "".join(f" or {w!r}" for w in words)
+        raise ConfigError(f"{where}: expected a date like 2015-01-02{also}, got {value!r}")
     if kind.startswith("str"):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string, got {value!r}")
@@ -586,11 +597,11 @@ def _check_values(cfg: Config, where: str) -> None:
     _check_horizons(cfg.research.horizons, f"{where} [research]")
     x = cfg.execution
     for name in ("start", "end"):
-        if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
-            raise ConfigError(
-                f"{where} [execution] `{name}`: expected a date like 2015-01-02, got {getattr(x, name)!r}"
-            )
-    if x.start and x.end and x.start > x.end:
+        value = getattr(x, name)
+        if value is not None and not isinstance(value, dt.date) and not (name == "start" and value == AUTO):
+            also = ' or "auto"' if name == "start" else ""
+            raise ConfigError(f"{where} [execution] `{name}`: expected a date like 2015-01-02{also}, got {value!r}")
+    if isinstance(x.start, dt.date) and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
     if x.commission_bps + x.slippage_bps >= MAX_COST_BPS:
         raise ConfigError(

@@ -35,6 +35,7 @@ from .config import Config, Quality, load_config
 from .data.quality import QualityReport
 from .data.sandbox import refusal
 from .data.sources import load_sources
+from .data.window import note_cash_at_start, restart_date
 from .errors import ConfigError, Ml4tError, StoreError, format_rows
 from .store.catalog import Catalog, ensure_catalog
 from .store.layout import DB_NAME, HOST, STAGING, sweep_staging
@@ -87,16 +88,23 @@ def check(
     errors: list[str] = []
     summary: dict[str, Any] = {}
     found: LookaheadResult | None = None
-    con = duckdb.connect()
-    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
+    con = _connection()
     try:
         try:
             load_sources(con, cfg, report)
             if not report.errors:  # a strategy over rows that break the rules would only add noise
-                build_targets(con, cfg, report=report)
+                restart = restart_date(con, cfg, build_targets(con, cfg, report=report))
+                if restart is not None and not report.errors:  # a custom strategy's later start: again from there
+                    con.close()
+                    con, report = _connection(), QualityReport(strict=False)
+                    load_sources(con, cfg, report, restart=restart)
+                    build_targets(con, cfg, report=report)
+                note_cash_at_start(con, report)
                 summary.update(_target_summary(con))
                 if lookahead and not report.errors:
-                    found = _lookahead(con, cfg, cuts, errors)
+                    start = _window_start(con)
+                    fixed = dataclasses.replace(cfg, execution=dataclasses.replace(cfg.execution, start=start))
+                    found = _lookahead(con, fixed, cuts, errors)
         except Ml4tError as exc:
             errors.append(str(exc))
         except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
@@ -114,6 +122,17 @@ def check(
     if problem:
         errors.append(f"[output] warehouse: {problem}")
     return CheckResult(cfg, report, [str(e) for e in report.errors] + errors, summary, found)
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
+    return con
+
+
+def _window_start(con: duckdb.DuckDBPyConnection) -> Any:
+    """The window's first date, as chosen (the look-ahead check's cut runs start there too)."""
+    return con.sql("select min(date) from ml4t.calendar").fetchall()[0][0]
 
 
 def _lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, cuts: int, errors: list[str]) -> LookaheadResult | None:
@@ -142,6 +161,7 @@ def format_check(result: CheckResult) -> str:
             f"{s['dates']:,} dates {s['first_date']} .. {s['last_date']}"
         )
         lines.append(f"window    {s['window_start']} .. {s['window_end']}: {s['window_dates']:,} dates")
+        lines += [f"          {note}" for note in r.notes]
     if "rebalance_dates" in s:
         lines.append(
             f"strategy  {s['rebalance_dates']:,} rebalance dates, {s['target_rows']:,} target rows, "

@@ -61,13 +61,17 @@ class QualityReport:
     """What the data-quality rules found and what each policy did (saved with the run).
 
     findings: rule key -> QualityFinding. strict: True (a run) raises the first refusal; False
-    (`check`) collects them in `errors`.
+    (`check`) collects them in `errors`. window: how the window's start was chosen
+    (ml4t_sql.data.window); notes: what the run says about it on standard error (not warnings:
+    nothing is wrong).
     """
 
     rows_in: int = 0
     rows_used: int = 0
     findings: dict[str, QualityFinding] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    window: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     strict: bool = True
     errors: list[InputError] = field(default_factory=list)
 
@@ -80,12 +84,15 @@ class QualityReport:
         self.findings[key] = QualityFinding(key, relation, rule, count, policy, tuple(_jsonable(rows)))
 
     def as_dict(self) -> dict[str, Any]:
-        """The runs table's `quality` JSON: rows_in, rows_used, findings (key -> finding), warnings."""
+        """The runs table's `quality` JSON: rows_in, rows_used, findings (key -> finding), warnings,
+        and the window's start (how it was chosen) with its notes."""
         return {
             "rows_in": self.rows_in,
             "rows_used": self.rows_used,
             "findings": {k: f.as_dict() for k, f in self.findings.items()},
             "warnings": self.warnings,
+            "window": dict(self.window),
+            "notes": self.notes,
         }
 
 
