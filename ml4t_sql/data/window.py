@@ -56,7 +56,7 @@ def note_start(con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityRepor
     elif cfg.strategy.sql is not None:
         rule, why = "first_target", "the first date on which the strategy SQL returns a row"
         if not found:
-            why += " (the first date of the prices)"
+            why += ", also the first date of the prices"
     elif found:
         rule, why = "first_signal", f"the first date on which an asset has a finite {cfg.strategy.signal!r} signal"
     else:
