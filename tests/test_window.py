@@ -44,11 +44,8 @@ def warm_up(frame: pl.DataFrame, firsts: dict[str, int]) -> pl.DataFrame:
 def first_finite_date(signals: pl.DataFrame, prices: pl.DataFrame) -> dt.date | None:
     """The reference: the first date on which an asset that has a bar that date has a finite score."""
     bars = set(zip(prices["date"].to_list(), prices["asset"].to_list(), strict=True))
-    dates = [
-        d
-        for d, a, s in zip(signals["date"].to_list(), signals["asset"].to_list(), signals["score"].to_list(), strict=True)
-        if (d, a) in bars and s is not None and s == s and abs(s) != float("inf")
-    ]
+    rows = zip(signals["date"].to_list(), signals["asset"].to_list(), signals["score"].to_list(), strict=True)
+    dates = [d for d, a, s in rows if (d, a) in bars and s is not None and s == s and abs(s) != float("inf")]
     return min(dates, default=None)
 
 
