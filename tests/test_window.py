@@ -136,7 +136,7 @@ def test_a_custom_strategy_holding_cash_at_the_start_says_so_in_the_run(tmp_path
     auto = run({"prices": PANEL}, {"sql": sql})
     assert auto.equity["date"].min() == DAYS[0]
     assert auto.quality["notes"] == [
-        f'window starts {DAYS[0]}: the first date on which the strategy SQL returns a row, also the first date of the '
+        f"window starts {DAYS[0]}: the first date on which the strategy SQL returns a row, also the first date of the "
         'prices ([execution] start = "auto")',
         f"the strategy holds cash on the first 7 window dates ({DAYS[0]} .. {DAYS[6]}): "
         f"no target with a nonzero weight before the decision of {DAYS[6]}",
