@@ -35,6 +35,7 @@ from typing import Any
 from .choices import (
     AssetVariants,
     BadPrice,
+    BarTime,
     CashShortfall,
     InconsistentOhlc,
     MissingGroup,
@@ -134,6 +135,10 @@ class Data:
     borrow_fees: optional `(asset, fee)` or `(date, asset, fee)` relation: the annual fee (a
         decimal, >= 0) on the absolute market value of an asset's shorts, overriding
         `[execution] short_fee` for that asset (dated rows: from their date on).
+    bar_time: the prices' and signals' date columns given as timestamps: ``midnight`` (default:
+        every timestamp must be a midnight; a time of day is refused) or ``date``: the date part
+        is the bar's date (bars stamped 16:00 or 23:59:59 at the close); two rows of one asset on
+        one date are then duplicate keys, refused as any other.
     """
 
     prices: Source
@@ -143,6 +148,7 @@ class Data:
     assets: Source | None = None
     rates: Source | None = None
     borrow_fees: Source | None = None
+    bar_time: BarTime = BarTime.MIDNIGHT
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -417,8 +423,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     data_raw = _section(raw, "data", where)
     _check_keys(
         data_raw,
-        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "tables", "columns",
-         "quality"),
+        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "bar_time", "tables",
+         "columns", "quality"),
         f"{where} [data]",
     )
     if "prices" not in data_raw:
@@ -434,6 +440,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         assets=data_raw.get("assets"),
         rates=data_raw.get("rates"),
         borrow_fees=data_raw.get("borrow_fees"),
+        bar_time=_choice(data_raw.get("bar_time", BarTime.MIDNIGHT), BarTime, f"{where} [data] `bar_time`"),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),

@@ -149,6 +149,7 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
     """Check the prices input's columns and types against the mapping; decide what is extra."""
     default = Columns()
     found: dict[str, str | None] = {}
+    missing: list[str] = []
     for std in ("date", "asset", "open", "high", "low", "close", "volume"):
         name = getattr(mapping, std)
         if name in columns:
@@ -156,12 +157,14 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
         elif std in ("high", "low", "volume") and name == getattr(default, std):
             found[std] = None  # optional, and the user did not ask for it
         else:
-            how = f"[data.columns] {std} = {name!r}" if name != getattr(default, std) else f"column {name!r}"
-            raise InputError(
-                "prices",
-                f"missing required column: {how} is not in the input",
-                hint=f"the input's columns are: {', '.join(columns)}; map yours in [data.columns]",
-            )
+            missing.append(f"[data.columns] {std} = {name!r}" if name != getattr(default, std) else f"column {name!r}")
+    if missing:  # every one at once
+        plural, verb = ("s", "are") if len(missing) > 1 else ("", "is")
+        raise InputError(
+            "prices",
+            f"missing required column{plural}: {', '.join(missing)} {verb} not in the input",
+            hint=f"the input's columns are: {', '.join(columns)}; map yours in [data.columns]",
+        )
     used = {v for v in found.values() if v}
     date_type = check_date_column("prices", found["date"] or "", columns[found["date"] or ""])
     for std in ("open", "high", "low", "close", "volume"):

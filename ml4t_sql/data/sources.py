@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from ..choices import Schedule
+from ..choices import BarTime, Schedule
 from ..config import AUTO, Config
 from ..errors import InputError
 from ..templates import render
@@ -124,8 +124,8 @@ def load_prices(
     columns = columns or register_input(con, "prices", d.prices, cfg)
     plan = price_columns(columns, d.columns)
     check_extra_columns(con, render("sources/typed_prices", columns=plan, extra=()), plan.extra, "prices")
-    if plan.date_type != "DATE":
-        check_intraday(con, "prices", "input_prices", plan.date, report)
+    if plan.date_type != "DATE" and d.bar_time == BarTime.MIDNIGHT:  # "date": cast to its date part
+        check_intraday(con, "prices", "input_prices", plan.date, report, asset=plan.asset, bars=True)
     # the snapshot: the input is read once, typed and flagged; every check and step reads this table
     create(con, "typed_prices", render("sources/typed_prices", columns=plan, extra=plan.extra))
     check_prices(con, d.quality, report)
@@ -150,16 +150,16 @@ def load_signals(
     raw = raw or register_input(con, "signals", d.signals, cfg)
     date = d.columns.date if d.columns.date in raw else "date"
     asset = d.columns.asset if d.columns.asset in raw else "asset"
-    for std, name in (("date", date), ("asset", asset)):
-        if name not in raw:
-            raise InputError(
-                "signals",
-                f"missing required column {name!r} ({std})",
-                hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
-            )
+    missing = [f"{name!r} ({std})" for std, name in (("date", date), ("asset", asset)) if name not in raw]
+    if missing:  # both at once
+        raise InputError(
+            "signals",
+            f"missing required column{'s' if len(missing) > 1 else ''} {' and '.join(missing)}",
+            hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
+        )
     extra = check_signal_columns(raw, date, asset)
-    if check_date_column("signals", date, raw[date]) != "DATE":
-        check_intraday(con, "signals", "input_signals", date, report)
+    if check_date_column("signals", date, raw[date]) != "DATE" and d.bar_time == BarTime.MIDNIGHT:
+        check_intraday(con, "signals", "input_signals", date, report, asset=asset, bars=True)
     if builtin:
         check_signal_column({c: raw[c] for c in extra}, cfg.strategy.signal, relation="signals")
 
