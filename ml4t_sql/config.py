@@ -440,7 +440,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         assets=data_raw.get("assets"),
         rates=data_raw.get("rates"),
         borrow_fees=data_raw.get("borrow_fees"),
-        bar_time=_choice(data_raw.get("bar_time", BarTime.MIDNIGHT), BarTime, f"{where} [data] `bar_time`"),
+        bar_time=BarTime(_choice(data_raw.get("bar_time", BarTime.MIDNIGHT), BarTime, f"{where} [data] `bar_time`")),
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
         quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
