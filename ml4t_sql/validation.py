@@ -36,7 +36,7 @@ from .data.quality import QualityReport
 from .data.sandbox import refusal
 from .data.sources import load_sources
 from .data.window import note_cash_at_start, restart_date
-from .errors import ConfigError, Ml4tError, StoreError, format_rows
+from .errors import ConfigError, ConfigErrors, Ml4tError, StoreError, format_rows
 from .store.catalog import Catalog, ensure_catalog
 from .store.layout import DB_NAME, HOST, STAGING, sweep_staging
 from .store.manifest import RunCheck
@@ -83,6 +83,8 @@ def check(
     report = QualityReport(strict=False)
     try:
         cfg = load_config(config)
+    except ConfigErrors as exc:  # every key, type and range error at once: one line each
+        return CheckResult(None, report, [str(e) for e in exc.errors], {})
     except Ml4tError as exc:
         return CheckResult(None, report, [str(exc)], {})
     errors: list[str] = []
@@ -181,7 +183,8 @@ def format_check(result: CheckResult) -> str:
     peeks = change.message() if change is not None else None
     others = [e for e in result.errors if e != peeks]
     if others:
-        lines += ["", f"{len(others)} error(s); a run would stop at the first:"]
+        why = "in the configuration (a run lists them too)" if result.config is None else "a run would stop at the first"
+        lines += ["", f"{len(others)} error(s); {why}:"]
         lines += [f"error: {e}" for e in others]
     if peeks is not None:
         lines += ["", "the strategy fails the look-ahead check (a run would use data dated after its decisions):"]
