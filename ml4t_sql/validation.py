@@ -45,6 +45,9 @@ from .strategy.lookahead import DEFAULT_CUTS, LookaheadResult, format_lookahead,
 from .strategy.targets import build_targets
 
 MAX_CUTS = 1000
+NOT_CHECKED = (
+    "data quality: not checked: the prices and signals could not be read with their columns and types (see below)"
+)
 
 
 @dataclasses.dataclass
@@ -169,7 +172,9 @@ def format_check(result: CheckResult) -> str:
             f"strategy  {s['rebalance_dates']:,} rebalance dates, {s['target_rows']:,} target rows, "
             f"{s['cash_dates']:,} rebalance dates with no targets (cash)"
         )
-    if result.config is not None:
+    if result.config is not None and "prices_rows" not in s:  # an input could not be read or typed: no counts
+        lines += [NOT_CHECKED]
+    elif result.config is not None:
         lines += ["", "data quality:", _rules_table(result.config.data.quality, r)]
         for key, finding in r.findings.items():
             if finding.examples:
@@ -183,7 +188,11 @@ def format_check(result: CheckResult) -> str:
     peeks = change.message() if change is not None else None
     others = [e for e in result.errors if e != peeks]
     if others:
-        why = "in the configuration (a run lists them too)" if result.config is None else "a run would stop at the first"
+        why = (
+            "a run would stop at the first"
+            if result.config is not None
+            else "in the configuration (a run lists them too)"
+        )
         lines += ["", f"{len(others)} error(s); {why}:"]
         lines += [f"error: {e}" for e in others]
     if peeks is not None:
