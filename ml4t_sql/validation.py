@@ -33,6 +33,7 @@ import duckdb
 
 from .config import Config, Quality, load_config
 from .data.quality import QualityReport
+from .data.relations import in_user_words
 from .data.sandbox import refusal
 from .data.sources import load_sources
 from .data.window import note_cash_at_start, restart_date
@@ -115,7 +116,7 @@ def check(
         except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
             errors.append(str(refusal(exc)))
         except duckdb.Error as exc:  # a later step over rows already refused above; never a traceback
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = in_user_words(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             errors.append(f"the check stopped early: {first}" + (" (after the errors above)" if report.errors else ""))
         with contextlib.suppress(duckdb.Error):  # what could be read before a structural error
             summary = {**_source_summary(con), **summary}
@@ -149,7 +150,7 @@ def _lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, cuts: int, errors: l
         return None
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        errors.append(f"the look-ahead check stopped: {first}")
+        errors.append(f"the look-ahead check stopped: {in_user_words(first)}")
         return None
     if result.finding is not None:
         errors.append(result.finding.message())

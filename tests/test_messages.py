@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.data.relations import produced
+from ml4t_sql.data.relations import in_user_words, produced
 from ml4t_sql.errors import ConfigError, ConfigErrors, InputError
 from ml4t_sql.pipeline import execute
 from ml4t_sql.sweeps import load_sweep, variant_configs
@@ -221,3 +221,15 @@ def test_a_sweep_names_the_variants_whose_top_n_is_too_large(tmp_path: Path):
         "2021-01-04; variants 2): every eligible asset is held on every rebalance date; lower top_n, or check "
         "the universe's filters",
     ]
+
+
+def test_a_database_message_about_the_engine_sql_uses_the_users_names():
+    text = (
+        'Binder Error: column "x" not in ml4t.typed_prices, ml4t."raw_targets", ml4t_input_prices or input_signals; '
+        "ml4t.final_targets, ml4t.calendar"
+    )
+    said = in_user_words(text)
+    assert said == (
+        'Binder Error: column "x" not in prices, the strategy\'s targets, prices or signals; targets, calendar'
+    )
+    assert internal_names(text) and internal_names(said) == []
