@@ -189,6 +189,8 @@ def _research(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     result = run(args.config, warehouse=args.warehouse, progress=_progress() if show else None)
+    for note in result.quality.get("notes", []):  # where the window starts, cash at its start
+        print(f"note: {note}", file=sys.stderr)
     for warning in result.quality.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:

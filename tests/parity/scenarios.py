@@ -137,7 +137,9 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], Known] = {
     # measured 1.8e-5 and 5 trades
     ("sp500_daily_whole_commission", "bt"): Known(_BT_COMMISSION, max_rel_nav=3e-5, max_trade_diff=8),
     # measured 4.9e-5 and 1 trade (the cash differs, so one later order rounds to one share more)
-    ("actions_fractional_splits_daily_whole", "zipline"): Known(_ZIPLINE_SPLIT_CASH, max_rel_nav=1e-4, max_trade_diff=3),
+    ("actions_fractional_splits_daily_whole", "zipline"): Known(
+        _ZIPLINE_SPLIT_CASH, max_rel_nav=1e-4, max_trade_diff=3
+    ),
 }
 
 
