@@ -332,8 +332,9 @@ def _runs(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     runs = load_runs(_reading(args), args.run_ids)
     ids, rows = compare_metrics(runs)
-    configs = [str(run["runs"]["config"][0]) for run in runs]
-    print(console.compare_text(ids, rows, configs))
+    configs = [str(run["runs"].column("config")[0].as_py() or "{}") for run in runs]
+    names = [str(run["runs"].column("name")[0].as_py() or "") for run in runs]
+    print(console.compare_text(ids, rows, configs, names))
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -104,9 +104,18 @@ def _polars(frame: pl.DataFrame, *, rows: int, cols: int, raw: bool) -> str:
         return str(frame)
 
 
-def compare_text(ids: Sequence[str], rows: Sequence[tuple[str, Sequence[float]]], configs: Sequence[str]) -> str:
-    """`compare`'s table (metric per line, a run per column), then the config values that differ."""
+def compare_text(
+    ids: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[float]]],
+    configs: Sequence[str],
+    names: Sequence[str] | None = None,
+) -> str:
+    """`compare`'s table (metric per line, a run per column; `names` first), then the config values
+    that differ."""
     cells = [[fmt.metric(key, v) for v in values] for key, values in rows]
+    if names is not None:
+        rows = [("name", []), *rows]
+        cells = [list(names), *cells]
     width = max([len("metric"), *(len(key) for key, _ in rows)])
     cols = [max(len(i), *(len(c[j]) for c in cells)) for j, i in enumerate(ids)]
     out = [f"{'metric':<{width}}  " + "  ".join(f"{i:>{w}}" for i, w in zip(ids, cols, strict=True))]
