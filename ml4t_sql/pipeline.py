@@ -132,6 +132,12 @@ class Run:
     def benchmark(self) -> pl.DataFrame:
         return self.tables["benchmark"]
 
+    def __repr__(self) -> str:
+        """A short summary (ml4t_sql.console.run_summary): id, window, headline metrics; not the config."""
+        from .console import run_summary
+
+        return run_summary(self.run_id, self.config.output.name, self.equity, self.stats(), self.path)
+
     def stats(self) -> dict[str, float]:
         """The metrics as a dict (see ml4t_sql.stats for each definition)."""
         return dict(zip(self.metrics["metric"].to_list(), self.metrics["value"].to_list(), strict=True))
