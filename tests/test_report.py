@@ -23,7 +23,7 @@ from ml4t_sql.store.runs import load_run
 ROOT = Path(__file__).resolve().parents[1]
 CHARTS = (
     "chart-equity", "chart-excess", "chart-drawdown", "chart-monthly", "chart-rolling-sharpe",
-    "chart-rolling-vol", "chart-turnover", "chart-exposure", "chart-contributions",
+    "chart-rolling-vol", "chart-turnover", "chart-carry", "chart-exposure", "chart-contributions",
 )  # fmt: skip
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
