@@ -242,6 +242,11 @@ def _report(args: argparse.Namespace) -> int:
 
         print(write_research_report(load_research(args.warehouse, run_id), args.output))
         return 0
+    if run_kind_of(args.warehouse, run_id) == "sweep":
+        from .report.sweep_page import load_sweep_tables, write_sweep_report
+
+        print(write_sweep_report(load_sweep_tables(args.warehouse, run_id), args.output))
+        return 0
     (tables,) = load_runs(args.warehouse, [run_id])
     print(write_report(tables, args.output))
     return 0
