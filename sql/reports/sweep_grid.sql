@@ -3,7 +3,7 @@
 -- produces: sweep_grid(run_id, x, y, x_order, y_order, value, n_variants, best_variant)
 -- grain:    run x (value of the key $x_key) x (value of the key $y_key)
 -- rule:     x and y are the variant's values of $x_key and $y_key (from its params JSON, as text);
---           x_order and y_order number the values in the order of the grid (by the first variant that
+--           an empty $y_key (one key swept) gives y NULL: one row of cells. x_order and y_order number the values in the order of the grid (by the first variant that
 --           has them). When more keys were swept, a cell holds several variants: value is the best
 --           (largest) $metric among them, best_variant the lowest-numbered variant with it, and
 --           n_variants how many the cell holds. NULL metric values (NaN in the run) are left out of
@@ -12,8 +12,8 @@ with picked as (
     select
         v.run_id,
         v.variant,
-        json_extract_string(v.params, '$."' || $x_key || '"') as x,
-        json_extract_string(v.params, '$."' || $y_key || '"') as y,
+        cast(v.params as json) ->> $x_key as x,
+        case when $y_key = '' then null else cast(v.params as json) ->> $y_key end as y,
         case when isnan(m.value) then null else m.value end as value
     from variants as v
     left join metrics as m on m.run_id = v.run_id and m.variant = v.variant and m.metric = $metric
