@@ -11,8 +11,8 @@ import os
 import re
 import shutil
 import time
-from html import unescape
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import polars as pl
@@ -136,7 +136,10 @@ def test_configuration_and_data_quality_are_tables_not_json(report_file: Path):
     quality = {row[0].split()[0]: row for row in _table(html, "quality")[1:]}
     assert quality["missing_open"][1:3] == ["11", "no_fill"]
     assert quality["inconsistent_ohlc"][1:3] == ["12", "drop"]
-    assert quality["missing_open"][3] == "NULL open asset=BHF, close=69.0842, date=2017-07-26, high=NULL, low=NULL, open=NULL, volume=3"
+    assert (
+        quality["missing_open"][3]
+        == "NULL open asset=BHF, close=69.0842, date=2017-07-26, high=NULL, low=NULL, open=NULL, volume=3"
+    )
 
 
 def test_costs_are_split_by_kind(example: ml4t_sql.Run, report_file: Path):
@@ -160,7 +163,9 @@ def test_current_holdings_weight_pnl_and_days_held(example: ml4t_sql.Run, report
     flows: dict[tuple, float] = {}
     for t in trades.iter_rows(named=True):
         sign = 1.0 if t["side"] == "sell" else -1.0
-        flows[(t["date"], t["asset"])] = flows.get((t["date"], t["asset"]), 0.0) + sign * t["notional"] - t["commission"]
+        flows[(t["date"], t["asset"])] = (
+            flows.get((t["date"], t["asset"]), 0.0) + sign * t["notional"] - t["commission"]
+        )
     for p in last.iter_rows(named=True):  # the P&L as a sum of daily changes in value, walking back
         k, pnl = len(dates) - 1, 0.0
         while k >= 0 and (dates[k], p["asset"]) in held:
@@ -179,7 +184,9 @@ def test_trade_blotter_shows_the_last_200_trades_and_the_query_for_the_rest(exam
     rows = _table(html, "blotter")
     trades = example.tables["trades"].sort(["date", "asset", "reason"], descending=[True, False, False])
     assert len(rows) - 1 == 200 < trades.height
-    assert [r[:3] for r in rows[1:4]] == [[str(t["date"]), t["asset"], t["side"]] for t in trades.head(3).iter_rows(named=True)]
+    assert [r[:3] for r in rows[1:4]] == [
+        [str(t["date"]), t["asset"], t["side"]] for t in trades.head(3).iter_rows(named=True)
+    ]
     assert f"the last 200 of {trades.height:,} trades" in html
     query = re.search(r'<code id="trades-query">(.*?)</code>', html, re.S)
     assert query is not None
@@ -236,7 +243,9 @@ def test_dividends_appear_when_equity_has_them(long_short: ml4t_sql.Run):
 @pytest.fixture(scope="module")
 def sweep_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[ml4t_sql.Sweep, Path]:
     grid = {"top_n": [10, 25, 50], "rebalance": ["daily", "monthly"]}
-    result = ml4t_sql.sweep(ROOT / "examples" / "top25_momentum.toml", grid=grid, warehouse=tmp_path_factory.mktemp("wh"))
+    result = ml4t_sql.sweep(
+        ROOT / "examples" / "top25_momentum.toml", grid=grid, warehouse=tmp_path_factory.mktemp("wh")
+    )
     return result, result.report(tmp_path_factory.mktemp("sweep") / "sweep.html")
 
 
@@ -339,6 +348,22 @@ def _network_requests(driver) -> list[str]:  # type: ignore[no-untyped-def]
     return urls
 
 
+def _screenshot(driver, folder: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """A full-page screenshot into `folder`, and into $ML4T_SQL_SCREENSHOTS too when it is set (how
+    docs/report.png and docs/sweep.png are made)."""
+    height = 0
+    while height != driver.execute_script("return document.documentElement.scrollHeight"):
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1400, height)
+        time.sleep(0.2)
+    shot = folder / name
+    assert driver.save_screenshot(str(shot))
+    if os.environ.get("ML4T_SQL_SCREENSHOTS"):
+        shutil.copy(shot, Path(os.environ["ML4T_SQL_SCREENSHOTS"]) / name)
+    driver.set_window_size(1400, 1000)
+    return shot
+
+
 @pytest.mark.process  # a real browser
 def test_every_chart_is_drawn_in_chromium_without_console_errors(browser, report_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
@@ -352,10 +377,16 @@ def test_every_chart_is_drawn_in_chromium_without_console_errors(browser, report
     assert equity_points == [1007, 1007, 1007]  # strategy, SPY, equal-weight universe: every window date
     assert len(_drawn(browser, "chart-monthly")["points"]) == 1 and _drawn(browser, "chart-monthly")["points"][0] == 49
 
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1400, height)
-    shot = tmp_path / "report.png"
-    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 50_000
+    grids = browser.execute_script(
+        "return echarts.getInstanceByDom(document.getElementById('chart-exposure')).getOption().grid.length"
+    )
+    assert grids == 2  # exposure and holdings each on their own axes
+    labels = browser.execute_script("return Array.from(document.querySelectorAll('svg text')).map(t => t.textContent)")
+    assert labels and not [t for t in labels if re.fullmatch(r"-0(\.0+)?%?", t.strip())]  # never -0%
+    assert browser.execute_script("return ml4tFormat.pct(-0.00001)") == "0.00%"
+
+    shot = _screenshot(browser, tmp_path, "report.png")
+    assert shot.stat().st_size > 50_000
     print(f"screenshot: {shot} ({time.perf_counter() - started:.1f} s in the browser)")
 
     browser.find_element("id", "log-scale").click()
@@ -386,4 +417,34 @@ def test_compare_page_draws_both_curves(browser, example: ml4t_sql.Run, tmp_path
     growth, drawdowns = _drawn(browser, "chart-growth"), _drawn(browser, "chart-drawdowns")
     assert growth["points"] == [1007, 1007, 1007] and growth["paths"] > 10, growth  # two runs and SPY
     assert drawdowns["points"] == [1007, 1007] and drawdowns["paths"] > 10, drawdowns
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+
+
+@pytest.mark.process  # a real browser
+def test_sweep_heatmap_is_drawn(browser, sweep_page, tmp_path: Path):  # type: ignore[no-untyped-def]
+    result, page = sweep_page
+    _open(browser, page, 1)
+    drawn = _drawn(browser, "chart-heatmap")
+    assert drawn["svg"] == 1 and drawn["points"] == [6] and drawn["paths"] >= 6, drawn
+    axes = browser.execute_script(
+        "const o = echarts.getInstanceByDom(document.getElementById('chart-heatmap')).getOption();"
+        "return [o.xAxis[0].data, o.yAxis[0].data]"
+    )
+    assert axes == [["10", "25", "50"], ["daily", "monthly"]]
+    print(f"screenshot: {_screenshot(browser, tmp_path, 'sweep.png')}")
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+
+
+@pytest.mark.process  # a real browser
+def test_long_short_page_draws_the_short_leg_and_financing(browser, long_short: ml4t_sql.Run, tmp_path: Path):  # type: ignore[no-untyped-def]
+    page = tmp_path / "long_short.html"
+    page.write_text(render_report(long_short.tables))
+    _open(browser, page, len(CHARTS))
+    names = browser.execute_script(
+        "return echarts.getInstanceByDom(document.getElementById('chart-exposure')).getOption().series.map(s => s.name)"
+    )
+    assert names == ["Long exposure", "Short exposure", "Gross exposure", "Net exposure", "Holdings"]
+    assert _drawn(browser, "chart-exposure")["points"] == [1007] * 5
+    assert _drawn(browser, "chart-carry")["points"] == [49, 49]  # financing per month and its running total
+    print(f"screenshot: {_screenshot(browser, tmp_path, 'report_long_short.png')}")
     assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []

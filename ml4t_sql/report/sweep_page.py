@@ -65,7 +65,11 @@ def render_sweep(
     for row in metrics.to_pylist():
         by_variant.setdefault(row["variant"], {})[row["metric"]] = row["value"]
     rows = [
-        {"variant": v["variant"], "name": v["name"], **{k: by_variant.get(v["variant"], {}).get(k) for k in TABLE_METRICS}}
+        {
+            "variant": v["variant"],
+            "name": v["name"],
+            **{k: by_variant.get(v["variant"], {}).get(k) for k in TABLE_METRICS},
+        }
         for v in variants
     ]
     rows.sort(key=lambda r: (r[metric] is None or r[metric] != r[metric], -(r[metric] or 0.0), r["variant"]))

@@ -172,7 +172,11 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
         mine = [r for r in data["equity_curve"] if r["run_id"] == info["run_id"]]
         dd = [r for r in data["drawdowns"] if r["run_id"] == info["run_id"]]
         series.append(
-            {"name": info["label"], "growth": columns(mine, ("date", "growth")), "drawdown": columns(dd, ("date", "drawdown"))}
+            {
+                "name": info["label"],
+                "growth": columns(mine, ("date", "growth")),
+                "drawdown": columns(dd, ("date", "drawdown")),
+            }
         )
     first = [r for r in data["equity_curve"] if r["run_id"] == infos[0]["run_id"]]
     bench = {

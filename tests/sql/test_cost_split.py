@@ -19,9 +19,7 @@ def _trades(impact=False):
 
 
 def _equity(dividends=False):
-    rows = [
-        {"run_id": r, "date": d, "financing": f} for r, d, f in (("r", D1, 0.25), ("r", D2, -1.25), ("s", D1, 0.0))
-    ]
+    rows = [{"run_id": r, "date": d, "financing": f} for r, d, f in (("r", D1, 0.25), ("r", D2, -1.25), ("s", D1, 0.0))]
     if dividends:
         for row, div in zip(rows, (2.0, -0.5, 0.0), strict=True):
             row["dividends"] = div

@@ -58,5 +58,7 @@ def test_a_flip_counts_from_the_previous_close(sql):
 def test_runs_are_kept_apart_and_cash_holds_nothing(sql):
     positions = [_pos(D[3], "A", 1, 10, run="r"), _pos(D[2], "A", 1, 10, run="s")]
     trades = [_trade(D[3], "A", "buy", 1, 10, run="r"), _trade(D[2], "A", "buy", 1, 10, run="s")]
-    out = sql("reports/current_holdings", {"equity": _equity("r") + _equity("s"), "positions": positions, "trades": trades})
+    out = sql(
+        "reports/current_holdings", {"equity": _equity("r") + _equity("s"), "positions": positions, "trades": trades}
+    )
     assert [(r["run_id"], r["asset"]) for r in out] == [("r", "A")]  # run s is in cash at its last date

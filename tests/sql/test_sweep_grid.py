@@ -26,8 +26,10 @@ def test_two_keys_in_grid_order(sql):
     )
     got = sorted((r["x_order"], r["y_order"], r["x"], r["y"], r["value"], r["best_variant"]) for r in out)
     assert got == [
-        (1, 1, "50", "monthly", 0.1, 0), (1, 2, "50", "daily", 0.2, 1),
-        (2, 1, "10", "monthly", 0.3, 2), (2, 2, "10", "daily", 0.4, 3),
+        (1, 1, "50", "monthly", 0.1, 0),
+        (1, 2, "50", "daily", 0.2, 1),
+        (2, 1, "10", "monthly", 0.3, 2),
+        (2, 2, "10", "daily", 0.4, 3),
     ]  # fmt: skip  (50 first: the grid's order, not the values')
 
 
@@ -50,4 +52,7 @@ def test_one_key_gives_one_row(sql):
         {"variants": _variants(params), "metrics": _metrics([1.0, 2.0])},
         {"metric": "sharpe", "x_key": "top_n", "y_key": ""},
     )
-    assert sorted((r["x"], r["y"], r["y_order"], r["value"]) for r in out) == [("10", None, 1, 1.0), ("25", None, 1, 2.0)]
+    assert sorted((r["x"], r["y"], r["y_order"], r["value"]) for r in out) == [
+        ("10", None, 1, 1.0),
+        ("25", None, 1, 2.0),
+    ]

@@ -34,9 +34,9 @@
       },
     },
     xAxis: { type: "category", data: xs, name: data.x_key, nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
-    yAxis: { type: "category", data: ys, name: data.y_key, nameLocation: "end", splitArea: { show: true } },
+    yAxis: { type: "category", data: ys, inverse: true, name: data.y_key, nameLocation: "middle", nameGap: 80, nameRotate: 90, splitArea: { show: true } },
     visualMap: {
-      min: lo, max: hi, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+      min: lo, max: hi, calculable: false, orient: "horizontal", left: "center", bottom: 0, text: [show(hi), show(lo)],
       inRange: { color: ["#b2182b", "#f7f7f7", "#1a9850"] },
       formatter: function (v) { return show(v); },
     },
