@@ -320,6 +320,11 @@ def _report(args: argparse.Namespace) -> int:
         return 0
     if args.variant is not None:
         tables = load_variant(root, run_id, args.variant)
+    elif run_kind_of(root, run_id) == "sweep":
+        from .report.sweep_page import load_sweep_tables, write_sweep_report
+
+        print(write_sweep_report(load_sweep_tables(root, run_id), output))
+        return 0
     else:
         (tables,) = load_runs(root, [run_id])
     print(write_report(tables, output))
