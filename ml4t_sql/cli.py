@@ -296,7 +296,8 @@ def _check(args: argparse.Namespace) -> int:
         raise Ml4tError("check: give a CONFIG to validate, --warehouse DIR to verify, or both")
     status = 0
     if args.config is not None:
-        result = check(args.config, warehouse=args.warehouse, lookahead=args.lookahead, cuts=args.cuts)
+        target = args.warehouse if args.warehouse is not None else _writing(args)  # the preflight's warehouse
+        result = check(args.config, warehouse=target, lookahead=args.lookahead, cuts=args.cuts)
         print(format_check(result))
         status = 0 if result.ok else 1
     if args.warehouse is not None:
