@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -200,3 +202,26 @@ def run_summary(run_id: str, name: str | None, equity: pl.DataFrame, stats: Mapp
     lines = [f"Run {run_id}" + (f"  {name}" if name else ""), f"  window  {window}", f"  {headline(stats)}"]
     lines.append(f"  tables  {path}" if path is not None else "  tables  in memory (write=False)")
     return "\n".join(lines)
+
+
+def progress() -> Callable[[int, int], None]:
+    """The fold's progress on stderr: dates done, rate, time left (a terminal only)."""
+    started = time.perf_counter()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.2 and done < total:
+            return
+        last[0] = now
+        rate = done / max(now - started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        end = "\n" if done == total else ""
+        print(
+            f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return report
