@@ -204,6 +204,8 @@ def test_print_run_is_a_short_summary(two_runs):
     assert text.splitlines()[0] == f"Run {runs[0].run_id}  first"
     assert f"{dates.min()} .. {dates.max()}" in text and "sharpe " in text
     assert len(text.splitlines()) <= 5 and "config" not in text.lower()
+    _, _, grid = two_runs
+    assert repr(grid).splitlines()[0] == f"Sweep {grid.run_id}: 3 variants" and len(repr(grid).splitlines()) == 5
 
 
 # --- 9. a warehouse can move ---------------------------------------------------------------------
