@@ -48,16 +48,23 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype.is_float():
-            big = frame.height > 0 and (frame[name].abs().max() or 0) >= 1e6  # type: ignore[operator]
-            if is_money(name):
-                exprs.append(col.round(2).cast(pl.Decimal(38, 2)))
-            elif big:
-                exprs.append(pl.when(col.is_finite()).then(col.round(0)).cast(pl.Decimal(38, 0)))
+            values = frame[name]
+            finite = not (values.is_nan().any() or values.is_infinite().any())  # a Decimal holds neither
+            big = (values.filter(values.is_finite()).abs().max() or 0) >= 1e6  # type: ignore[operator]
+            if is_money(name) or big:
+                places = 2 if is_money(name) else 0
+                rounded = _unsigned_zero(col.round(places))
+                exprs.append(rounded.cast(pl.Decimal(38, places)) if finite else rounded)
             else:
-                exprs.append(col.round_sig_figs(4))
+                exprs.append(_unsigned_zero(col.round_sig_figs(4)))
         elif dtype.is_integer() and (name.lower() in PLAIN_INTS or name.lower().endswith("_id")):
             exprs.append(col.cast(pl.String))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _unsigned_zero(expr: pl.Expr) -> pl.Expr:
+    """-0.0 (or a negative value rounded to zero) as 0.0: never `-0.0` on screen."""
+    return pl.when(expr == 0).then(pl.lit(0.0)).otherwise(expr).name.keep()
 
 
 def _cut(frame: pl.DataFrame, length: int) -> pl.DataFrame:

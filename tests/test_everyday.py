@@ -261,3 +261,16 @@ def test_render_keeps_small_tables_whole():
     frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     text = render(frame, width=80)
     assert "shape" not in text and text.count("\n") == 5
+
+
+def test_render_shows_nan_inf_and_null_and_never_minus_zero():
+    frame = pl.DataFrame(
+        {
+            "nav": [1.0, float("nan"), float("inf"), None],
+            "weight": [-0.0, 0.5, None, 1.0],
+            "cash": [-0.001, 2.0, 3.0, 4.0],
+        }
+    )
+    text = render(frame, width=80)
+    assert "NaN" in text and "inf" in text and "null" in text
+    assert "-0.0" not in text and "│ 0.00 " in text.replace("┆", "│")
