@@ -237,6 +237,8 @@ def _run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     result = run(args.config, warehouse=root, progress=console.progress() if show else None)
     remember(root)
+    for note in result.quality.get("notes", []):  # where the window starts, cash at its start
+        print(f"note: {note}", file=sys.stderr)
     for warning in result.quality.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:
@@ -304,6 +306,11 @@ def _report(args: argparse.Namespace) -> int:
         return 0
     if args.variant is not None:
         tables = load_variant(root, run_id, args.variant)
+    elif run_kind_of(root, run_id) == "sweep":
+        from .report.sweep_page import load_sweep_tables, write_sweep_report
+
+        print(write_sweep_report(load_sweep_tables(root, run_id), output))
+        return 0
     else:
         (tables,) = load_runs(root, [run_id])
     print(write_report(tables, output))
