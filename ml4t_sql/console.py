@@ -31,7 +31,7 @@ MONEY = {
 }  # fmt: skip
 MONEY_SUFFIXES = ("_value", "_cost", "_costs", "_price", "_nav", "_cash", "_pnl", "_notional", "_commission")
 PLAIN_INTS = {"year", "month", "day", "variant", "quantile", "horizon", "rank"}
-STR_LENGTHS = (24, 14, 8)
+STR_LENGTHS = (24, 14, 10)
 """Longest string shown, tried in turn until the table fits (a run id has 22 characters)."""
 
 
