@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-import tomllib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -41,7 +39,7 @@ from . import format as fmt
 from .errors import Ml4tError, StoreWarning
 from .pipeline import run
 from .report.tearsheet import compare_metrics, render_compare, write_report
-from .store.locate import Located, locate, remember
+from .store.locate import Located, config_warehouse, locate, remember
 from .store.moved import repoint_catalog
 from .store.runs import format_runs, list_runs, load_research, load_runs, resolve_run_id, run_kind_of
 from .store.variants import load_variant
@@ -182,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _writing(args: argparse.Namespace) -> Path:
     """The warehouse a run, sweep or research run publishes to (store.locate), said on stderr."""
-    located = locate(args.warehouse, config_warehouse=_config_warehouse(Path(args.config)))
+    located = locate(args.warehouse, config_warehouse=config_warehouse(Path(args.config)))
     return _said(located)
 
 
@@ -204,23 +202,10 @@ def _said(located: Located) -> Path:
     return located.path
 
 
-def _config_warehouse(config: Path) -> Path | None:
-    """`[output] warehouse` of a TOML config, relative to its folder; None if unset or unreadable
-    (the run itself then reports an unreadable config)."""
-    try:
-        value = tomllib.loads(config.read_text(encoding="utf-8")).get("output", {}).get("warehouse")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        return None
-    if not isinstance(value, str) or not value:
-        return None
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else config.resolve().parent / path
-
-
 def _sweep(args: argparse.Namespace) -> int:
     root = _writing(args)
     show = not args.quiet and sys.stderr.isatty()
-    result = sweep(args.config, warehouse=root, progress=_progress() if show else None)
+    result = sweep(args.config, warehouse=root, progress=console.progress() if show else None)
     remember(root)
     if not args.quiet:
         print(console.sweep_text(result.compare(), sort=args.sort))
@@ -250,7 +235,7 @@ def _research(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     root = _writing(args)
     show = not args.quiet and sys.stderr.isatty()
-    result = run(args.config, warehouse=root, progress=_progress() if show else None)
+    result = run(args.config, warehouse=root, progress=console.progress() if show else None)
     remember(root)
     for note in result.quality.get("notes", []):  # where the window starts, cash at its start
         print(f"note: {note}", file=sys.stderr)
@@ -298,7 +283,8 @@ def _check(args: argparse.Namespace) -> int:
         raise Ml4tError("check: give a CONFIG to validate, --warehouse DIR to verify, or both")
     status = 0
     if args.config is not None:
-        result = check(args.config, warehouse=args.warehouse, lookahead=args.lookahead, cuts=args.cuts)
+        target = args.warehouse if args.warehouse is not None else _writing(args)  # the preflight's warehouse
+        result = check(args.config, warehouse=target, lookahead=args.lookahead, cuts=args.cuts)
         print(format_check(result))
         status = 0 if result.ok else 1
     if args.warehouse is not None:
@@ -348,28 +334,6 @@ def _compare(args: argparse.Namespace) -> int:
         out.write_text(render_compare(runs), encoding="utf-8")
         print(out)
     return 0
-
-
-def _progress() -> Callable[[int, int], None]:
-    started = time.perf_counter()
-    last = [0.0]
-
-    def report(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - last[0] < 0.2 and done < total:
-            return
-        last[0] = now
-        rate = done / max(now - started, 1e-9)
-        left = (total - done) / rate if rate > 0 else 0.0
-        end = "\n" if done == total else ""
-        print(
-            f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )
-
-    return report
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -29,7 +31,7 @@ MONEY = {
 }  # fmt: skip
 MONEY_SUFFIXES = ("_value", "_cost", "_costs", "_price", "_nav", "_cash", "_pnl", "_notional", "_commission")
 PLAIN_INTS = {"year", "month", "day", "variant", "quantile", "horizon", "rank"}
-STR_LENGTHS = (24, 14, 8)
+STR_LENGTHS = (24, 14, 10)
 """Longest string shown, tried in turn until the table fits (a run id has 22 characters)."""
 
 
@@ -46,16 +48,23 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype.is_float():
-            big = frame.height > 0 and (frame[name].abs().max() or 0) >= 1e6  # type: ignore[operator]
-            if is_money(name):
-                exprs.append(col.round(2).cast(pl.Decimal(38, 2)))
-            elif big:
-                exprs.append(pl.when(col.is_finite()).then(col.round(0)).cast(pl.Decimal(38, 0)))
+            values = frame[name]
+            finite = not (values.is_nan().any() or values.is_infinite().any())  # a Decimal holds neither
+            big = (values.filter(values.is_finite()).abs().max() or 0) >= 1e6  # type: ignore[operator]
+            if is_money(name) or big:
+                places = 2 if is_money(name) else 0
+                rounded = _unsigned_zero(col.round(places))
+                exprs.append(rounded.cast(pl.Decimal(38, places)) if finite else rounded)
             else:
-                exprs.append(col.round_sig_figs(4))
+                exprs.append(_unsigned_zero(col.round_sig_figs(4)))
         elif dtype.is_integer() and (name.lower() in PLAIN_INTS or name.lower().endswith("_id")):
             exprs.append(col.cast(pl.String))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _unsigned_zero(expr: pl.Expr) -> pl.Expr:
+    """-0.0 (or a negative value rounded to zero) as 0.0: never `-0.0` on screen."""
+    return pl.when(expr == 0).then(pl.lit(0.0)).otherwise(expr).name.keep()
 
 
 def _cut(frame: pl.DataFrame, length: int) -> pl.DataFrame:
@@ -200,3 +209,26 @@ def run_summary(run_id: str, name: str | None, equity: pl.DataFrame, stats: Mapp
     lines = [f"Run {run_id}" + (f"  {name}" if name else ""), f"  window  {window}", f"  {headline(stats)}"]
     lines.append(f"  tables  {path}" if path is not None else "  tables  in memory (write=False)")
     return "\n".join(lines)
+
+
+def progress() -> Callable[[int, int], None]:
+    """The fold's progress on stderr: dates done, rate, time left (a terminal only)."""
+    started = time.perf_counter()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.2 and done < total:
+            return
+        last[0] = now
+        rate = done / max(now - started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        end = "\n" if done == total else ""
+        print(
+            f"\rfold: {done}/{total} dates, {rate:,.0f} dates/s, {left:.1f} s left",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return report

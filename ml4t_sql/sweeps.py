@@ -66,6 +66,12 @@ class Sweep:
     path: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """A short summary: id, variant count, one line per variant best first (ml4t_sql.console)."""
+        from .console import sweep_text
+
+        return f"Sweep {self.run_id}: {len(self.variants)} variants\n{sweep_text(self.compare())}"
+
     def compare(self, *metrics: str) -> pl.DataFrame:
         """One row per variant: its swept values and its metrics (all, or those named)."""
         long = self.tables["metrics"]

@@ -167,8 +167,8 @@ def test_report_and_compare_a_sweeps_variant(two_runs):
     page = Path(done.stdout.strip())
     assert page.parent == root / "reports" and page.is_file()  # no -o: the warehouse's reports/ folder
     assert f"{grid.run_id}:{best}" in page.read_text()
-    bare = cli("report", grid.run_id, "--warehouse", str(root))
-    assert bare.returncode == 2 and "--variant best" in bare.stderr
+    whole = cli("report", grid.run_id, "--warehouse", str(root))  # no variant: the sweep's own page
+    assert whole.returncode == 0 and Path(whole.stdout.strip()) == root / "reports" / f"{grid.run_id}.html"
 
     cmp = cli("compare", runs[0].run_id, f"{grid.run_id}:{best}", f"{grid.run_id}:top_n=1", "--warehouse", str(root))
     assert cmp.returncode == 0, cmp.stderr
@@ -204,6 +204,8 @@ def test_print_run_is_a_short_summary(two_runs):
     assert text.splitlines()[0] == f"Run {runs[0].run_id}  first"
     assert f"{dates.min()} .. {dates.max()}" in text and "sharpe " in text
     assert len(text.splitlines()) <= 5 and "config" not in text.lower()
+    _, _, grid = two_runs
+    assert repr(grid).splitlines()[0] == f"Sweep {grid.run_id}: 3 variants" and len(repr(grid).splitlines()) == 5
 
 
 # --- 9. a warehouse can move ---------------------------------------------------------------------
@@ -259,3 +261,16 @@ def test_render_keeps_small_tables_whole():
     frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     text = render(frame, width=80)
     assert "shape" not in text and text.count("\n") == 5
+
+
+def test_render_shows_nan_inf_and_null_and_never_minus_zero():
+    frame = pl.DataFrame(
+        {
+            "nav": [1.0, float("nan"), float("inf"), None],
+            "weight": [-0.0, 0.5, None, 1.0],
+            "cash": [-0.001, 2.0, 3.0, 4.0],
+        }
+    )
+    text = render(frame, width=80)
+    assert "NaN" in text and "inf" in text and "null" in text
+    assert "-0.0" not in text and "│ 0.00 " in text.replace("┆", "│")

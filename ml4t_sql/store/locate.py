@@ -17,6 +17,7 @@ never an error.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +89,16 @@ def no_runs_message(root: Path) -> str:
     if last is not None and last != root.resolve():
         message += f"; the last run went to {last} (`--warehouse {last}`, or set {ENV})"
     return message
+
+
+def config_warehouse(config: Path) -> Path | None:
+    """`[output] warehouse` of a TOML config, relative to its folder; None if unset or unreadable
+    (the run itself then reports an unreadable config)."""
+    try:
+        value = tomllib.loads(config.read_text(encoding="utf-8")).get("output", {}).get("warehouse")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config.resolve().parent / path

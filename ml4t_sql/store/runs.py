@@ -157,8 +157,9 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
         )
     if "variants" in check.tables:
         raise Ml4tError(
-            f"run {run_id!r} is a sweep: a report covers one run; name a variant: `ml4t-sql report {run_id} "
-            f"--variant best` (or a number or name), `{run_id}:best` in compare; `ml4t-sql runs` lists them"
+            f"run {run_id!r} is a sweep: name one of its variants, `{run_id}:best` (or worst, a number or a name) "
+            f"in compare, `ml4t-sql report {run_id} --variant best` for its tearsheet (without --variant: the "
+            "sweep's page)"
         )
     try:
         return {name: pq.read_table(folder / f"{name}.parquet") for name in INPUT_TABLES}

@@ -58,7 +58,7 @@ from .layout import (
     run_folders,
     sweep_staging,
 )
-from .locate import no_runs_message
+from .locate import locate, no_runs_message
 from .manifest import inspect_runs, sound_runs, table_files, write_manifest
 from .moved import repoint_catalog
 from .preflight import preflight, reason
@@ -209,9 +209,10 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
         return stage.commit()
 
 
-def connect(warehouse: str | Path = "warehouse", *, run: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(warehouse: str | Path | None = None, *, run: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection whose views hold the runs published so far (a snapshot).
 
+    warehouse: the folder; by default `$ML4T_SQL_WAREHOUSE`, else `./warehouse` (store.locate).
     run: only this run's rows in every view: a run id, `latest`, or a run's `[output] name` (its
     most recent run). A run whose files do not match its manifest (missing, another size) is left
     out, with a StoreWarning naming it. Runs published after this call are not seen: connect
@@ -219,7 +220,7 @@ def connect(warehouse: str | Path = "warehouse", *, run: str | None = None) -> d
     rebuilt (with one StoreWarning saying so) when they point outside the warehouse: it was moved
     or copied (store.catalog.repoint_catalog).
     """
-    root = Path(warehouse).resolve()
+    root = locate(warehouse).path
     checks = inspect_runs(root)
     if not checks:
         raise Ml4tError(no_runs_message(root))
