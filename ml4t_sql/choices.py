@@ -77,6 +77,13 @@ class TradeReason(StrEnum):
     DELISTED = "delisted"
 
 
+class EventRule(StrEnum):
+    """The events table's `rule`: what happened to a position outside the fills (docs/SEMANTICS.md)."""
+
+    SPLIT = "split"
+    DIVIDEND = "dividend"
+
+
 class Side(StrEnum):
     """The trades table's `side`."""
 

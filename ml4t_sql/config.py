@@ -135,6 +135,10 @@ class Data:
     borrow_fees: optional `(asset, fee)` or `(date, asset, fee)` relation: the annual fee (a
         decimal, >= 0) on the absolute market value of an asset's shorts, overriding
         `[execution] short_fee` for that asset (dated rows: from their date on).
+    actions: optional `(date, asset, split, dividend)` relation of corporate actions on raw
+        prices: date the ex-date, split new shares per old share (> 0; missing or NULL: 1),
+        dividend cash per old share (>= 0; missing or NULL: 0). See docs/SEMANTICS.md,
+        *Corporate actions*.
     bar_time: the prices' and signals' date columns given as timestamps: ``midnight`` (default:
         every timestamp must be a midnight; a time of day is refused) or ``date``: the date part
         is the bar's date (bars stamped 16:00 or 23:59:59 at the close); two rows of one asset on
@@ -148,6 +152,7 @@ class Data:
     assets: Source | None = None
     rates: Source | None = None
     borrow_fees: Source | None = None
+    actions: Source | None = None
     bar_time: BarTime = BarTime.MIDNIGHT
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
@@ -431,8 +436,8 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     with problems:
         _check_keys(
             data_raw,
-            ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "bar_time", "tables",
-             "columns", "quality"),
+            ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "actions", "bar_time",
+             "tables", "columns", "quality"),
             f"{where} [data]",
         )  # fmt: skip
     if "prices" not in data_raw:
@@ -454,6 +459,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         assets=data_raw.get("assets"),
         rates=data_raw.get("rates"),
         borrow_fees=data_raw.get("borrow_fees"),
+        actions=data_raw.get("actions"),
         bar_time=bar_time,
         tables=dict(tables),
         columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]", problems), f"{where} [data.columns]",

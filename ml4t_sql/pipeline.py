@@ -46,6 +46,7 @@ import pyarrow as pa
 from . import __version__
 from .choices import Sizing, Stale, code
 from .config import Config, Execution, Strategy, load_config
+from .data.actions import action_inputs
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
@@ -130,6 +131,12 @@ class Run:
     @property
     def benchmark(self) -> pl.DataFrame:
         return self.tables["benchmark"]
+
+    def __repr__(self) -> str:
+        """A short summary (ml4t_sql.console.run_summary): id, window, headline metrics; not the config."""
+        from .console import run_summary
+
+        return run_summary(self.run_id, self.config.output.name, self.equity, self.stats(), self.path)
 
     def stats(self) -> dict[str, float]:
         """The metrics as a dict (see ml4t_sql.stats for each definition)."""
@@ -227,11 +234,14 @@ def execute(
         cells = BYTES_PER_CELL + (8 if base.data.borrow_fees is not None else 0)  # the fee array
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)
+        actions = action_inputs(con, base, T, N)
         prev_close = np.full(N, np.nan)
         for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk)):
             if financing is not None:
                 panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
-                prev_close = panel.last_close[-1] if stop > start else prev_close
+            if actions is not None:
+                panel = replace(panel, actions=actions.chunk(start, stop, prev_close))
+            prev_close = panel.last_close[-1] if stop > start else prev_close
             with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
             state = ledger.state

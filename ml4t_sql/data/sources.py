@@ -16,6 +16,8 @@ SQL reads:
   (where the window starts: ml4t_sql.data.window);
 - with `[data] rates` / `[data] borrow_fees`: `ml4t.rates` and `ml4t.borrow_fees`, checked
   (ml4t_sql.data.financing);
+- with `[data] actions`: `ml4t.actions`, checked, and `ml4t.action_factors` (ml4t_sql.data.actions);
+- `adjusted_prices` (public): prices back-adjusted by the actions (prices without them);
 - with `[data] universe` / `[data] assets`: `ml4t.members` and `ml4t.attributes`, checked
   (ml4t_sql.data.universe);
 - `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
@@ -37,6 +39,7 @@ from ..choices import BarTime, Schedule
 from ..config import AUTO, Config
 from ..errors import InputError
 from ..templates import render
+from .actions import load_actions, load_adjusted_prices
 from .benchmark import load_benchmarks
 from .financing import load_financing
 from .inputs import input_files, is_sql, register, register_input
@@ -75,7 +78,7 @@ def load_sources(
     check_user_names(list(d.tables))
     files = {name: source for name, source in d.tables.items() if not is_sql(source)}
     engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark, "universe": d.universe,
-              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees}  # fmt: skip
+              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees, "actions": d.actions}  # fmt: skip
     engine = {name: source for name, source in engine.items() if source is not None and not is_sql(source)}
     for name, source in files.items():
         register(con, name, source, cfg)
@@ -100,6 +103,8 @@ def load_sources(
     note_start(con, cfg, report, found=begin is not None and x.start == AUTO)
     create(con, "assets", render("sources/assets"))
     load_financing(con, cfg, report, registered)
+    load_actions(con, cfg, report, registered)
+    load_adjusted_prices(con, cfg)
     if d.universe is not None:
         load_universe(con, cfg, report, registered.get("universe"))
     if d.assets is not None:
