@@ -340,8 +340,8 @@ def test_a_signal_query_sees_nothing_after_the_cut(tmp_path, seed: int, rebalanc
         config = {
             "data": {"prices": frame, "signals": str(tmp_path / "momentum.sql"), "quality": {"no_signal_date": "cash"}},
             "strategy": {"signal": "momentum", "top_n": 3, "rebalance": rebalance},
-            "execution": {"delist_after": 3, "commission_bps": 5.0},
-        }
+            "execution": {"delist_after": 3, "commission_bps": 5.0, "start": prices["date"].min()},
+        }  # an explicit start: a cut before the first signal would move an "auto" one (tests/test_window.py)
         return ml4t_sql.run(config, write=False)
 
     full = run(prices)

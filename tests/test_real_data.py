@@ -155,14 +155,16 @@ def momentum_run(quality: dict[str, str], **execution: Any) -> ml4t_sql.Run:
 
 def test_momentum_needs_a_year_of_history_and_says_where_to_start():
     # 12-1 momentum is NULL for every stock until 253 bars exist: 2014-02-10 is the first date with one
-    with pytest.raises(InputError) as err:
-        momentum_run({})
+    with pytest.raises(InputError) as err:  # a window from the first date of the data
+        momentum_run({}, start="2013-02-08")
     lines = str(err.value).splitlines()
     assert lines[0] == "signals: rebalance dates on which no asset has a finite 'momentum' signal (5 rows)"
     assert lines[2].split() == ["2013-02-08", "476", "0"]  # date, signal rows, non-NULL signals
     assert "set [execution] start = 2014-02-10" in lines[-1]
-    cash = momentum_run({"no_signal_date": "cash"})  # or hold cash until the signal exists
+    cash = momentum_run({"no_signal_date": "cash"}, start="2013-02-08")  # or hold cash until the signal exists
     assert cash.targets["date"].min() == d(2014, 4, 1) and cash.equity["nav"][0] == 1_000_000.0
+    auto = momentum_run({})  # start = "auto", the default: from the first date with a signal
+    assert auto.equity["date"].min() == d(2014, 2, 10) == auto.targets["date"].min()
 
 
 def test_the_sample_breaks_none_of_the_name_date_and_magnitude_rules():

@@ -186,3 +186,19 @@ def test_the_bundled_examples_explicit_start_is_the_date_auto_chooses():
     result = check(cfg)
     assert result.summary["window_start"] == dt.date(2014, 2, 10)
     assert result.report.window == {"start": "2014-02-10", "chosen_by": "first_signal", "earlier_dates": 252}
+
+
+def test_an_auto_start_is_truncation_invariant_once_the_signal_exists():
+    """Cut the data after any date on or after the first finite signal: the window starts on the
+    same date, and nothing dated up to the cut changes (before it, the cut data have no signal at
+    all and start at their first date: `no_signal_date` then applies)."""
+    panel = warm_up(PANEL, {"S0": 6, "S1": 9, "S2": 6, "S3": 20})
+    full = run({"prices": panel})
+    assert full.equity["date"].min() == DAYS[6]
+    for cut in (DAYS[6], DAYS[7], DAYS[15], DAYS[-2]):
+        part = run({"prices": panel.filter(pl.col("date") <= cut)})
+        for name in ("equity", "targets", "trades", "positions"):
+            mine = full.tables[name].filter(pl.col("date") <= cut).drop("run_id")
+            assert mine.equals(part.tables[name].drop("run_id")), (name, cut)
+    with pytest.raises(InputError, match="no_signal_date"):
+        run({"prices": panel.filter(pl.col("date") <= DAYS[5])})
