@@ -70,5 +70,6 @@ if __name__ == "__main__":
         print(table)
     others = table.filter(pl.col("asset") != "DHR")["reinvested_relative"].abs()
     dhr = table.filter(pl.col("asset") == "DHR")["reinvested_relative"][0]
-    print(f"total return less Adj Close's, buy and hold: {table['buy_and_hold'].min():+.4f} .. {table['buy_and_hold'].max():+.4f}; "
+    hold = table["buy_and_hold"]
+    print(f"total return less Adj Close's, buy and hold: {hold.min():+.4f} .. {hold.max():+.4f}; "
           f"reinvested at the ex-date open: |relative residual| <= {others.max():.2e} except DHR ({dhr:+.4f})")

@@ -111,6 +111,14 @@ class InconsistentOhlc(StrEnum):
     KEEP = "keep"
 
 
+class BarTime(StrEnum):
+    """`[data] bar_time`: the prices' and signals' timestamps must be midnights (``midnight``, the
+    default: a time of day is refused), or their ``date`` part is the bar's date."""
+
+    MIDNIGHT = "midnight"
+    DATE = "date"
+
+
 class WarnOrFail(StrEnum):
     WARN = "warn"
     FAIL = "fail"

@@ -183,9 +183,13 @@ def targets_from_frame(targets: pl.DataFrame) -> tuple[dict, set]:
 
 def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, *, data: dict | None = None, **execution):
     """ml4t-sql on `prices` with `targets` as a custom strategy (rebalance dates = its dates);
-    `data`: more `[data]` keys (e.g. rates, borrow_fees; a `quality` dict adds to the policies)."""
+    `data`: more `[data]` keys (e.g. rates, borrow_fees; a `quality` dict adds to the policies).
+    The window is every date of the prices, as the reference's (`start` = the first date, not
+    "auto": targets that begin later hold cash until then)."""
     import ml4t_sql
 
+    if not prices.is_empty():
+        execution.setdefault("start", prices["date"].min())
     extra = dict(data or {})
     quality = {"missing_open": "no_fill", **extra.pop("quality", {})}
     return ml4t_sql.run(

@@ -26,12 +26,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CACHE = REPO / ".parity"
-PEERS = ("vectorbt", "bt", "backtrader", "zipline", "alphalens")
+PEERS = ("vectorbt", "bt", "backtrader", "zipline", "alphalens", "cvxportfolio")
 PACKAGE = {
     "vectorbt": "vectorbt", "bt": "bt", "backtrader": "backtrader", "zipline": "zipline-reloaded",
-    "alphalens": "alphalens-reloaded",
+    "alphalens": "alphalens-reloaded", "cvxportfolio": "cvxportfolio",
 }  # fmt: skip
-"""alphalens (signal research, tests/parity/test_alphalens.py) is a peer of `ml4t-sql research`, not of the fold."""
+"""alphalens (signal research, tests/parity/test_alphalens.py) is a peer of `ml4t-sql research`, not of the fold;
+cvxportfolio (tests/parity/test_borrow_fees.py) is the peer of the borrow fee only."""
 
 
 def requirements(peer: str) -> Path:

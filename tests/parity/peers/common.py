@@ -6,12 +6,15 @@ the targets computed here equal the targets ml4t-sql's SQL produced.
 
 The strategy is the built-in one of SPEC section 3, written a second time in pandas: on each
 rebalance date, an asset is eligible if it has a bar and a finite signal; rank by signal
-descending, ties by asset ascending; hold the top N at 1/k each (k = number selected).
+descending, ties by asset ascending; hold the top N at 1/k each (k = number selected). A long-short
+scenario (`bottom_n` > 0, SPEC 9 and 14.4) also sells short the `bottom_n` lowest signals among the
+eligible assets not in the long leg (ties by asset ascending), each leg at its exposure / its count.
 `monthly` rebalances on the first date of each month of the calendar, `daily` on every date.
 
 Workdir protocol (the harness writes the inputs, the runner the outputs):
 
-- in:  panel.parquet (date, asset, open, high, low, close, volume, signal), scenario.json
+- in:  panel.parquet (date, asset, open, high, low, close, volume, signal), scenario.json,
+       actions.parquet (date, asset, split, dividend) for scenarios with corporate actions
 - out: equity.parquet (date, nav, cash), trades.parquet (date, asset, shares (signed), price),
        meta.json (peer, version, seconds, notes)
 """
@@ -40,6 +43,7 @@ class Case:
     has_bar: np.ndarray  # bool
     decisions: dict = field(default_factory=dict)  # date index -> {asset index: weight}; not on the last date
     delist: list = field(default_factory=list)  # (date index, asset index): delisting events of SEMANTICS step 1
+    actions: list = field(default_factory=list)  # (date index, asset index, split, dividend): ex-dates
 
     @property
     def n_dates(self) -> int:
@@ -55,7 +59,16 @@ def load(workdir: str | Path) -> Case:
     workdir = Path(workdir)
     scenario = json.loads((workdir / "scenario.json").read_text())
     panel = pd.read_parquet(workdir / "panel.parquet")
-    return build_case(panel, scenario)
+    case = build_case(panel, scenario)
+    if (workdir / "actions.parquet").exists():
+        actions = pd.read_parquet(workdir / "actions.parquet")
+        d_idx = {d: i for i, d in enumerate(case.dates)}
+        a_idx = {a: j for j, a in enumerate(case.assets)}
+        case.actions = [
+            (d_idx[pd.Timestamp(d).date()], a_idx[a], float(s), float(v))
+            for d, a, s, v in actions[["date", "asset", "split", "dividend"]].itertuples(index=False)
+        ]
+    return case
 
 
 def build_case(panel: pd.DataFrame, scenario: dict) -> Case:
@@ -99,17 +112,23 @@ def rebalance_dates(dates: list, schedule: str) -> list:
 def top_n_targets(panel: pd.DataFrame, scenario: dict, d_idx: dict, a_idx: dict) -> dict:
     """{date index: {asset index: weight}} for every rebalance date (empty dict = go to cash)."""
     top_n = int(scenario["top_n"])
+    bottom_n = int(scenario.get("bottom_n", 0))
+    long_exposure = float(scenario.get("long_exposure", 1.0))
+    short_exposure = float(scenario.get("short_exposure", 0.0))
     out: dict = {}
     schedule = rebalance_dates(sorted(d_idx), scenario["rebalance"])
     eligible = panel[np.isfinite(panel["signal"].to_numpy(dtype=float, na_value=np.nan))]
     eligible = eligible[eligible["date"].isin(set(schedule))]
     ranked = eligible.sort_values(["date", "signal", "asset"], ascending=[True, False, True])
-    chosen = ranked.groupby("date", sort=True).head(top_n)
     for d in schedule:
         out[d_idx[d]] = {}
-    for d, group in chosen.groupby("date", sort=True):
-        k = len(group)
-        out[d_idx[d]] = {a_idx[a]: 1.0 / k for a in group["asset"]}
+    for d, group in ranked.groupby("date", sort=True):
+        longs = list(group["asset"][:top_n])
+        rest = group[~group["asset"].isin(longs)].sort_values(["signal", "asset"], ascending=[True, True])
+        shorts = list(rest["asset"][:bottom_n])
+        weights = {a_idx[a]: long_exposure / len(longs) for a in longs}
+        weights.update({a_idx[a]: -short_exposure / len(shorts) for a in shorts})
+        out[d_idx[d]] = weights
     return out
 
 

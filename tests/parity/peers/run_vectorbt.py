@@ -13,6 +13,10 @@ Conventions, set to equal ml4t-sql's:
   `cash_shortfall = "sequential"`.
 - Whole shares: `size_granularity = 1`, which floors each order, not the target: ml4t-sql's
   `rounding = "order"`.
+- Long-short books (`bottom_n` > 0): `direction = "both"`, so a negative target percent sells
+  short; a short sale credits its proceeds to cash and a buy may spend them (`lock_cash = False`),
+  as in ml4t-sql. vectorbt never lets cash go below 0 (no margin), so the scenarios keep the net
+  exposure at or below 1: ml4t-sql's floor `(1 - max_leverage) x NAV` is then never reached either.
 - `fees` = commission rate, `slippage` = slippage rate; delistings are orders to a target amount
   of 0 at the last close, without fees or slippage, on the date SEMANTICS step 1 gives.
 """
@@ -63,7 +67,7 @@ def main(workdir: str) -> None:
             fees=frame(fees),
             slippage=frame(slippage),
             size_granularity=np.nan if sc["fractional"] else 1.0,
-            direction="longonly",
+            direction="both" if sc.get("bottom_n", 0) else "longonly",
             init_cash=sc["initial_cash"],
             cash_sharing=True,
             group_by=True,
