@@ -111,3 +111,13 @@ def test_a_run_published_before_the_events_table_stays_sound(tmp_path: Path):
     con = ml4t_sql.connect(tmp_path / "wh")
     assert con.sql("select count(distinct run_id) from equity").fetchall() == [(2,)]
     assert con.sql("select run_id, rule from events").fetchall() == [(second.run_id, "dividend")]
+
+
+def test_the_report_shows_dividends_only_for_a_run_that_has_them():
+    from ml4t_sql.report.tearsheet import render_report
+
+    paid = run(actions((DAY, "S0", 1.0, 0.4)))
+    assert paid.stats()["total_dividends"] > 0
+    assert "Financing and dividends per month" in render_report(paid.tables)
+    unheld = run(actions((DAY, "S3", 1.0, 0.4)))  # S3 is never held: nothing paid
+    assert "Financing and dividends" not in render_report(unheld.tables)

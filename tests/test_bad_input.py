@@ -304,7 +304,8 @@ CASES = [
     Case("table-path-missing", lambda tmp: {"data": {"prices": PANEL, "tables": {"x": str(tmp / "x.parquet")}}},
          ConfigError, ("[data] x: path does not exist",)),
     Case("table-name-taken", lambda _: {"data": {"prices": PANEL, "tables": {"calendar": PANEL}}}, ConfigError,
-         ("[data.tables] `calendar`: the run makes a relation of that name", "taken: calendar, prices")),
+         ("[data.tables] `calendar`: the run makes a relation of that name",
+          "taken: adjusted_prices, calendar, prices")),
     # --- asset names, dates and magnitudes (issue 10: refused at input) -----------------------------
     Case("empty-asset", prices(cell("asset", "")), InputError,
          (R, "empty asset names ('' or only whitespace) (1 row)", "asset  n_rows  first_date", "2021-01-08")),

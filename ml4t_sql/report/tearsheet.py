@@ -200,11 +200,16 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _structure(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What shapes the report SQL: whether equity has dividends and which trades column is impact."""
+    """What shapes the report SQL: whether equity has dividends (a `dividends` column that is not all
+    0: every run has the column, a run without `[data] actions` holds zeros) and which trades column
+    is impact."""
     equity = con.sql("select * from equity limit 0").columns
     trades = con.sql("select * from trades limit 0").columns
+    dividends = "dividends" in equity and bool(
+        con.sql("select count(*) from equity where dividends <> 0").fetchall()[0][0]
+    )
     return {
-        "dividends": "dividends" in equity,
+        "dividends": dividends,
         "impact": next((c for c in IMPACT_COLUMNS if c in trades), None),
     }
 
