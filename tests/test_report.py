@@ -351,10 +351,11 @@ def _network_requests(driver) -> list[str]:  # type: ignore[no-untyped-def]
 def _screenshot(driver, folder: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
     """A full-page screenshot into `folder`, and into $ML4T_SQL_SCREENSHOTS too when it is set (how
     docs/report.png and docs/sweep.png are made)."""
-    height = 0
-    while height != driver.execute_script("return document.documentElement.scrollHeight"):
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1400, height)
+    for _ in range(5):  # the window's height includes its frame: grow it until the page fits
+        page, inner = driver.execute_script("return [document.documentElement.scrollHeight, window.innerHeight]")
+        if inner >= page:
+            break
+        driver.set_window_size(1400, driver.get_window_size()["height"] + page - inner)
         time.sleep(0.2)
     shot = folder / name
     assert driver.save_screenshot(str(shot))
