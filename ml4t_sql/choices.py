@@ -77,6 +77,13 @@ class TradeReason(StrEnum):
     DELISTED = "delisted"
 
 
+class EventRule(StrEnum):
+    """The events table's `rule`: what happened to a position outside the fills (docs/SEMANTICS.md)."""
+
+    SPLIT = "split"
+    DIVIDEND = "dividend"
+
+
 class Side(StrEnum):
     """The trades table's `side`."""
 
@@ -102,6 +109,14 @@ class InconsistentOhlc(StrEnum):
     FAIL = "fail"
     DROP = "drop"
     KEEP = "keep"
+
+
+class BarTime(StrEnum):
+    """`[data] bar_time`: the prices' and signals' timestamps must be midnights (``midnight``, the
+    default: a time of day is refused), or their ``date`` part is the bar's date."""
+
+    MIDNIGHT = "midnight"
+    DATE = "date"
 
 
 class WarnOrFail(StrEnum):

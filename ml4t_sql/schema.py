@@ -137,8 +137,21 @@ TABLES: dict[str, Table] = {
                 ("turnover", _F, "traded notional (fills and delistings) / previous nav"),
                 ("costs", _F, "commission + slippage cost of the date"),
                 ("financing", _F, "interest and short fees booked on the date: + earned, - paid"),
+                ("dividends", _F, "dividends booked on the ex-date ([data] actions): + received, - paid by shorts"),
             ),
             ("run_id", "date"),
+        ),
+        Table(
+            "events",
+            "date x asset x rule",
+            (
+                _RUN_ID,
+                ("date", _D, "date the rule applied (an action's ex-date)"),
+                ("asset", _S, "asset"),
+                ("rule", _S, "split | dividend (ml4t_sql.choices.EventRule)"),
+                ("detail", _S, "what it did, in words (e.g. 'ratio 2: 100 -> 200 shares')"),
+            ),
+            ("run_id", "date", "asset", "rule"),
         ),
         Table(
             "metrics",
@@ -179,6 +192,8 @@ TABLES: dict[str, Table] = {
 }
 
 RUN_TABLES = tuple(TABLES)
+LATER_TABLES = ("events",)
+"""Run tables that runs published before them lack (a warehouse's older runs stay sound)."""
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:
