@@ -93,3 +93,12 @@ def test_quality_rows_name_the_rule_and_the_first_example():
          "rule": "interior gaps", "example": "asset=A, missing_dates=2, close=1.5, x=NULL"},
     ]  # fmt: skip
     assert quality_rows({}) == []
+
+
+def test_the_metrics_table_writes_each_metric_as_the_cli_does():
+    from ml4t_sql.format import METRIC_KINDS
+    from ml4t_sql.report.metric_table import METRICS
+
+    assert {k: kind for k, (_, _, kind) in METRICS.items() if k in METRIC_KINDS} == {
+        k: v for k, v in METRIC_KINDS.items() if k in METRICS
+    }
