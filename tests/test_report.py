@@ -293,6 +293,26 @@ def test_sweep_page_heatmap_holds_each_variants_sharpe(sweep_page):  # type: ign
     assert "Sharpe ratio by top_n and rebalance" in html
 
 
+def test_a_variants_blotter_query_lists_that_variants_trades(sweep_page, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from ml4t_sql.cli import main
+
+    result, _ = sweep_page
+    assert result.path is not None
+    warehouse = result.path.parent.parent
+    out = tmp_path / "variant.html"
+    assert main(["report", result.run_id, "--variant", "1", "--warehouse", str(warehouse), "-o", str(out)]) == 0
+    query = re.search(r'<code id="trades-query">(.*?)</code>', out.read_text(), re.S)
+    assert query is not None
+    sql = unescape(query.group(1)).removeprefix("ml4t-sql query ").strip('"')
+    con = ml4t_sql.connect(warehouse)
+    try:
+        listed = con.sql(sql).pl()
+    finally:
+        con.close()
+    trades = result.tables["trades"].filter(pl.col("variant") == 1)
+    assert listed.height == trades.height > 200 and set(listed["variant"]) == {1}
+
+
 def test_report_command_writes_the_sweep_page(sweep_page, tmp_path: Path):  # type: ignore[no-untyped-def]
     from ml4t_sql.cli import main
 

@@ -143,8 +143,11 @@ def render_report(tables: Mapping[str, Any]) -> str:
 
 
 def trades_query(run_id: str) -> str:
-    """The command that lists every trade of a run, newest first (the blotter shows the last 200)."""
-    return f"ml4t-sql query \"select * from trades where run_id = '{run_id}' order by date desc, asset, reason\""
+    """The command that lists every trade of a run, newest first (the blotter shows the last 200);
+    for a sweep's variant (run id `RUN:N`, ml4t_sql.store.variants) the trades of that variant."""
+    base, _, variant = run_id.partition(":")
+    where = f"run_id = '{base}'" + (f" and variant = {int(variant)}" if variant.isdigit() else "")
+    return f'ml4t-sql query "select * from trades where {where} order by date desc, asset, reason"'
 
 
 def write_report(tables: Mapping[str, Any], path: str | Path) -> Path:
