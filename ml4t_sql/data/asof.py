@@ -39,7 +39,7 @@ from .inputs import is_sql
 from .relations import qualified
 
 Rule = Literal["date", "span", "whole"]
-_NOT_INPUTS = ("tables", "columns", "quality")
+_NOT_INPUTS = ("tables", "columns", "quality", "bar_time")
 """Fields of `Data` that are not input relations; every other field is one (prices, signals, ...)."""
 
 
