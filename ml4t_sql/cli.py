@@ -7,7 +7,7 @@
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--sort METRIC] [--quiet]     run every variant of its [sweep] grid; last line = run id
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
-    ml4t-sql report RUN_ID [--variant V] [-o FILE]      write the run's offline HTML report (a research run's page)
+    ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics (sweeps: best, worst)
     ml4t-sql compare RUN_A RUN_B:VARIANT ... [-o FILE]  metrics side by side, then the config values that differ
 
@@ -310,6 +310,8 @@ def _report(args: argparse.Namespace) -> int:
         from .report.sweep_page import load_sweep_tables, write_sweep_report
 
         print(write_sweep_report(load_sweep_tables(root, run_id), output))
+        print(f"note: {run_id} is a sweep: this is its heatmap page; `--variant best` writes a variant's tearsheet",
+              file=sys.stderr)  # fmt: skip
         return 0
     else:
         (tables,) = load_runs(root, [run_id])

@@ -167,8 +167,9 @@ def test_report_and_compare_a_sweeps_variant(two_runs):
     page = Path(done.stdout.strip())
     assert page.parent == root / "reports" and page.is_file()  # no -o: the warehouse's reports/ folder
     assert f"{grid.run_id}:{best}" in page.read_text()
-    whole = cli("report", grid.run_id, "--warehouse", str(root))  # no variant: the sweep's own page
-    assert whole.returncode == 0 and Path(whole.stdout.strip()) == root / "reports" / f"{grid.run_id}.html"
+    bare = cli("report", grid.run_id, "--warehouse", str(root))  # a sweep's own page: the heatmap
+    assert bare.returncode == 0 and "--variant best" in bare.stderr
+    assert 'id="chart-heatmap"' in Path(bare.stdout.strip()).read_text()
 
     cmp = cli("compare", runs[0].run_id, f"{grid.run_id}:{best}", f"{grid.run_id}:top_n=1", "--warehouse", str(root))
     assert cmp.returncode == 0, cmp.stderr

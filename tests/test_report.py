@@ -237,6 +237,33 @@ def test_dividends_appear_when_equity_has_them(long_short: ml4t_sql.Run):
     assert "Financing and dividends per month" in html
 
 
+@pytest.fixture(scope="module")
+def with_dividends() -> ml4t_sql.Run:
+    """Buy and hold the 30 stocks of the Yahoo sample on raw closes, dividends as [data] actions."""
+    hold = "select date, asset, 1.0 / 30 as weight from prices where date = (select min(date) from prices)"
+    config = {
+        "data": {
+            "prices": str(ROOT / "warehouse" / "sample" / "yahoo_dow_2017.parquet"),
+            "actions": str(ROOT / "examples" / "dividends_from_adj_close.sql"),
+        },
+        "strategy": {"sql": hold},
+        "execution": {"initial_cash": 1_000_000.0},
+    }
+    return ml4t_sql.run(config, write=False)
+
+
+def test_a_run_with_dividends_shows_them_over_time_and_in_the_costs(with_dividends: ml4t_sql.Run):
+    html = render_report(with_dividends.tables)
+    total = with_dividends.stats()["total_dividends"]
+    assert total > 10_000  # thirty dividend payers over five years
+    carry = _payload(html)["carry"]
+    assert carry["cumulative_dividends"][-1] == pytest.approx(total, rel=1e-12)
+    assert sum(carry["dividends"]) == pytest.approx(total, rel=1e-12) and len(carry["dividends"]) == 61
+    rows = {row[0]: row[1] for row in _table(html, "cost-split")[1:]}
+    assert rows["dividends"] == f"{-total:,.2f}"
+    assert "Financing and dividends per month" in html
+
+
 # --- the sweep page -----------------------------------------------------------------------------
 
 
@@ -264,6 +291,26 @@ def test_sweep_page_heatmap_holds_each_variants_sharpe(sweep_page):  # type: ign
     best = compare.sort("sharpe", descending=True).row(0, named=True)
     assert rows[0][:2] == [str(best["variant"]), best["name"]] and rows[0][5] == f"{best['sharpe']:.2f}"
     assert "Sharpe ratio by top_n and rebalance" in html
+
+
+def test_a_variants_blotter_query_lists_that_variants_trades(sweep_page, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from ml4t_sql.cli import main
+
+    result, _ = sweep_page
+    assert result.path is not None
+    warehouse = result.path.parent.parent
+    out = tmp_path / "variant.html"
+    assert main(["report", result.run_id, "--variant", "1", "--warehouse", str(warehouse), "-o", str(out)]) == 0
+    query = re.search(r'<code id="trades-query">(.*?)</code>', out.read_text(), re.S)
+    assert query is not None
+    sql = unescape(query.group(1)).removeprefix("ml4t-sql query ").strip('"')
+    con = ml4t_sql.connect(warehouse)
+    try:
+        listed = con.sql(sql).pl()
+    finally:
+        con.close()
+    trades = result.tables["trades"].filter(pl.col("variant") == 1)
+    assert listed.height == trades.height > 200 and set(listed["variant"]) == {1}
 
 
 def test_report_command_writes_the_sweep_page(sweep_page, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -351,10 +398,11 @@ def _network_requests(driver) -> list[str]:  # type: ignore[no-untyped-def]
 def _screenshot(driver, folder: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
     """A full-page screenshot into `folder`, and into $ML4T_SQL_SCREENSHOTS too when it is set (how
     docs/report.png and docs/sweep.png are made)."""
-    height = 0
-    while height != driver.execute_script("return document.documentElement.scrollHeight"):
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1400, height)
+    for _ in range(5):  # the window's height includes its frame: grow it until the page fits
+        page, inner = driver.execute_script("return [document.documentElement.scrollHeight, window.innerHeight]")
+        if inner >= page:
+            break
+        driver.set_window_size(1400, driver.get_window_size()["height"] + page - inner)
         time.sleep(0.2)
     shot = folder / name
     assert driver.save_screenshot(str(shot))
@@ -447,4 +495,17 @@ def test_long_short_page_draws_the_short_leg_and_financing(browser, long_short: 
     assert _drawn(browser, "chart-exposure")["points"] == [1007] * 5
     assert _drawn(browser, "chart-carry")["points"] == [49, 49]  # financing per month and its running total
     print(f"screenshot: {_screenshot(browser, tmp_path, 'report_long_short.png')}")
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+
+
+@pytest.mark.process  # a real browser
+def test_dividends_are_drawn_when_the_run_has_them(browser, with_dividends: ml4t_sql.Run, tmp_path: Path):  # type: ignore[no-untyped-def]
+    page = tmp_path / "dividends.html"
+    page.write_text(render_report(with_dividends.tables))
+    _open(browser, page, len(CHARTS))
+    names = browser.execute_script(
+        "return echarts.getInstanceByDom(document.getElementById('chart-carry')).getOption().series.map(s => s.name)"
+    )
+    assert names == ["Financing (month)", "Financing (cumulative)", "Dividends (month)", "Dividends (cumulative)"]
+    assert _drawn(browser, "chart-carry")["points"] == [61] * 4
     assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []

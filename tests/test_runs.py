@@ -82,7 +82,7 @@ def test_unknown_run_and_empty_warehouse_are_short_errors(warehouse, tmp_path: P
     assert not (tmp_path / "x.html").exists()
 
 
-def test_a_sweep_is_listed_without_headline_metrics_and_reported_as_a_sweep(tmp_path: Path):
+def test_a_sweep_is_listed_without_headline_metrics_and_reports_as_its_heatmap_page(tmp_path: Path):
     from ml4t_sql.sweeps import sweep
 
     from .test_inputs import PANEL, STRATEGY
@@ -93,6 +93,7 @@ def test_a_sweep_is_listed_without_headline_metrics_and_reported_as_a_sweep(tmp_
     assert frame["run_id"].to_list() == [single.run_id, grid.run_id]
     assert frame["sharpe"].to_list() == [single.stats()["sharpe"], None]
     done = cli("report", grid.run_id, "--warehouse", str(tmp_path), "-o", str(tmp_path / "x.html"))
-    assert done.returncode == 0 and (tmp_path / "x.html").is_file()  # the sweep's page (its heatmap)
+    assert done.returncode == 0 and "is a sweep" in done.stderr
+    assert 'id="chart-heatmap"' in (tmp_path / "x.html").read_text()
     bare = cli("compare", single.run_id, grid.run_id, "--warehouse", str(tmp_path))
     assert bare.returncode == 2 and "is a sweep" in bare.stderr and f"{grid.run_id}:best" in bare.stderr

@@ -6,8 +6,8 @@ The data comes from SQL, one file per relation in sql/reports/, run over the run
     equity_curve, drawdowns -> drawdown_periods, monthly_returns, annual_returns, rolling_stats,
     contributions, turnover, exposure, carry, cost_split, current_holdings, trade_blotter
 
-`carry` and `cost_split` take a `dividends` column of equity and an impact column of trades when the
-run has them (their SQL is shaped by Jinja; the charts and rows for them appear only then). The
+`carry` and `cost_split` take equity's `dividends` when the runs booked any and an impact column of
+trades when the run has one (their SQL is shaped by Jinja; the charts and rows for them appear only then). The
 header line, configuration and data-quality tables come from the run's `runs` row
 (ml4t_sql.report.summary); numbers are written by ml4t_sql.report.numbers. A Jinja template
 (assets/report.html.j2) lays them out; the charts are drawn in the browser by Apache ECharts, whose
@@ -143,8 +143,11 @@ def render_report(tables: Mapping[str, Any]) -> str:
 
 
 def trades_query(run_id: str) -> str:
-    """The command that lists every trade of a run, newest first (the blotter shows the last 200)."""
-    return f"ml4t-sql query \"select * from trades where run_id = '{run_id}' order by date desc, asset, reason\""
+    """The command that lists every trade of a run, newest first (the blotter shows the last 200);
+    for a sweep's variant (run id `RUN:N`, ml4t_sql.store.variants) the trades of that variant."""
+    base, _, variant = run_id.partition(":")
+    where = f"run_id = '{base}'" + (f" and variant = {int(variant)}" if variant.isdigit() else "")
+    return f'ml4t-sql query "select * from trades where {where} order by date desc, asset, reason"'
 
 
 def write_report(tables: Mapping[str, Any], path: str | Path) -> Path:
@@ -200,16 +203,13 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _structure(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What shapes the report SQL: whether equity has dividends (a `dividends` column that is not all
-    0: every run has the column, a run without `[data] actions` holds zeros) and which trades column
-    is impact."""
+    """What shapes the report SQL: whether the runs booked dividends (equity has the column and a
+    date with a dividend: a run without [data] actions shows none) and which trades column is impact."""
     equity = con.sql("select * from equity limit 0").columns
     trades = con.sql("select * from trades limit 0").columns
-    dividends = "dividends" in equity and bool(
-        con.sql("select count(*) from equity where dividends <> 0").fetchall()[0][0]
-    )
+    booked = "dividends" in equity and con.sql("select count(*) from equity where dividends <> 0").fetchall() != [(0,)]
     return {
-        "dividends": dividends,
+        "dividends": booked,
         "impact": next((c for c in IMPACT_COLUMNS if c in trades), None),
     }
 
