@@ -52,6 +52,10 @@ class Panel:
         (CSR layout: date t's assets are delist_asset[delist_ptr[t]:delist_ptr[t+1]]).
     finance: calendar days, rates and borrow fees for step finance (None: no financing inputs;
         then the rules' rates must be 0).
+    volume: [T, N] the bar's volume, NaN without a bar or with a NULL volume (step cap; None:
+        no variant caps or prices impact).
+    sigma: [K, T, N] impact's sigma for an order filling on t (its decision's returns, one plane
+        per window of `sigma_windows`); None: no variant prices impact.
     """
 
     open: F64
@@ -59,6 +63,9 @@ class Panel:
     delist_ptr: I64
     delist_asset: I64
     finance: Finance | None = None
+    volume: F64 | None = None
+    sigma: F64 | None = None
+    sigma_windows: tuple[int, ...] = ()
 
     @property
     def n_dates(self) -> int:
@@ -73,7 +80,8 @@ class Panel:
         p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
         finance = None if self.finance is None else self.finance.chunk(start, stop, self.last_close)
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
-                     self.delist_asset[p0:p1], finance)  # fmt: skip
+                     self.delist_asset[p0:p1], finance, None if self.volume is None else self.volume[start:stop],
+                     None if self.sigma is None else self.sigma[:, start:stop], self.sigma_windows)  # fmt: skip
 
 
 @dataclass(frozen=True)
