@@ -10,7 +10,8 @@ CAL = [{"date": d, "date_idx": i} for i, d in enumerate(D)]
 ASSETS = [{"asset": "A", "asset_idx": 0}, {"asset": "B", "asset_idx": 1}]
 # A: a bar every date; B: bars on D0, D1, D3 only (a gap: D1 -> D3 is one return)
 A = [100.0, 101.0, 99.0, 102.0, 104.0, 103.0]
-PRICES = [{"date": d, "asset": "A", "close": c, "volume": 10.0 * (i + 1)} for i, (d, c) in enumerate(zip(D, A, strict=True))]
+PRICES = [{"date": d, "asset": "A", "close": c, "volume": 10.0 * (i + 1)}
+          for i, (d, c) in enumerate(zip(D, A, strict=True))]
 PRICES += [{"date": D[0], "asset": "B", "close": 50.0, "volume": None},
            {"date": D[1], "asset": "B", "close": 55.0, "volume": 0.0},
            {"date": D[3], "asset": "B", "close": 44.0, "volume": 7.0}]  # fmt: skip
