@@ -223,7 +223,8 @@ def execute(
                 panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
                 prev_close = panel.last_close[-1] if stop > start else prev_close
             if windows is not None:
-                volume, sigma = capacity_arrays(con, windows, start, stop, N)
+                with clock("capacity"):
+                    volume, sigma = capacity_arrays(con, windows, start, stop, N)
                 panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=windows)
             with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)

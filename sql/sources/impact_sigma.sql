@@ -1,11 +1,12 @@
--- impact_sigma: per window date in [$start, $stop) and asset, the sigma of impact for an order
---               filling on that date: the sample standard deviation of the asset's last $window
---               close-to-close returns up to the previous window date's close (its decision).
+-- impact_sigma: impact's sigma at the bars of the decisions of window dates [$start, $stop): the
+--               sample standard deviation of the asset's last $window close-to-close returns up to
+--               each bar, for the bars on window dates $start - 1 .. $stop - 2, plus (`carry`) each
+--               asset's latest bar before window date $start - 1 (the fold forward-fills them).
 -- reads:    ml4t.prices(date, asset, close), ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx)
--- produces: (date_idx, asset_idx, sigma)
+-- produces: (date_idx, asset_idx, sigma, carry): date_idx NULL on carry rows
 -- rule:     returns over the asset's own consecutive bars (a gap is one return); fewer than
---           $window returns: those there are; fewer than 2: sigma 0; no row without a bar yet
--- grain:    window date x asset
+--           $window returns: those there are; fewer than 2: sigma 0
+-- grain:    bar (asset x date), one carry row per asset at most
 with returns as (
     select
         a.asset_idx,
@@ -24,22 +25,28 @@ sigmas as (
     window recent as (partition by asset_idx order by date rows between $window - 1 preceding and current row)
 ),
 
-previous as (
-    select date_idx, lag(date) over (order by date_idx) as previous_date
-    from ml4t.calendar
+first_decision as (
+    select min(date) as date from ml4t.calendar where date_idx >= $start - 1
 ),
 
-grid as (
-    select p.date_idx, p.previous_date, k.asset_idx
-    from previous as p
-    cross join ml4t.assets as k
-    where p.date_idx >= $start and p.date_idx < $stop and p.previous_date is not null
+in_chunk as (
+    select c.date_idx, s.asset_idx, s.sigma, false as carry
+    from sigmas as s
+    inner join ml4t.calendar as c on c.date = s.date
+    where c.date_idx >= $start - 1 and c.date_idx <= $stop - 2
+),
+
+carried as (
+    select null::bigint as date_idx, s.asset_idx, arg_max(s.sigma, s.date) as sigma, true as carry
+    from sigmas as s
+    where s.date < (select date from first_decision)
+    group by s.asset_idx
 ),
 
 final as (
-    select g.date_idx, g.asset_idx, s.sigma
-    from grid as g
-    asof inner join sigmas as s on g.asset_idx = s.asset_idx and g.previous_date >= s.date
+    select * from in_chunk
+    union all
+    select * from carried
 )
 
-select * from final order by date_idx, asset_idx
+select * from final
