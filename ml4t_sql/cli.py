@@ -6,6 +6,8 @@
     ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
+    ml4t-sql capacity CONFIG --capital 1e6,1e7,... [--participation F] [--impact K]
+                                                        the strategy as one sweep over capital (cap and impact on)
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
     ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report (a research run's page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
@@ -155,7 +157,45 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
     s.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
     s.set_defaults(func=_sweep)
+
+    cp = sub.add_parser("capacity", help="run the strategy as one sweep over initial capital, cap and impact on")
+    cp.add_argument("config", help="path to a TOML configuration")
+    cp.add_argument("--capital", required=True, help="comma-separated capital levels, e.g. 1e6,1e7,1e8,1e9")
+    cp.add_argument("--participation", type=float, default=0.01,
+                    help="max_participation where the config sets none (default 0.01: 1%% of the bar's volume)")
+    cp.add_argument("--impact", type=float, default=0.1,
+                    help="impact_coefficient where the config sets none or 0 (default 0.1)")
+    cp.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    cp.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    cp.set_defaults(func=_capacity)
     return parser
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    from .capacity import capacity
+    from .errors import ConfigError
+
+    try:
+        capitals = [float(c) for c in args.capital.split(",") if c.strip()]
+    except ValueError:
+        raise ConfigError(f"capacity --capital: expected numbers like 1e6,1e7, got {args.capital!r}") from None
+    table, result = capacity(args.config, capitals, participation=args.participation, impact=args.impact,
+                             warehouse=args.warehouse)  # fmt: skip
+    if not args.quiet:
+        shown = table.select(
+            pl.col("capital").map_elements(lambda c: f"{c:,.0f}", return_dtype=pl.String),
+            *(pl.col(c).map_elements(lambda v: f"{v:.1%}", return_dtype=pl.String).alias(c)
+              for c in ("total_return", "cagr", "max_drawdown", "fill_rate")),
+            pl.col("sharpe").round(2), "partial_orders",
+            *(pl.col(c).round(2) for c in ("cost_bps", "commission_bps", "spread_bps", "impact_bps")),
+        )  # fmt: skip
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, tbl_hide_dataframe_shape=True,
+                       tbl_hide_column_data_types=True):  # fmt: skip
+            print(shown.select("capital", "total_return", "cagr", "sharpe", "max_drawdown", "fill_rate",
+                               "partial_orders", "cost_bps", "commission_bps", "spread_bps", "impact_bps"))  # fmt: skip
+        print(f"{len(table)} capital levels in {result.timings['total']:.2f} s, tables in {result.path}")
+    print(result.run_id)
+    return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
