@@ -68,6 +68,10 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
     PENDING = "pending"
+    PARTIAL = "partial"
+    """`max_participation` cut the order below its shares (the rest cancelled, also when then scaled)."""
+    IN_BAND = "in_band"
+    """`drift_band`: the current weight was within the band of the target; no order sent."""
 
 
 class TradeReason(StrEnum):

@@ -6,6 +6,8 @@
     ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--sort METRIC] [--quiet]     run every variant of its [sweep] grid; last line = run id
+    ml4t-sql capacity CONFIG --capital 1e6,1e7,... [--participation F] [--impact K]
+                                                        the strategy as one sweep over capital (cap and impact on)
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
     ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics (sweeps: best, worst)
@@ -175,6 +177,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
     s.add_argument("--sort", default="sharpe", metavar="METRIC", help="order the variants by METRIC (default sharpe)")
     s.set_defaults(func=_sweep)
+
+    cp = sub.add_parser("capacity", help="run the strategy as one sweep over initial capital, cap and impact on")
+    cp.add_argument("config", help="path to a TOML configuration")
+    cp.add_argument("--capital", required=True, help="comma-separated capital levels, e.g. 1e6,1e7,1e8,1e9")
+    cp.add_argument("--participation", type=float, default=0.01,
+                    help="max_participation where the config sets none (default 0.01: 1%% of the bar's volume)")
+    cp.add_argument("--impact", type=float, default=0.1,
+                    help="impact_coefficient where the config sets none or 0 (default 0.1)")
+    cp.add_argument("--warehouse", help=CONFIG_WAREHOUSE_HELP)
+    cp.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    cp.set_defaults(func=_capacity)
     return parser
 
 
@@ -200,6 +213,31 @@ def _said(located: Located) -> Path:
     if located.source != "flag":
         _NOTES.append(located.describe())
     return located.path
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    from .capacity import capacity
+    from .errors import ConfigError
+
+    try:
+        capitals = [float(c) for c in args.capital.split(",") if c.strip()]
+    except ValueError:
+        raise ConfigError(f"capacity --capital: expected numbers like 1e6,1e7, got {args.capital!r}") from None
+    table, result = capacity(args.config, capitals, participation=args.participation, impact=args.impact,
+                             warehouse=_writing(args))  # fmt: skip
+    if not args.quiet:
+        kinds = {"capital": fmt.money, "total_return": fmt.percent, "cagr": fmt.percent, "sharpe": fmt.ratio,
+                 "max_drawdown": fmt.percent, "fill_rate": fmt.percent, "partial_orders": fmt.count,
+                 "cost_bps": fmt.ratio, "commission_bps": fmt.ratio, "spread_bps": fmt.ratio,
+                 "impact_bps": fmt.ratio}  # fmt: skip
+        rows = [[kinds[c](r[c]) for c in kinds] for r in table.iter_rows(named=True)]
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(kinds)]
+        print("  ".join(c.rjust(w) for c, w in zip(kinds, widths, strict=True)))
+        for r in rows:
+            print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
+        print(f"{len(table)} capital levels in {result.timings['total']:.2f} s, tables in {result.path}")
+    print(result.run_id)
+    return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -302,6 +302,29 @@ class Execution:
     short_fee: annual fee paid on the absolute market value of short positions, a decimal:
         0 <= short_fee < 1. `[data] borrow_fees` overrides it per asset.
 
+    Capacity and trading costs (docs/SEMANTICS.md, *Capacity and trading costs*):
+
+    max_participation: an order fills at most this fraction of its fill bar's volume,
+        0 < max_participation <= 1 (0.01 = 1% of the bar's shares; unset: no cap); the rest is
+        cancelled (status ``partial``), never carried. A bar with NULL or 0 volume fills nothing.
+        Whole shares: ``floor(max_participation x volume)`` (lots: down to a multiple).
+    commission_per_share: commission per filled share, 0 <= commission_per_share <= 1e6, in the
+        prices' currency (0.005 = half a cent a share).
+    commission_min: the least commission of a fill with shares > 0, 0 <= commission_min <= 1e12,
+        in the prices' currency: commission = max(commission_min, commission_bps x notional +
+        commission_per_share x shares). Delisting closes pay none.
+    impact_coefficient: square-root market impact, 0 <= impact_coefficient <= 100 (a multiple of
+        sigma): the fill price moves against the trade by a further fraction
+        ``impact_coefficient x sigma x sqrt(shares / volume)`` (shares after the cap, volume of
+        the fill bar, sigma the sample standard deviation of the asset's last
+        ``impact_vol_window`` close-to-close returns up to the decision date).
+    impact_vol_window: returns in impact's sigma, a whole number, 2 <= impact_vol_window <= 1e6.
+    drift_band: an order is skipped (status ``in_band``) when |current weight - target weight|
+        <= drift_band at the decision close, 0 <= drift_band < 1 (a fraction of NAV: 0.01 = 1
+        point of weight; unset: none); exits to 0 always trade.
+    lot_size: whole shares only: targets round toward zero to a multiple of lot_size shares, a
+        whole number, 1 <= lot_size <= 1e9 (unset: 1).
+
     Compatibility options (docs/SEMANTICS.md, *Compatibility options*), to reproduce a peer
     engine's rule; the defaults are ml4t-sql's own:
 
@@ -332,6 +355,13 @@ class Execution:
     cash_rate: float = 0.0
     margin_rate: float = 0.0
     short_fee: float = 0.0
+    max_participation: float | None = None
+    commission_per_share: float = 0.0
+    commission_min: float = 0.0
+    impact_coefficient: float = 0.0
+    impact_vol_window: int = 20
+    drift_band: float | None = None
+    lot_size: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -654,7 +684,8 @@ def _check_values(cfg: Config, where: str, problems: Problems | None = None) -> 
                 )
     if problems:  # a key in error has its default: the rules between keys would only add noise
         problems.raise_all()
-    for rule in (_check_builtin_only, _check_window, _check_costs, _check_construction, _check_rounding):
+    for rule in (_check_builtin_only, _check_window, _check_costs, _check_construction, _check_share_rules,
+                 _check_rounding):  # fmt: skip
         with problems:
             rule(cfg, where)
     problems.raise_all()
@@ -680,6 +711,19 @@ def _check_costs(cfg: Config, where: str) -> None:
 def _check_construction(cfg: Config, where: str) -> None:
     if cfg.strategy.sql is None:
         check_construction(cfg.strategy, cfg.execution, f"{where} [strategy]")
+
+
+def _check_share_rules(cfg: Config, where: str) -> None:
+    x = cfg.execution
+    if (x.commission_per_share or x.commission_min) and x.cash_shortfall == "sequential":
+        raise ConfigError(
+            f"{where} [execution] `commission_per_share` / `commission_min`: not with cash_shortfall = "
+            "'sequential' (a compatibility rule for vectorbt, which charges neither); use 'scale' or 'borrow'"
+        )
+    if x.lot_size is not None and x.fractional:
+        raise ConfigError(
+            f"{where} [execution] `lot_size`: {x.lot_size} shares needs whole shares; set `fractional = false`"
+        )
 
 
 def _check_rounding(cfg: Config, where: str) -> None:
@@ -835,6 +879,17 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
         -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
     ),
     ("execution", "short_fee"): Bounds(0, 1, "an annual fee as a decimal: 0.01 = 1%", hi_open=True, slip="percent"),
+    ("execution", "max_participation"): Bounds(
+        0, 1, "a fraction of the fill bar's volume: 0.01 = 1%", lo_open=True, slip="share", optional=True
+    ),
+    ("execution", "commission_per_share"): Bounds(0, 1e6, "in the prices' currency per share"),
+    ("execution", "commission_min"): Bounds(0, 1e12, "in the prices' currency per fill"),
+    ("execution", "impact_coefficient"): Bounds(0, 100, "a multiple of sigma x sqrt(shares / volume)"),
+    ("execution", "impact_vol_window"): Bounds(2, 1e6, "a whole number of close-to-close returns", whole=True),
+    ("execution", "drift_band"): Bounds(
+        0, 1, "a fraction of NAV (weight): 0.01 = 1 point", hi_open=True, slip="share", optional=True
+    ),
+    ("execution", "lot_size"): Bounds(1, 1e9, "a whole number of shares", whole=True, optional=True),
     ("metrics", "risk_free_rate"): Bounds(
         -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
     ),
@@ -874,10 +929,13 @@ def likely_slip(value: float, kind: str) -> str:
     """A did-you-mean for a value that is probably given in the wrong unit, or "".
 
     percent: a decimal rate given as a whole-number percent (5 for 0.05): 1 <= |value| <= 100.
+    share: a fraction given as a whole-number percent (10 for 0.10): 1 < |value| <= 100.
     bps: basis points given as a fraction (0.0005 for 5 bps): 0 < value < 0.1 (0.1 bp is 0.001%).
     """
     if kind == "percent" and 1 <= abs(value) <= 100:
         return f"did you mean {value / 100:g}? (a percent given as a whole number; the key takes a decimal)"
+    if kind == "share" and 1 < abs(value) <= 100:
+        return f"did you mean {value / 100:g}? (a percent given as a whole number; the key takes a fraction)"
     if kind == "bps" and 0 < value < 0.1:
         return (
             f"looks like a fraction, but the key takes basis points: did you mean {value * 1e4:g}? "

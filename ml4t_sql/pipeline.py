@@ -47,6 +47,7 @@ from . import __version__
 from .choices import Sizing, Stale, code
 from .config import Config, Execution, Strategy, load_config
 from .data.actions import action_inputs
+from .data.capacity import capacity_arrays, sigma_windows
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
@@ -232,6 +233,9 @@ def execute(
         totals = Totals(T, V)
         state = FoldState.start(rules, N, T)
         cells = BYTES_PER_CELL + (8 if base.data.borrow_fees is not None else 0)  # the fee array
+        windows = sigma_windows([v.execution for v in variants])
+        if windows is not None:  # the volume and sigma arrays
+            cells += 8 * (1 + len(windows))
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)
         actions = action_inputs(con, base, T, N)
@@ -242,6 +246,10 @@ def execute(
             if actions is not None:
                 panel = replace(panel, actions=actions.chunk(start, stop, prev_close))
             prev_close = panel.last_close[-1] if stop > start else prev_close
+            if windows is not None:
+                with clock("capacity"):
+                    volume, sigma = capacity_arrays(con, windows, start, stop, N)
+                panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=windows)
             with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
             state = ledger.state
@@ -379,7 +387,18 @@ def rules_for(executions: Sequence[Execution]) -> Rules:
         margin_rate=np.array([x.margin_rate for x in executions], dtype=np.float64),
         short_fee=np.array([x.short_fee for x in executions], dtype=np.float64),
         max_leverage=np.array([x.max_leverage for x in executions], dtype=np.float64),
+        max_participation=np.array([_or(x.max_participation, np.inf) for x in executions], dtype=np.float64),
+        commission_per_share=np.array([x.commission_per_share for x in executions], dtype=np.float64),
+        commission_min=np.array([x.commission_min for x in executions], dtype=np.float64),
+        impact_coefficient=np.array([x.impact_coefficient for x in executions], dtype=np.float64),
+        impact_vol_window=np.array([x.impact_vol_window for x in executions], dtype=np.int64),
+        drift_band=np.array([_or(x.drift_band, np.nan) for x in executions], dtype=np.float64),
+        lot_size=np.array([_or(x.lot_size, 1) for x in executions], dtype=np.float64),
     )
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def runs_row(

@@ -53,6 +53,8 @@ STRATEGY_KEYS = (
 EXECUTION_KEYS = (
     "initial_cash", "sizing", "fractional", "commission_bps", "slippage_bps", "min_trade_value",
     "cash_shortfall", "rounding", "allow_short", "max_leverage", "cash_rate", "margin_rate", "short_fee",
+    "max_participation", "commission_per_share", "commission_min", "impact_coefficient", "impact_vol_window",
+    "drift_band", "lot_size",
 )  # fmt: skip
 
 

@@ -163,10 +163,11 @@ def shuffled(df: pl.DataFrame, seed: int = 0) -> pl.DataFrame:
 
 
 def bars_from_prices(prices: pl.DataFrame) -> list[dict]:
-    """The reference's `bars`: [{date, asset, open (or None), close}]."""
+    """The reference's `bars`: [{date, asset, open (or None), close, volume (or None)}]."""
+    volume = pl.col("volume") if "volume" in prices.columns else pl.lit(None, pl.Float64).alias("volume")
     return [
-        {"date": d, "asset": a, "open": o, "close": c}
-        for d, a, o, c in prices.select("date", "asset", "open", "close").iter_rows()
+        {"date": d, "asset": a, "open": o, "close": c, "volume": v}
+        for d, a, o, c, v in prices.select("date", "asset", "open", "close", volume).iter_rows()
     ]
 
 

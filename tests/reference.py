@@ -34,6 +34,17 @@ target and order shares multiplied (whole shares: toward zero), its decision pri
 Formulated per asset on the dicts, with the last close itself divided (the engine reads raw
 closes from its panel instead). An event row (date, asset, rule) per rule that moved a holding.
 
+Capacity and trading costs (SPEC 10, 14.7-14.9), formulated per order at the fill: each sent
+order's size is first limited to ``max_participation x volume`` of its fill bar (whole shares:
+``math.floor``, lots: the largest multiple below), and its impact fraction is
+``impact_coefficient x sigma x sqrt(|capped| / volume)``, sigma taken at the decision with
+``statistics.stdev`` over the asset's own last closes. A fill of q > 0 shares pays
+``max(commission_min, bps x notional + per_share x q)``. When buys must be scaled and some
+variant pays per share or a minimum, the common factor is found by bisection on the total cost
+(continuous and increasing in the factor); if the minimums alone exceed the room, nothing is
+bought. ``drift_band`` compares the signed weight held at the decision close with the target
+weight; ``lot_size`` rounds toward zero to a multiple (targets, orders and scaled buys).
+
 Shorts and leverage (SPEC 9, 14.7), formulated as a borrowing allowance rather than a floor: a
 decision sized with NAV ``nav_d`` may borrow up to ``(max_leverage - 1) x nav_d`` for its buys, so
 the buys may spend ``cash + allowance`` (none when that is negative); ``scale`` spends exactly
@@ -48,6 +59,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import statistics
 
 DUST = 1e-9  # orders worth at most DUST * nav_t are no orders
 SCALE_NOISE = 1e-12  # a buy scale factor s >= 1 - SCALE_NOISE reports as filled (still applied)
@@ -78,6 +90,13 @@ def simulate(
     allow_short=False,
     max_leverage=1.0,
     actions=None,
+    max_participation=None,
+    commission_per_share=0.0,
+    commission_min=0.0,
+    impact_coefficient=0.0,
+    impact_vol_window=20,
+    drift_band=None,
+    lot_size=None,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
@@ -107,6 +126,7 @@ def simulate(
     # --- the bars, by (date, asset) -------------------------------------------------------------
     open_of = {}  # (date, asset) -> open or None
     close_of = {}  # (date, asset) -> close
+    volume_of = {}  # (date, asset) -> volume or None
     assets_on = {}  # date -> assets with a bar that date
     for b in bars:
         key = (b["date"], b["asset"])
@@ -114,6 +134,7 @@ def simulate(
             raise ValueError(f"duplicate bar {key}")
         open_of[key] = b["open"]
         close_of[key] = b["close"]
+        volume_of[key] = b.get("volume")
         assets_on.setdefault(b["date"], []).append(b["asset"])
     calendar = sorted(assets_on)
 
@@ -123,8 +144,22 @@ def simulate(
     def can_trade(t, a):
         return has_bar(t, a) and open_of[(t, a)] is not None
 
+    lot = float(lot_size or 1)
+
     def whole(x):
-        return x if fractional else float(math.trunc(x))
+        return x if fractional else lot * float(math.trunc(x / lot))
+
+    def fee(q, notional):
+        """Commission of a fill of q >= 0 shares at `notional`."""
+        if q <= 0:
+            return 0.0
+        return max(commission_min, commission * notional + commission_per_share * q)
+
+    def sigma_at(a):
+        """Sample std of the asset's last impact_vol_window close-to-close returns so far."""
+        closes = history.get(a, [])[-(impact_vol_window + 1):]
+        rets = [closes[k] / closes[k - 1] - 1 for k in range(1, len(closes))]
+        return statistics.stdev(rets) if len(rets) >= 2 else 0.0
 
     def size(w, nav, price, held):
         """(target_shares, order_shares) of weight w at this NAV and price, holding `held`."""
@@ -132,7 +167,7 @@ def simulate(
             order = w * nav / price - held  # the order rounds, not the target
             if rounding == "order_snap" and abs(order - round(order)) <= 1e-4:
                 order = float(round(order))  # within 1e-4 of a whole number: that number
-            order = float(math.trunc(order))
+            order = lot * float(math.trunc(order / lot))
             return held + order, order
         target = whole(w * nav / price)
         return target, target - held
@@ -145,6 +180,7 @@ def simulate(
     shares = {}  # asset -> shares; only nonzero holdings are kept
     last_close = {}  # asset -> close of its most recent bar so far
     last_bar_index = {}  # asset -> calendar index of its most recent bar so far
+    history = {}  # asset -> closes of its bars so far, in date order
     nav_prev = float(initial_cash)
     decision = None  # the decision of the previous date, waiting for this date's open
 
@@ -205,7 +241,8 @@ def simulate(
                     trades.append(
                         dict(date=t, asset=a, side="sell" if q > 0 else "buy", shares=abs(q), price=price,
                              notional=notional,
-                             commission=0.0, slippage_cost=0.0, reason="delisted", decision_date=None)
+                             commission=0.0, slippage_cost=0.0, impact_cost=0.0, reason="delisted",
+                             decision_date=None)
                     )
 
         # 2. Fills of the previous date's decision, all on this bar.
@@ -243,6 +280,23 @@ def simulate(
                     o["filled_shares"] = 0.0
             live = [o for o in sent if o["status"] is None]
 
+            # 2.2 ter: the participation cap and each order's impact (after cancellation); an
+            #          order not sent reports its (re-sized) order as capped
+            for o in decision["orders"]:
+                o["capped_shares"] = o["order_shares"]
+            for o in sent:
+                volume = volume_of.get((t, o["asset"])) or 0.0
+                requested = abs(o["order_shares"])
+                size_ = requested
+                if max_participation is not None:
+                    limit = max_participation * volume
+                    if not fractional:
+                        limit = lot * math.floor(math.floor(limit) / lot) if lot > 1 else math.floor(limit)
+                    size_ = min(requested, limit)
+                o["capped_shares"] = math.copysign(size_, o["order_shares"])
+                o["cut"] = size_ < requested
+                o["impact"] = impact_coefficient * o["sigma"] * math.sqrt(size_ / volume) if volume > 0 else 0.0
+
             def fill(o, q, side, price):
                 """Book a fill of q > 0 shares (q = 0 books nothing). Returns the notional.
 
@@ -255,8 +309,9 @@ def simulate(
                 if q == 0:
                     return 0.0
                 notional = q * price
-                comm = commission * notional
-                slip = q * open_of[(t, a)] * slippage  # noqa: B023 (this date's t)
+                comm = fee(q, notional)
+                hit = q * open_of[(t, a)] * o["impact"]  # noqa: B023 (this date's t)
+                slip = q * open_of[(t, a)] * slippage + hit  # noqa: B023
                 new = shares.get(a, 0.0) + signed
                 if new == 0:
                     shares.pop(a, None)
@@ -266,27 +321,39 @@ def simulate(
                 costs += comm + slip
                 trades.append(
                     dict(date=t, asset=a, side=side, shares=q, price=price, notional=notional,  # noqa: B023
-                         commission=comm, slippage_cost=slip, reason="rebalance",
+                         commission=comm, slippage_cost=slip, impact_cost=hit, reason="rebalance",
                          decision_date=decision["date"])  # noqa: B023
                 )
                 return notional
 
             # 2.3 sells first.
             for o in live:
-                if o["order_shares"] < 0:
-                    price = open_of[(t, o["asset"])] * (1 - slippage)
-                    notional = fill(o, -o["order_shares"], "sell", price)
-                    cash += notional - commission * notional
+                if o["capped_shares"] < 0:
+                    price = open_of[(t, o["asset"])] * (1 - slippage - o["impact"])
+                    q_sell = -o["capped_shares"]
+                    notional = fill(o, q_sell, "sell", price)
+                    cash += notional - fee(q_sell, notional)
                     o["status"] = "filled"
 
             # 2.4 then buys, scaled by one common factor when cash is short.
-            buys = [o for o in live if o["order_shares"] > 0]
-            buy_price = {o["asset"]: open_of[(t, o["asset"])] * (1 + slippage) for o in buys}
-            B = sum(o["order_shares"] * buy_price[o["asset"]] for o in buys) * (1 + commission)
+            buys = [o for o in live if o["capped_shares"] > 0]
+            buy_price = {o["asset"]: open_of[(t, o["asset"])] * (1 + slippage + o["impact"]) for o in buys}
+
+            fixed = commission_per_share > 0 or commission_min > 0
+
+            def total(s, buys=buys, buy_price=buy_price, fixed=fixed):
+                """Cash all buys take at factor s (each q x s, commission included)."""
+                if not fixed:
+                    return sum(o["capped_shares"] * s * buy_price[o["asset"]] for o in buys) * (1 + commission)
+                return sum(o["capped_shares"] * s * buy_price[o["asset"]]
+                           + fee(o["capped_shares"] * s, o["capped_shares"] * s * buy_price[o["asset"]])
+                           for o in buys)
+
+            B = total(1.0)
             allowance = (max_leverage - 1.0) * max(nav_sized, 0.0)  # what the buys may borrow
             if cash_shortfall == "borrow":
                 for o in buys:  # every buy in full; cash may end below 0
-                    fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
+                    fill(o, o["capped_shares"], "buy", buy_price[o["asset"]])
                     o["status"] = "filled"
                 cash -= B
             elif cash_shortfall == "sequential":
@@ -296,13 +363,13 @@ def simulate(
                 had_room = spendable >= 0
                 for o in sorted(buys, key=lambda o: (o["sizing_value"], o["asset"])):
                     price = buy_price[o["asset"]]
-                    q = o["order_shares"]
+                    q = o["capped_shares"]
                     cut = q * price * (1 + commission) > spendable
                     if cut:
                         q = whole(max(spendable, 0.0) / (1 + commission) / price)
                     notional = fill(o, q, "buy", price)
                     spendable = 0.0 if cut and fractional else spendable - notional * (1 + commission)
-                    o["status"] = "scaled" if q < o["order_shares"] * (1 - SCALE_NOISE) else "filled"
+                    o["status"] = "scaled" if q < o["capped_shares"] * (1 - SCALE_NOISE) else "filled"
                 if had_room and spendable < 0:
                     assert spendable > -DUST * max(nav_prev, 1.0), f"cash {spendable} far below its floor on {t}"
                     spendable = 0.0
@@ -310,14 +377,28 @@ def simulate(
                     cash = spendable - allowance
             elif buys and B > cash + allowance:
                 spendable = cash + allowance
-                s = max(spendable, 0.0) / B
+                if not fixed:
+                    s = max(spendable, 0.0) / B
+                elif spendable < len(buys) * commission_min:
+                    s = 0.0  # the minimums alone do not fit: no buy
+                else:  # bisection: the largest s whose total fits
+                    lo, hi = 0.0, 1.0
+                    for _ in range(200):
+                        mid = (lo + hi) / 2
+                        if total(mid) <= spendable:
+                            lo = mid
+                        else:
+                            hi = mid
+                    s = lo
                 spent = 0.0
                 for o in buys:
-                    q = whole(o["order_shares"] * s)
-                    spent += fill(o, q, "buy", buy_price[o["asset"]]) * (1 + commission)
+                    q = whole(o["capped_shares"] * s)
+                    q_price = buy_price[o["asset"]]
+                    fill(o, q, "buy", q_price)
+                    spent += q * q_price + fee(q, q * q_price) if fixed else q * q_price * (1 + commission)
                     o["status"] = "scaled" if s < 1 - SCALE_NOISE else "filled"  # float noise: filled
-                if spendable < 0:
-                    pass  # already below the floor: nothing bought, cash as it is
+                if spendable < 0 or s == 0.0:
+                    pass  # already below the floor, or no minimum fits: nothing bought, cash as it is
                 elif fractional:
                     cash = -allowance
                 else:
@@ -327,9 +408,14 @@ def simulate(
                         cash = -allowance
             else:
                 for o in buys:
-                    fill(o, o["order_shares"], "buy", buy_price[o["asset"]])
+                    fill(o, o["capped_shares"], "buy", buy_price[o["asset"]])
                     o["status"] = "filled"
                 cash -= B
+
+            # 2.5 an order the cap cut is partial (the rest cancelled), also when then scaled
+            for o in live:
+                if o["cut"]:
+                    o["status"] = "partial"
 
             # 2.2 bis: an order that re-sized to exactly 0 under fill_price is filled with nothing.
             for o in live:
@@ -346,6 +432,7 @@ def simulate(
         for a in assets_on[t]:
             last_close[a] = close_of[(t, a)]
             last_bar_index[a] = i
+            history.setdefault(a, []).append(close_of[(t, a)])
         market_value = sum(q * last_close[a] for a, q in shares.items())
         gross = sum(abs(q * last_close[a]) for a, q in shares.items())
         longs = sum(q * last_close[a] for a, q in shares.items() if q > 0)
@@ -384,10 +471,16 @@ def simulate(
                 price = last_close[a]
                 target, order = size(w, max(nav, 0.0), price, shares.get(a, 0.0))
                 notional = abs(order) * price
+                held_weight = shares.get(a, 0.0) * price / nav if nav > 0 else None
+                banded = (drift_band is not None and w != 0 and held_weight is not None
+                          and abs(held_weight - w) <= drift_band)
                 if sizing == "fill_price" and not last:
-                    status = None  # re-sized at the next open; dust and skip are decided there (2.1)
+                    # re-sized at the next open; dust and skip are decided there (2.1)
+                    status = "in_band" if banded else None
                 elif notional <= DUST * max(nav, 0.0):  # a NAV below 0 counts as 0
                     continue  # dust: no order at all
+                elif banded:
+                    status = "in_band"  # near its target already: not sent (before min_trade_value)
                 elif notional < min_trade_value:
                     status = "skipped"  # never sent (on the last date too)
                 elif last:
@@ -396,8 +489,8 @@ def simulate(
                     status = None  # sent; resolved at the next open
                 new_orders.append(
                     dict(decision_date=t, fill_date=None, asset=a, target_weight=w, decision_price=price,
-                         target_shares=target, order_shares=order, filled_shares=0.0, status=status,
-                         sizing_value=w * nav - shares.get(a, 0.0) * price)
+                         target_shares=target, order_shares=order, capped_shares=order, filled_shares=0.0,
+                         status=status, sizing_value=w * nav - shares.get(a, 0.0) * price, sigma=sigma_at(a))
                 )
             if last:
                 orders.extend(new_orders)
@@ -406,7 +499,8 @@ def simulate(
 
     trades.sort(key=lambda r: (r["date"], r["asset"]))
     for o in orders:
-        o.pop("sizing_value", None)  # the order of sequential buys; not a column of the table
+        for scratch in ("sizing_value", "sigma", "cut", "impact"):  # working values, not columns of the table
+            o.pop(scratch, None)
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
     events.sort(key=lambda r: (r["date"], r["asset"], r["rule"]))
     return dict(equity=equity, trades=trades, orders=orders, positions=positions, events=events)

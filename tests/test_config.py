@@ -207,7 +207,7 @@ def test_both_ends_of_every_closed_range_are_accepted(section: str, key: str):
 
 TIED = {
     "bottom_n", "hold_rank", "hold_rank_short", "max_group_weight", "long_exposure", "short_exposure", "max_weight",
-    "max_leverage",
+    "max_leverage", "lot_size",
 }  # fmt: skip
 """Keys whose ends need other keys set (a short leg, a group, leverage the fold cannot take yet)."""
 

@@ -55,9 +55,9 @@ EQUITY = {"cash": "money", "market_value": "money", "nav": "money", "return": "r
           "gross_exposure": "ratio", "net_exposure": "ratio", "long_exposure": "ratio", "short_exposure": "ratio",
           "turnover": "ratio", "costs": "money", "financing": "money", "dividends": "money"}
 TRADES = {"side": "exact", "reason": "exact", "decision_date": "exact", "shares": "shares", "price": "price",
-          "notional": "money", "commission": "money", "slippage_cost": "money"}
+          "notional": "money", "commission": "money", "slippage_cost": "money", "impact_cost": "money"}
 ORDERS = {"fill_date": "exact", "target_weight": "ratio", "decision_price": "price", "target_shares": "shares",
-          "order_shares": "shares", "filled_shares": "shares", "status": "exact"}
+          "order_shares": "shares", "capped_shares": "shares", "filled_shares": "shares", "status": "exact"}
 POSITIONS = {"shares": "shares", "close": "price", "market_value": "money", "weight": "ratio"}
 PRICE_OF = {"trades": "price", "orders": "decision_price", "positions": "close"}
 
@@ -161,6 +161,16 @@ FIXED = [
     dict(seed=19, cash_rate=0.05, margin_rate=0.09, cash_shortfall="borrow", commission_bps=5.0, with_rates=True),
     dict(seed=20, cash_rate=0.03, fractional=False, delist_after=2, with_rates=True, weight_mode="random"),
     dict(seed=21, cash_rate=0.04, margin_rate=0.2, cash_shortfall="borrow", sizing="fill_price"),
+    # capacity and trading costs (SPEC 10): caps, per-share fees with minimums, impact, bands, lots
+    dict(seed=22, max_participation=0.001, impact_coefficient=0.5, commission_bps=5.0),
+    dict(seed=23, fractional=False, max_participation=0.002, lot_size=10, commission_per_share=0.01,
+         commission_min=1.0),
+    dict(seed=24, commission_per_share=0.02, commission_min=5.0, initial_cash=25_000.0, weight_mode="random"),
+    dict(seed=25, drift_band=0.05, weight_mode="random", sizing="fill_price", commission_min=2.0),
+    dict(seed=26, fractional=False, rounding="order", lot_size=5, drift_band=0.02, impact_coefficient=1.0,
+         impact_vol_window=5, max_participation=0.01, cash_shortfall="borrow", commission_per_share=0.01),
+    dict(seed=27, weight_mode="signed", allow_short=True, max_leverage=1.5, max_participation=0.005,
+         commission_min=3.0, impact_coefficient=0.3, drift_band=0.01),
 ]
 
 
@@ -203,7 +213,7 @@ def test_fixed_seeds_cover_every_status_and_delistings():
         ref = run_reference(prices, targets, **case)
         statuses |= {o["status"] for o in ref["orders"]}
         reasons |= {t["reason"] for t in ref["trades"]}
-    assert statuses == {"filled", "scaled", "cancelled", "skipped", "pending"}
+    assert statuses == {"filled", "scaled", "cancelled", "skipped", "pending", "partial", "in_band"}
     assert reasons == {"rebalance", "delisted"}
 
 
@@ -249,6 +259,16 @@ def cases(draw):
         execution["rounding"] = draw(st.sampled_from(["target", "order", "order_snap"]))
     if lever is not None:
         execution.update(allow_short=True, max_leverage=lever)
+    if draw(st.booleans()):  # capacity and trading costs (SPEC 10), every rule at once or some
+        execution["max_participation"] = draw(st.sampled_from([None, 0.0005, 0.002, 0.05, 1.0]))
+        execution["impact_coefficient"] = draw(st.sampled_from([0.0, 0.1, 1.0]))
+        execution["impact_vol_window"] = draw(st.sampled_from([2, 5, 20]))
+        execution["drift_band"] = draw(st.sampled_from([None, 0.0, 0.01, 0.1]))
+        if execution["cash_shortfall"] != "sequential":
+            execution["commission_per_share"] = draw(st.sampled_from([0.0, 0.01]))
+            execution["commission_min"] = draw(st.sampled_from([0.0, 1.0, 50.0]))
+        if not execution["fractional"]:
+            execution["lot_size"] = draw(st.sampled_from([None, 1, 10, 100]))
     rates = None
     if draw(st.booleans()):  # financing: constant rates, a rates relation, or both
         execution["cash_rate"] = draw(st.sampled_from([0.0, 0.02, -0.01, 0.5]))

@@ -80,6 +80,20 @@ class Context:
     floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
     any_leverage: bool  # some variant's floor is below 0
     signed: bool  # leverage, borrowing or shorts (negative targets or holdings): the floor and NAV <= 0 rules run
+    # capacity and trading costs (steps cap, fill; decide: drift band; sizing: lots)
+    capacity: bool  # some variant caps by volume or prices impact (False: step cap returns at once)
+    any_cap: bool
+    participation: F64  # [V] max_participation (inf: no cap)
+    any_fixed_commission: bool  # some variant pays per share or a minimum (False: bps only)
+    per_share: F64  # [V]
+    commission_min: F64  # [V]
+    any_impact: bool
+    impact: F64  # [V] impact_coefficient
+    sigma_index: I64  # [V] each variant's plane of panel.sigma (0 where it prices no impact)
+    any_band: bool
+    band: F64  # [V] drift_band (NaN: none)
+    any_lot: bool
+    lot: F64  # [V] lot_size (1: whole shares)
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -100,6 +114,13 @@ class Context:
         any_fee = bool(short_fee.any()) or (fee is not None and bool(np.nan_to_num(fee).any()))
         financing = fin is not None and (rules.any_financing or fin.rate is not None or any_fee)
         floor_rate = 1.0 - (rules.max_leverage if rules.max_leverage is not None else np.ones(V))
+        participation = rules.max_participation if rules.max_participation is not None else np.full(V, np.inf)
+        impact = rules.impact_coefficient if rules.impact_coefficient is not None else zero
+        windows = rules.impact_vol_window if rules.impact_vol_window is not None else np.full(V, 20, dtype=np.int64)
+        if (rules.any_cap and panel.volume is None) or (rules.any_impact and panel.sigma is None):
+            raise ValueError("rules with max_participation or impact need panel.volume and panel.sigma")
+        position = {w: k for k, w in enumerate(panel.sigma_windows)}
+        sigma_index = np.array([position.get(int(w), 0) for w in windows], dtype=np.int64)
         return cls(
             panel=panel,
             targets=targets,
@@ -151,11 +172,25 @@ class Context:
             any_leverage=bool((floor_rate < 0).any()),
             signed=bool(  # whenever NAV or cash can go below 0; in a long-only unlevered chunk the rules are no-ops
                 (floor_rate < 0).any()
+                or rules.any_fixed_commission  # a sell's minimum or per-share fee can exceed its proceeds
                 or borrowing.any()
                 or (targets.weight < 0).any()
                 or (state.shares < 0).any()
                 or (state.pending_weight < 0).any()
             ),
+            capacity=rules.any_cap or rules.any_impact,
+            any_cap=rules.any_cap,
+            participation=participation,
+            any_fixed_commission=rules.any_fixed_commission,
+            per_share=rules.commission_per_share if rules.commission_per_share is not None else zero,
+            commission_min=rules.commission_min if rules.commission_min is not None else zero,
+            any_impact=rules.any_impact,
+            impact=impact,
+            sigma_index=sigma_index,
+            any_band=rules.any_band,
+            band=rules.drift_band if rules.drift_band is not None else np.full(V, np.nan),
+            any_lot=rules.any_lot,
+            lot=rules.lot_size if rules.lot_size is not None else np.ones(V),
             weight_buf=np.zeros(V * N),
         )
 

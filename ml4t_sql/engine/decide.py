@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .band import in_band
 from .context import Context
 from .ledger import Day
-from .rules import PENDING, SKIPPED
+from .rules import IN_BAND, PENDING, SKIPPED
 from .sizing import screen, whole_shares
 from .state import Book, Decision
 
@@ -66,12 +67,17 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     resize_later = ctx.any_fill_price and t < ctx.last
     spare = ctx.fill_price[v] if resize_later else None
     screen(d, np.abs(order) * valued, ctx.rules.min_trade_value, spare=spare, signed=ctx.signed)
+    if ctx.any_band:
+        in_band(ctx, d, shares)
     if resize_later:
         d.close_row = close_row.copy()
     if t == ctx.last:
         status = np.where(d.skipped, SKIPPED, PENDING).astype(np.int8)
+        if d.in_band is not None:
+            status[d.in_band] = IN_BAND
         day.journal.orders.append(
-            (d.date, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order, np.zeros(d.flat.size), status)
+            (d.date, -1, d.variant, d.asset, d.weight, d.price, d.target, d.order, d.order, np.zeros(d.flat.size),
+             status)
         )
         return
     book.pending = d

@@ -37,5 +37,5 @@ def delist(ctx: Context, book: Book, day: Day) -> None:
     notional = np.abs(q) * px
     day.traded += per_variant(v, notional, V)
     zero = np.zeros(f.size)
-    day.trade(DELISTED, -1, f, v, a, -q, px, notional, zero, zero)
+    day.trade(DELISTED, -1, f, v, a, -q, px, notional, zero, zero, zero)
     shares[f] = 0.0

@@ -13,11 +13,14 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 | actions | actions.py  | ex-date dividends, then splits (shares, cash in lieu, the pending decision) |
 | delist  | delist.py   | held assets gone `delist_after` dates are sold at their last close       |
 | resize  | resize.py   | `sizing = "fill_price"`: the pending decision re-sized at this open      |
+| cap     | cap.py      | `max_participation`: orders cut to a share of the fill bar's volume; impact |
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
 |         | shortfall.py| (the cash rule: `cash_shortfall` scale / sequential / borrow)            |
+|         | costs.py    | (commission with per-share fee and minimum; the cash rule's factor with them) |
 | close   | close.py    | the date's trades booked; NAV, exposures, positions at the last close    |
 | keep_stale | stale.py | `stale = "hold"`: held assets without a bar or signal keep their shares |
 | decide  | decide.py   | orders for the variants rebalancing on t (pending on the window's last)  |
+|         | band.py     | (`drift_band`: orders near their target skipped, `in_band`)              |
 
 Each step is a function `step(ctx, book, day)`: it reads the fold's inputs and invariants
 (`context.Context`, never written), reads and changes the book (`state.Book`: cash, shares, the
@@ -42,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .actions import actions
+from .cap import cap
 from .close import close
 from .context import Context
 from .decide import decide
@@ -57,7 +61,7 @@ from .state import Book, FoldState
 
 Step = Callable[[Context, Book, Day], None]
 
-STEPS: tuple[Step, ...] = (finance, actions, delist, resize, fill, close, keep_stale, decide)
+STEPS: tuple[Step, ...] = (finance, actions, delist, resize, cap, fill, close, keep_stale, decide)
 """The steps of one date, in the order of docs/SEMANTICS.md."""
 
 __all__ = ["STEPS", "FoldState", "Ledger", "Panel", "Rules", "Step", "Targets", "run_fold"]

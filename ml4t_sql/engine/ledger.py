@@ -105,6 +105,7 @@ class Trades(Records):
     notional: F64
     commission: F64
     slippage_cost: F64
+    impact_cost: F64
     reason: I8
     decision_date_idx: I64
 
@@ -123,6 +124,7 @@ class Orders(Records):
     decision_price: F64
     target_shares: F64
     order_shares: F64
+    capped_shares: F64
     filled_shares: F64
     status: I8
 
@@ -215,12 +217,12 @@ class Day:
 
     def trade(
         self, reason: int, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64, notional: F64,
-        commission: F64, slippage_cost: F64,
+        commission: F64, slippage_cost: F64, impact_cost: F64,
     ) -> None:  # fmt: skip
         """Trades of this date, sorted by `flat` (variant * N + asset), all of one reason and decision
-        (-1: none); `shares` signed (< 0: sells)."""
+        (-1: none); `shares` signed (< 0: sells); `slippage_cost` includes `impact_cost`."""
         n = flat.size
-        self.fills.append((flat, v, a, shares, price, notional, commission, slippage_cost,
+        self.fills.append((flat, v, a, shares, price, notional, commission, slippage_cost, impact_cost,
                            np.full(n, reason, dtype=np.int8), np.full(n, decision, dtype=np.int64)))  # fmt: skip
 
     def event(self, rule: int, v: I64, a: I64, detail: list[str]) -> None:
@@ -261,13 +263,13 @@ class Journal:
             (("date_idx", np.int64),),
             (("variant", np.int64), ("asset_idx", np.int64), ("signed_shares", np.float64), ("price", np.float64),
              ("notional", np.float64), ("commission", np.float64), ("slippage_cost", np.float64),
-             ("reason", np.int8), ("decision_date_idx", np.int64)),
+             ("impact_cost", np.float64), ("reason", np.int8), ("decision_date_idx", np.int64)),
         )  # fmt: skip
         self.orders = _Log(
             (("decision_date_idx", np.int64), ("fill_date_idx", np.int64)),
             (("variant", np.int64), ("asset_idx", np.int64), ("target_weight", np.float64),
              ("decision_price", np.float64), ("target_shares", np.float64), ("order_shares", np.float64),
-             ("filled_shares", np.float64), ("status", np.int8)),
+             ("capped_shares", np.float64), ("filled_shares", np.float64), ("status", np.int8)),
         )  # fmt: skip
         self.positions = _Log(
             (("date_idx", np.int64),),

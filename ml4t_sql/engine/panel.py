@@ -77,6 +77,10 @@ class Panel:
     finance: calendar days, rates and borrow fees for step finance (None: no financing inputs;
         then the rules' rates must be 0).
     actions: splits and dividends by ex-date for step actions (None: no `[data] actions`).
+    volume: [T, N] the bar's volume, NaN without a bar or with a NULL volume (step cap; None:
+        no variant caps or prices impact).
+    sigma: [K, T, N] impact's sigma for an order filling on t (its decision's returns, one plane
+        per window of `sigma_windows`); None: no variant prices impact.
     """
 
     open: F64
@@ -85,6 +89,9 @@ class Panel:
     delist_asset: I64
     finance: Finance | None = None
     actions: Actions | None = None
+    volume: F64 | None = None
+    sigma: F64 | None = None
+    sigma_windows: tuple[int, ...] = ()
 
     @property
     def n_dates(self) -> int:
@@ -103,7 +110,9 @@ class Panel:
             prev = self.last_close[start - 1] if start > 0 else self.actions.prev_close
             actions = self.actions.chunk(start, stop, prev)
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
-                     self.delist_asset[p0:p1], finance, actions)  # fmt: skip
+                     self.delist_asset[p0:p1], finance, actions,
+                     None if self.volume is None else self.volume[start:stop],
+                     None if self.sigma is None else self.sigma[:, start:stop], self.sigma_windows)  # fmt: skip
 
 
 @dataclass(frozen=True)

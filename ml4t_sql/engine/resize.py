@@ -29,6 +29,8 @@ def resize(ctx: Context, book: Book, day: Day) -> None:
     if d is None or not ctx.any_fill_price:
         return
     use = ctx.fill_price[d.variant]
+    if d.in_band is not None:  # `drift_band` decided at the close: an order in band is not re-sized
+        use = use & ~d.in_band
     if not use.any():
         return
     assert d.close_row is not None, "a fill_price decision keeps its closes until the open"

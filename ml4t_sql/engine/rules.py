@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..choices import CashShortfall, OrderStatus, Rounding, Side, TradeReason, code
 from .panel import F64, I64, B
 
@@ -19,7 +21,7 @@ SCALE_EPS = 1e-12
 SNAP = 1e-4
 """`rounding = "order_snap"`: an order within SNAP of a whole number is that number (zipline)."""
 
-FILLED, SCALED, CANCELLED, SKIPPED, PENDING = (code(s) for s in OrderStatus)
+FILLED, SCALED, CANCELLED, SKIPPED, PENDING, PARTIAL, IN_BAND = (code(s) for s in OrderStatus)
 SCALE, SEQUENTIAL, BORROW = (code(c) for c in CashShortfall)
 ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = (code(r) for r in Rounding)
 REBALANCE, DELISTED = (code(r) for r in TradeReason)
@@ -50,6 +52,41 @@ class Rules:
     short_fee: F64 | None = None
     """Annual fee on the absolute market value of shorts (decimal; None: 0), unless
     `Panel.finance.fee` overrides it for an asset."""
+
+    max_participation: F64 | None = None
+    """The largest fill per order as a fraction of the fill bar's volume (inf: no cap); None: no cap."""
+    commission_per_share: F64 | None = None
+    """Commission per filled share (None: 0); adds to commission_rate x notional."""
+    commission_min: F64 | None = None
+    """The least commission of a fill with shares > 0 (None: 0)."""
+    impact_coefficient: F64 | None = None
+    """Square-root impact: the price moves by this x sigma x sqrt(shares / volume) (None: 0)."""
+    impact_vol_window: I64 | None = None
+    """The returns in impact's sigma per variant (one of `Panel.sigma_windows`); None: 20."""
+    drift_band: F64 | None = None
+    """|current weight - target weight| at most this skips the order (`in_band`); NaN: no band."""
+    lot_size: F64 | None = None
+    """Whole shares: targets round toward zero to a multiple of this (1: whole shares; None: 1)."""
+
+    @property
+    def any_cap(self) -> bool:
+        return self.max_participation is not None and bool(np.isfinite(self.max_participation).any())
+
+    @property
+    def any_fixed_commission(self) -> bool:
+        return any(r is not None and bool(r.any()) for r in (self.commission_per_share, self.commission_min))
+
+    @property
+    def any_impact(self) -> bool:
+        return self.impact_coefficient is not None and bool(self.impact_coefficient.any())
+
+    @property
+    def any_band(self) -> bool:
+        return self.drift_band is not None and bool((~np.isnan(self.drift_band)).any())
+
+    @property
+    def any_lot(self) -> bool:
+        return self.lot_size is not None and bool((self.lot_size != 1.0).any())
 
     @property
     def any_financing(self) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .context import Context, per_variant
+from .costs import commission, scale_with_minimums
 from .panel import F64, I64, B
 from .rules import SCALE_EPS, SCALED
 from .state import Book, Decision
@@ -33,7 +34,10 @@ def cut_buys(
     Returns (shares filled per buy, [V] the variants whose buys were cut to their cash).
     """
     cash = book.cash if not ctx.any_leverage else book.cash - floor(ctx, d)
-    need = per_variant(vb, q * px, ctx.V) * ctx.buy_cost
+    if ctx.any_fixed_commission:  # per-share fees and minimums: the commission of each buy in full
+        need = per_variant(vb, q * px + commission(ctx, vb, q, q * px), ctx.V)
+    else:
+        need = per_variant(vb, q * px, ctx.V) * ctx.buy_cost
     scaled = need > cash
     in_turn = np.zeros(ctx.V, dtype=bool)
     if ctx.any_borrowing or ctx.any_sequential:  # compatibility rules; the default skips this
@@ -42,7 +46,11 @@ def cut_buys(
         if in_turn.any():
             q = _sequential(ctx, book, d, buy, vb, q, px, raw, status, in_turn, cash)
     if scaled.any():
-        q = _scale(ctx, buy, vb, q, need, cash, status, scaled)
+        if ctx.any_fixed_commission:
+            q, nothing = _scale_fixed(ctx, buy, vb, q, px, cash, status, scaled)
+            scaled &= ~nothing  # no buy fits its minimum: cash stays as the sells left it
+        else:
+            q = _scale(ctx, buy, vb, q, need, cash, status, scaled)
     return q, scaled | in_turn
 
 
@@ -62,9 +70,24 @@ def _scale(ctx: Context, buy: I64, vb: I64, q: F64, need: F64, cash: F64, status
     scale = np.where(scaled, cash / np.where(scaled, need, 1.0), 1.0)
     q = q * scale[vb]
     if ctx.any_whole:
-        q = np.where(ctx.fractional[vb], q, np.trunc(q))
+        q = np.where(ctx.fractional[vb], q, np.trunc(q) if not ctx.any_lot else np.trunc(q / ctx.lot[vb]) * ctx.lot[vb])
     status[buy[scale[vb] < 1.0 - SCALE_EPS]] = SCALED
     return q
+
+
+def _scale_fixed(
+    ctx: Context, buy: I64, vb: I64, q: F64, px: F64, room: F64, status: np.ndarray, scaled: B
+) -> tuple[F64, B]:
+    """`scale` with per-share fees or minimums: the factor solved with them (costs.scale_with_minimums);
+    whole shares: each scaled buy toward zero (to a multiple of the lot). Also returns [V] the
+    variants whose factor is 0 (their buys fill nothing)."""
+    scale = scale_with_minimums(ctx, vb, q, px, room, scaled)
+    q = q * scale[vb]
+    if ctx.any_whole:
+        lot = ctx.lot[vb]
+        q = np.where(ctx.fractional[vb], q, np.trunc(q / lot) * lot)
+    status[buy[scale[vb] < 1.0 - SCALE_EPS]] = SCALED
+    return q, scale == 0.0
 
 
 def _sequential(
@@ -87,19 +110,23 @@ def _sequential(
     nav_s = d.nav if d.nav_open is None else np.where(fill_price, d.nav_open, d.nav)
     price_s = np.where(fill_price[vb[m]], raw[m], d.price[buy[m]])
     value = d.weight[buy[m]] * nav_s[vb[m]] - book.shares[d.flat[buy[m]]] * price_s
-    q_m = in_turn_fills(q[m], px[m], ctx.commission[vb[m]], value, d.asset[buy[m]], vb[m], room, ctx.fractional)
+    q_m = in_turn_fills(q[m], px[m], ctx.commission[vb[m]], value, d.asset[buy[m]], vb[m], room, ctx.fractional,
+                        ctx.lot if ctx.any_lot else None)
     status[buy[m[q_m < q[m] * (1.0 - SCALE_EPS)]]] = SCALED
     q = q.copy()
     q[m] = q_m
     return q
 
 
-def in_turn_fills(q: F64, px: F64, rate: F64, value: F64, asset: I64, v: I64, cash: F64, fractional: B) -> F64:
+def in_turn_fills(
+    q: F64, px: F64, rate: F64, value: F64, asset: I64, v: I64, cash: F64, fractional: B, lot: F64 | None = None
+) -> F64:
     """The shares each buy fills when a variant's buys fill one after another (`sequential`).
 
     Per variant, in ascending order of `value` (what each adds at sizing), ties by asset: each buy
     fills in full while the cash left pays for it and its commission; the first that does not gets
-    what the cash left buys (whole shares: rounded toward zero), and so on with what remains (for
+    what the cash left buys (whole shares: rounded toward zero, to a multiple of the variant's
+    `lot` when given), and so on with what remains (for
     fractional shares, nothing). Each round is vectorized over variants; only whole-share variants
     with cash left after a cut need another round. Reads `cash`, never writes it.
     """
@@ -119,7 +146,7 @@ def in_turn_fills(q: F64, px: F64, rate: F64, value: F64, asset: I64, v: I64, ca
         cut = ~fits & np.r_[True, fits[:-1] | (vv[1:] != vv[:-1])]
         k, vk = todo[cut], vv[cut]
         part = np.maximum(left[vk], 0.0) / (1.0 + rate[k]) / px[k]
-        part = np.where(fractional[vk], part, np.trunc(part))
+        part = np.where(fractional[vk], part, np.trunc(part) if lot is None else np.trunc(part / lot[vk]) * lot[vk])
         out[k] = part
         left[vk] = np.where(fractional[vk], 0.0, left[vk] - part * px[k] * (1.0 + rate[k]))
         # whole-share variants try their later buys with what the cut left over

@@ -16,16 +16,18 @@ from .state import Decision
 
 
 def whole_shares(ctx: Context, target: F64, held: F64, v: I64) -> F64:
-    """Target shares rounded for whole-share variants: the target toward zero, or (`rounding =
-    "order"`) the order toward zero, the target being what the holding becomes (`order_snap`: an
-    order within SNAP of a whole number is rounded to it first). Fractional variants: `target`."""
+    """Target shares rounded for whole-share variants: the target toward zero (to a multiple of
+    `lot_size`), or (`rounding = "order"`) the order toward zero (to a multiple of the lot), the
+    target being what the holding becomes (`order_snap`: an order within SNAP of a whole number is
+    rounded to it first). Fractional variants: `target`."""
     if not ctx.any_whole:
         return target
     rules = ctx.rules
     whole = ~rules.fractional[v]
     if not whole.any():
         return target
-    rounded = np.trunc(target)
+    lot = ctx.lot[v] if ctx.any_lot else None  # `lot_size`: toward zero to a multiple of it
+    rounded = np.trunc(target) if lot is None else np.trunc(target / lot) * lot
     if rules.rounding is not None:
         code = np.where(whole, rules.rounding[v], ROUND_TARGET)
         if (code != ROUND_TARGET).any():
@@ -33,6 +35,8 @@ def whole_shares(ctx: Context, target: F64, held: F64, v: I64) -> F64:
             nearest = np.round(order)
             snap = (code == ROUND_ORDER_SNAP) & (np.abs(order - nearest) <= SNAP)
             order = np.trunc(np.where(snap, nearest, order))
+            if lot is not None:
+                order = np.trunc(order / lot) * lot
             rounded = np.where(code != ROUND_TARGET, held + order, rounded)
     return np.where(whole, rounded, target)
 

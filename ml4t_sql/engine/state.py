@@ -46,12 +46,17 @@ class Decision:
     nav: F64  # [V] NAV at the decision
     close_row: F64 | None = None  # [N] every asset's last close at the decision (fill_price re-sizing)
     nav_open: F64 | None = None  # [V] NAV at the fill open, once re-sized there (fill_price)
+    in_band: B | None = None  # entries skipped by `drift_band` (also in `skipped`); None: none
+    requested: F64 | None = None  # the orders before step cap cut `order` (None: not capped)
+    impact: F64 | None = None  # each entry's impact, a fraction of the open (step cap; None: 0)
 
     def keep(self, mask: B) -> None:
         """Only the entries where `mask` is true remain."""
         self.flat, self.variant, self.asset = self.flat[mask], self.variant[mask], self.asset[mask]
         self.weight, self.price, self.target = self.weight[mask], self.price[mask], self.target[mask]
         self.order, self.skipped = self.order[mask], self.skipped[mask]
+        if self.in_band is not None:
+            self.in_band = self.in_band[mask]
 
 
 @dataclass(slots=True)
@@ -80,6 +85,7 @@ class Book:
                 skipped=state.pending_skipped.copy(),
                 nav=state.pending_nav.copy(),
                 close_row=state.pending_close.copy() if state.pending_close.size else None,
+                in_band=state.pending_in_band.copy() if state.pending_in_band.size else None,
             )
         return cls(state.cash.copy(), state.shares.copy(), p)
 
@@ -94,6 +100,7 @@ class Book:
             pending_asset=p.asset, pending_weight=p.weight, pending_price=p.price, pending_target=p.target,
             pending_order=p.order, pending_skipped=p.skipped, pending_nav=p.nav,
             pending_close=p.close_row if p.close_row is not None else _no_f(),
+            pending_in_band=p.in_band if p.in_band is not None else _no_b(),
         ))  # fmt: skip
 
 
@@ -118,7 +125,7 @@ class FoldState:
     index of the decision waiting for the next open (-1: none); the `pending_*` arrays are its
     orders, one entry per (variant, asset) pair (`pending_nav`: [V], the NAV it was sized with;
     `pending_close`: [N], the decision's last closes when `sizing = "fill_price"` re-sizes it at
-    the open, empty otherwise).
+    the open, empty otherwise; `pending_in_band`: the orders `drift_band` skipped, empty when none).
     """
 
     cash: F64
@@ -136,6 +143,7 @@ class FoldState:
     pending_skipped: B = field(default_factory=_no_b)
     pending_nav: F64 = field(default_factory=_no_f)
     pending_close: F64 = field(default_factory=_no_f)
+    pending_in_band: B = field(default_factory=_no_b)
 
     @classmethod
     def start(cls, rules: Rules, n_assets: int, n_dates: int) -> FoldState:
@@ -191,11 +199,14 @@ class FoldState:
                    self.pending_order, self.pending_skipped]  # fmt: skip
         if any(a.size != K for a in pending):
             problems.append("the pending_* order arrays differ in length")
-        if self.pending_date < 0 and (K or self.pending_nav.size or self.pending_close.size):
+        if self.pending_date < 0 and (K or self.pending_nav.size or self.pending_close.size
+                                      or self.pending_in_band.size):  # fmt: skip
             problems.append("pending orders without a pending_date")
         if self.pending_date >= 0:
             if self.pending_nav.size != V or self.pending_close.size not in (0, N):
                 problems.append(f"pending_nav needs {V} entries and pending_close 0 or {N}")
+            if self.pending_in_band.size not in (0, K):
+                problems.append(f"pending_in_band needs 0 or {K} entries")
             if not self.pending_date < self.offset:
                 problems.append(f"pending_date {self.pending_date} is not before offset {self.offset}")
             if K and not ((0 <= self.pending_variant).all() and (self.pending_variant < V).all()

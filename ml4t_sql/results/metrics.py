@@ -29,7 +29,13 @@ annual_turnover             avg_turnover * P
 total_turnover              sum of daily turnover
 total_costs                 sum of commissions and slippage costs
 total_commission            sum of commissions (total_costs = total_commission + total_slippage)
-total_slippage              sum of slippage costs
+total_slippage              sum of slippage costs (spread and impact)
+total_impact                sum of impact costs (the square-root impact part of total_slippage)
+total_spread                total_slippage - total_impact (the slippage_bps part)
+commission_bps, spread_bps, impact_bps
+                            total_commission, total_spread, total_impact over the traded notional
+                            of every trade (delisting closes included), in basis points; 0 when
+                            nothing traded
 total_financing             sum of the equity table's financing: interest earned on cash less
                             interest on negative cash and short fees paid (signed: + earned)
 total_dividends             sum of the equity table's dividends: received on longs less paid on
@@ -92,6 +98,8 @@ def compute_metrics(
     net: np.ndarray | None = None,
     commission: float = 0.0,
     slippage: float = 0.0,
+    impact: float = 0.0,
+    traded: float = 0.0,
     financing: np.ndarray | None = None,
     dividends: np.ndarray | None = None,
     benchmark: np.ndarray | None = None,
@@ -122,6 +130,11 @@ def compute_metrics(
             "total_costs": float(np.sum(costs)),
             "total_commission": float(commission),
             "total_slippage": float(slippage),
+            "total_impact": float(impact),
+            "total_spread": float(slippage - impact),
+            "commission_bps": _bps(commission, traded),
+            "spread_bps": _bps(slippage - impact, traded),
+            "impact_bps": _bps(impact, traded),
             "total_financing": float(np.sum(financing)) if financing is not None else 0.0,
             "total_dividends": float(np.sum(dividends)) if dividends is not None else 0.0,
             "n_trades": float(n_trades),
@@ -134,6 +147,10 @@ def compute_metrics(
     if benchmark is not None:
         out.update(relative(returns, benchmark, rf, p))
     return out
+
+
+def _bps(cost: float, traded: float) -> float:
+    return float(cost / traded * 1e4) if traded > 0 else 0.0
 
 
 def performance(returns: np.ndarray, wealth: np.ndarray, rf: float, periods_per_year: int) -> dict[str, float]:

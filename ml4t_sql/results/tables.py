@@ -85,12 +85,16 @@ class Totals:
     n_trades: np.ndarray = field(init=False)
     commission: np.ndarray = field(init=False)
     slippage: np.ndarray = field(init=False)
+    impact: np.ndarray = field(init=False)
+    traded: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.holdings = np.zeros(self.n_dates * self.n_variants, dtype=np.int64)
         self.n_trades = np.zeros(self.n_variants, dtype=np.int64)
         self.commission = np.zeros(self.n_dates * self.n_variants)  # per (date, variant): sums that
         self.slippage = np.zeros(self.n_dates * self.n_variants)  # do not depend on the chunks
+        self.impact = np.zeros(self.n_dates * self.n_variants)
+        self.traded = np.zeros(self.n_dates * self.n_variants)
 
     def add(self, ledger: Ledger) -> None:
         V = self.n_variants
@@ -102,6 +106,8 @@ class Totals:
         at = t.date_idx * V + t.variant
         self.commission += np.bincount(at, weights=t.commission, minlength=self.n_dates * V)
         self.slippage += np.bincount(at, weights=t.slippage_cost, minlength=self.n_dates * V)
+        self.impact += np.bincount(at, weights=t.impact_cost, minlength=self.n_dates * V)
+        self.traded += np.bincount(at, weights=t.notional, minlength=self.n_dates * V)
 
     def column(self, name: str) -> np.ndarray:
         """Equity field `name` (ml4t_sql.engine.ledger.Equity), as [T, V]."""
@@ -122,6 +128,8 @@ class Totals:
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
         commission = self.commission.reshape(self.n_dates, self.n_variants)
         slippage = self.slippage.reshape(self.n_dates, self.n_variants)
+        impact = self.impact.reshape(self.n_dates, self.n_variants)
+        traded = self.traded.reshape(self.n_dates, self.n_variants)
         rows: dict[str, list[object]] = {"variant": [], "metric": [], "value": []}
         for v, cfg in enumerate(configs):
             values = compute_metrics(
@@ -131,6 +139,8 @@ class Totals:
                 costs=costs[:, v],
                 commission=float(np.sum(commission[:, v])),
                 slippage=float(np.sum(slippage[:, v])),
+                impact=float(np.sum(impact[:, v])),
+                traded=float(np.sum(traded[:, v])),
                 financing=financing[:, v],
                 dividends=dividends[:, v],
                 gross=gross[:, v],

@@ -9,6 +9,7 @@ min_trade_value. `cases()` is the same as a hypothesis strategy.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,22 @@ def random_case(
         cash_shortfall=rng.integers(0, 3, V).astype(np.int64) if rng.random() < 0.8 else None,
         rounding=np.where(fractional, 0, rng.integers(0, 3, V)).astype(np.int64) if rng.random() < 0.8 else None,
     )
+    if rng.random() < 0.5:  # capacity and trading costs: caps, impact, per-share fees, minimums, bands, lots
+        volume = np.where(has_bar & (rng.random((T, N)) > 0.1), rng.choice([0.0, 20.0, 300.0, 5_000.0], (T, N)), np.nan)
+        sigma = rng.uniform(0.0, 0.05, (1, T, N))
+        panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=(20,))
+        shortfall = rules.cash_shortfall if rules.cash_shortfall is not None else np.zeros(V, dtype=np.int64)
+        fixed = shortfall != 1  # not with sequential
+        rules = replace(
+            rules,
+            max_participation=rng.choice([np.inf, 0.05, 0.5, 1.0], V),
+            commission_per_share=np.where(fixed, rng.choice([0.0, 0.01], V), 0.0),
+            commission_min=np.where(fixed, rng.choice([0.0, 1.0, 20.0], V), 0.0),
+            impact_coefficient=rng.choice([0.0, 0.5], V),
+            impact_vol_window=np.full(V, 20, dtype=np.int64),
+            drift_band=rng.choice([np.nan, 0.02, 0.1], V),
+            lot_size=np.where(fractional, 1.0, rng.choice([1.0, 5.0], V)),
+        )
     return panel, targets, rules
 
 

@@ -68,6 +68,8 @@ def rendered() -> dict[str, set[str]]:
          "strategy": {"signal": "score"}, "execution": {"short_fee": 0.01}},
         {"data": {"prices": PANEL, "borrow_fees": dated_fees}, "strategy": {"signal": "score"}},
         {"data": {"prices": PANEL, "actions": actions}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PANEL}, "strategy": {"signal": "score"},
+         "execution": {"max_participation": 0.5, "impact_coefficient": 0.1, "commission_min": 1.0}},
         {"data": {"prices": timestamps, "benchmark": returns}, "strategy": {"signal": "score", "rebalance": "weekly"}},
         {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
