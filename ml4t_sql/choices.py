@@ -75,6 +75,9 @@ class TradeReason(StrEnum):
 
     REBALANCE = "rebalance"
     DELISTED = "delisted"
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
 
 
 class Side(StrEnum):

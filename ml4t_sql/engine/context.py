@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 
 from .panel import F64, I64, B, Panel, Targets
+from .risk import Risk
 from .rules import BORROW, SEQUENTIAL, Rules
 from .state import FoldState
 
@@ -79,6 +80,7 @@ class Context:
     floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
     any_leverage: bool  # some variant's floor is below 0
     signed: bool  # leverage, borrowing or shorts (negative targets or holdings): the floor and NAV <= 0 rules run
+    risk: Risk | None  # the `[risk]` rules (steps stops, trail, drawdown, reentry); None: no variant has one
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -154,6 +156,7 @@ class Context:
                 or (state.shares < 0).any()
                 or (state.pending_weight < 0).any()
             ),
+            risk=Risk.build(panel, rules),
             weight_buf=np.zeros(V * N),
         )
 

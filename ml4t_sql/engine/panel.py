@@ -52,6 +52,8 @@ class Panel:
         (CSR layout: date t's assets are delist_asset[delist_ptr[t]:delist_ptr[t+1]]).
     finance: calendar days, rates and borrow fees for step finance (None: no financing inputs;
         then the rules' rates must be 0).
+    high, low: the bar's high and low, NaN where no bar or NULL (step stops; None: not loaded,
+        which rules with stops refuse).
     """
 
     open: F64
@@ -59,6 +61,8 @@ class Panel:
     delist_ptr: I64
     delist_asset: I64
     finance: Finance | None = None
+    high: F64 | None = None
+    low: F64 | None = None
 
     @property
     def n_dates(self) -> int:
@@ -72,8 +76,9 @@ class Panel:
         """Dates start..stop-1 (views, no copies)."""
         p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
         finance = None if self.finance is None else self.finance.chunk(start, stop, self.last_close)
+        rows = {k: None if x is None else x[start:stop] for k, x in (("high", self.high), ("low", self.low))}
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
-                     self.delist_asset[p0:p1], finance)  # fmt: skip
+                     self.delist_asset[p0:p1], finance, **rows)  # fmt: skip
 
 
 @dataclass(frozen=True)
