@@ -163,10 +163,11 @@ def shuffled(df: pl.DataFrame, seed: int = 0) -> pl.DataFrame:
 
 
 def bars_from_prices(prices: pl.DataFrame) -> list[dict]:
-    """The reference's `bars`: [{date, asset, open (or None), close}]."""
+    """The reference's `bars`: [{date, asset, open (or None), close, high, low}]."""
+    extremes = [pl.col(c) if c in prices.columns else pl.lit(None).alias(c) for c in ("high", "low")]
     return [
-        {"date": d, "asset": a, "open": o, "close": c}
-        for d, a, o, c in prices.select("date", "asset", "open", "close").iter_rows()
+        {"date": d, "asset": a, "open": o, "close": c, "high": h, "low": lo}
+        for d, a, o, c, h, lo in prices.select("date", "asset", "open", "close", *extremes).iter_rows()
     ]
 
 
