@@ -80,6 +80,18 @@ class TradeReason(StrEnum):
     TRAILING_STOP = "trailing_stop"
 
 
+class EventRule(StrEnum):
+    """The events table's `rule`: what happened to a position outside the fills (docs/SEMANTICS.md)."""
+
+    SPLIT = "split"
+    DIVIDEND = "dividend"
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
+    MAX_DRAWDOWN = "max_drawdown"
+    RESUME = "resume"
+
+
 class Side(StrEnum):
     """The trades table's `side`."""
 
@@ -105,6 +117,14 @@ class InconsistentOhlc(StrEnum):
     FAIL = "fail"
     DROP = "drop"
     KEEP = "keep"
+
+
+class BarTime(StrEnum):
+    """`[data] bar_time`: the prices' and signals' timestamps must be midnights (``midnight``, the
+    default: a time of day is refused), or their ``date`` part is the bar's date."""
+
+    MIDNIGHT = "midnight"
+    DATE = "date"
 
 
 class WarnOrFail(StrEnum):

@@ -1,15 +1,19 @@
 """The `ml4t-sql` command: argument parsing only; the work is in the library.
 
     ml4t-sql run CONFIG [--warehouse DIR] [--quiet]     run a backtest; last stdout line = run id
-    ml4t-sql query SQL [--warehouse DIR] [--csv]        query the run tables
+    ml4t-sql query SQL [--run RUN] [--raw] [--csv|--json [FILE]] [--parquet FILE]   query the run tables
     ml4t-sql check CONFIG                               validate config and data; nothing runs or is written
     ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
-    ml4t-sql sweep CONFIG [--warehouse DIR] [--quiet]   run every variant of its [sweep] grid; last line = run id
+    ml4t-sql sweep CONFIG [--sort METRIC] [--quiet]     run every variant of its [sweep] grid; last line = run id
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
-    ml4t-sql report RUN_ID [-o FILE] [--warehouse DIR]  write the run's offline HTML report (a research run's page)
-    ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics
-    ml4t-sql compare RUN_A RUN_B ... [-o FILE]          metrics side by side; -o: HTML with the curves
+    ml4t-sql report RUN_ID [--variant V] [-o FILE]      write the run's offline HTML report (a research run's page)
+    ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics (sweeps: best, worst)
+    ml4t-sql compare RUN_A RUN_B:VARIANT ... [-o FILE]  metrics side by side, then the config values that differ
+
+The warehouse: `--warehouse DIR`, else $ML4T_SQL_WAREHOUSE, else the config's `[output] warehouse`
+(commands with a CONFIG), else ./warehouse (ml4t_sql.store.locate); stderr names it unless it came
+from the flag. A run is named by its id, `latest`, or its `[output] name` (its most recent run).
 
 Exit status: 0 done (a run that landed but whose views in ml4t.duckdb could not be refreshed
 is done: a warning on stderr says so and how to refresh them); 1 `check` found problems (with
@@ -24,25 +28,31 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import tomllib
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import duckdb
-import polars as pl
 
-from . import __version__
+from . import __version__, console
+from . import format as fmt
 from .errors import Ml4tError, StoreWarning
 from .pipeline import run
 from .report.tearsheet import compare_metrics, render_compare, write_report
+from .store.locate import Located, locate, remember
+from .store.moved import repoint_catalog
 from .store.runs import format_runs, list_runs, load_research, load_runs, resolve_run_id, run_kind_of
+from .store.variants import load_variant
 from .store.warehouse import connect
 from .strategy.lookahead import DEFAULT_CUTS
 from .sweeps import sweep
 from .validation import check, check_warehouse, format_check, format_warehouse_check
 
-HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
+HEADLINE = console.HEADLINE
+WAREHOUSE_HELP = "warehouse folder (default: $ML4T_SQL_WAREHOUSE, else ./warehouse)"
+CONFIG_WAREHOUSE_HELP = "warehouse folder (default: $ML4T_SQL_WAREHOUSE, else [output] warehouse, else ./warehouse)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,8 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("always", StoreWarning)
         warnings.showwarning = _show_warning
+        _NOTES.clear()
         try:
-            return int(args.func(args))
+            status = int(args.func(args))
+            for note in _NOTES:
+                print(note, file=sys.stderr)
+            return status
         except Ml4tError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -90,31 +104,38 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a backtest from a TOML config; prints the run id last")
     p.add_argument("config", help="path to the run's TOML configuration")
-    p.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    p.add_argument("--warehouse", help=CONFIG_WAREHOUSE_HELP)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
     p.set_defaults(func=_run)
 
     q = sub.add_parser("query", help="run SQL over the warehouse's tables and print the result")
     q.add_argument("sql", help='a SQL query, e.g. "select date, nav from equity order by date"')
-    q.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
-    q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    q.add_argument("--run", help="only this run's rows in every table: a run id, `latest` or a run's name")
+    q.add_argument("--raw", action="store_true", help="full precision (default: rounded for reading)")
+    q.add_argument("--csv", nargs="?", const="-", metavar="FILE", help="write CSV to FILE (default: stdout)")
+    q.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write JSON rows to FILE (default: stdout)")
+    q.add_argument("--parquet", metavar="FILE", help="write the result to a Parquet file")
     q.add_argument("--max-rows", type=int, default=50, help="rows to show in table output (default 50; -1 = all)")
     q.set_defaults(func=_query)
 
     r = sub.add_parser("report", help="write a run's self-contained HTML report (opens offline)")
-    r.add_argument("run_id", help="run id, or `latest`")
-    r.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
-    r.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    r.add_argument("run_id", help="run id, `latest`, or a run's name")
+    r.add_argument("--variant", help="a sweep's variant: `best`, `worst` (by Sharpe), its number or its name")
+    r.add_argument("-o", "--output", help="HTML file to write (default: <warehouse>/reports/<run id>.html)")
+    r.add_argument("--warehouse", help=WAREHOUSE_HELP)
     r.set_defaults(func=_report)
 
     ls = sub.add_parser("runs", help="list the runs of a warehouse with their headline metrics")
-    ls.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    ls.add_argument("--warehouse", help=WAREHOUSE_HELP)
     ls.set_defaults(func=_runs)
 
     cmp = sub.add_parser("compare", help="print runs' metrics side by side; -o also writes an HTML page")
-    cmp.add_argument("run_ids", nargs="+", metavar="RUN_ID", help="two or more run ids (or `latest`)")
+    cmp.add_argument(
+        "run_ids", nargs="+", metavar="RUN_ID", help="two or more run ids (`latest`, a name, RUN_ID:VARIANT)"
+    )
     cmp.add_argument("-o", "--output", help="also write an HTML page with the equity curves together")
-    cmp.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: ./warehouse)")
+    cmp.add_argument("--warehouse", help=WAREHOUSE_HELP)
     cmp.set_defaults(func=_compare)
 
     c = sub.add_parser(
@@ -145,27 +166,65 @@ def _parser() -> argparse.ArgumentParser:
 
     rs = sub.add_parser("research", help="study the config's signal before a backtest; prints the run id last")
     rs.add_argument("config", help="path to a TOML configuration ([strategy] signal, optional [research])")
-    rs.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    rs.add_argument("--warehouse", help=CONFIG_WAREHOUSE_HELP)
     rs.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
     rs.add_argument("-o", "--output", help="also write the study's offline HTML page to this file")
     rs.set_defaults(func=_research)
 
     s = sub.add_parser("sweep", help="run every variant of the config's [sweep] grid; prints the run id last")
     s.add_argument("config", help="path to a TOML configuration with a [sweep] table")
-    s.add_argument("--warehouse", help="warehouse folder (default: [output] warehouse of the config)")
+    s.add_argument("--warehouse", help=CONFIG_WAREHOUSE_HELP)
     s.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
+    s.add_argument("--sort", default="sharpe", metavar="METRIC", help="order the variants by METRIC (default sharpe)")
     s.set_defaults(func=_sweep)
     return parser
 
 
+def _writing(args: argparse.Namespace) -> Path:
+    """The warehouse a run, sweep or research run publishes to (store.locate), said on stderr."""
+    located = locate(args.warehouse, config_warehouse=_config_warehouse(Path(args.config)))
+    return _said(located)
+
+
+def _reading(args: argparse.Namespace) -> Path:
+    """The warehouse a command reads (store.locate); views that point elsewhere rebuilt."""
+    root = _said(locate(args.warehouse))
+    if root.is_dir():
+        repoint_catalog(root)
+    return root
+
+
+_NOTES: list[str] = []
+"""Said on stderr once the command has succeeded (an error message names its own paths)."""
+
+
+def _said(located: Located) -> Path:
+    if located.source != "flag":
+        _NOTES.append(located.describe())
+    return located.path
+
+
+def _config_warehouse(config: Path) -> Path | None:
+    """`[output] warehouse` of a TOML config, relative to its folder; None if unset or unreadable
+    (the run itself then reports an unreadable config)."""
+    try:
+        value = tomllib.loads(config.read_text(encoding="utf-8")).get("output", {}).get("warehouse")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config.resolve().parent / path
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    root = _writing(args)
     show = not args.quiet and sys.stderr.isatty()
-    result = sweep(args.config, warehouse=args.warehouse, progress=_progress() if show else None)
+    result = sweep(args.config, warehouse=root, progress=_progress() if show else None)
+    remember(root)
     if not args.quiet:
-        table = result.compare("total_return", "sharpe", "max_drawdown", "annual_turnover")
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80):
-            print(table)
-        print(f"{len(table)} variants in {result.timings['total']:.2f} s, tables in {result.path}")
+        print(console.sweep_text(result.compare(), sort=args.sort))
+        print(f"{len(result.variants)} variants in {result.timings['total']:.2f} s, tables in {result.path}")
     print(result.run_id)
     return 0
 
@@ -173,7 +232,9 @@ def _sweep(args: argparse.Namespace) -> int:
 def _research(args: argparse.Namespace) -> int:
     from .diagnostics import research, summary_lines
 
-    result = research(args.config, warehouse=args.warehouse)
+    root = _writing(args)
+    result = research(args.config, warehouse=root)
+    remember(root)
     if not args.quiet:
         for line in summary_lines(result.tables):
             print(line)
@@ -187,14 +248,18 @@ def _research(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    root = _writing(args)
     show = not args.quiet and sys.stderr.isatty()
-    result = run(args.config, warehouse=args.warehouse, progress=_progress() if show else None)
+    result = run(args.config, warehouse=root, progress=_progress() if show else None)
+    remember(root)
+    for note in result.quality.get("notes", []):  # where the window starts, cash at its start
+        print(f"note: {note}", file=sys.stderr)
     for warning in result.quality.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:
         stats = result.stats()
         for key in HEADLINE:
-            print(f"{key:>16}  {stats.get(key, float('nan')):,.4f}")
+            print(f"{key:>16}  {fmt.metric(key, stats.get(key))}")
         print(f"{'tables':>16}  {result.path}")
         print(f"{'time':>16}  {result.timings['total']:.2f} s")
     print(result.run_id)
@@ -202,17 +267,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    con = connect(args.warehouse)
+    con = connect(_reading(args), run=args.run)
     try:
         frame = con.sql(args.sql).pl()
     finally:
         con.close()
-    if args.csv:
-        sys.stdout.write(frame.write_csv())
-        return 0
-    rows = frame.height if args.max_rows < 0 else args.max_rows
-    with pl.Config(tbl_rows=rows, tbl_cols=-1, fmt_str_lengths=60, fmt_float="full"):
-        print(frame)
+    machine = False
+    for kind, target in (("csv", args.csv), ("json", args.json), ("parquet", args.parquet)):
+        if target is None:
+            continue
+        machine = True
+        if target == "-" and kind != "parquet":
+            sys.stdout.write(frame.write_csv() if kind == "csv" else frame.write_ndjson())
+            continue
+        out = Path(target)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        {"csv": frame.write_csv, "json": frame.write_ndjson, "parquet": frame.write_parquet}[kind](out)
+        print(f"{frame.height} rows written to {out}", file=sys.stderr)
+    if not machine:
+        print(console.render(frame, max_rows=args.max_rows, raw=args.raw))
     return 0
 
 
@@ -236,29 +309,39 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    run_id = resolve_run_id(args.warehouse, args.run_id)
-    if run_kind_of(args.warehouse, run_id) == "research":
+    root = _reading(args)
+    run_id = resolve_run_id(root, args.run_id)
+    name = run_id if args.variant is None else f"{run_id}-variant-{args.variant}"
+    output = Path(args.output) if args.output else root / "reports" / f"{name}.html"
+    if run_kind_of(root, run_id) == "research":
         from .report.research import write_research_report
 
-        print(write_research_report(load_research(args.warehouse, run_id), args.output))
+        print(write_research_report(load_research(root, run_id), output))
         return 0
-    (tables,) = load_runs(args.warehouse, [run_id])
-    print(write_report(tables, args.output))
+    if args.variant is not None:
+        tables = load_variant(root, run_id, args.variant)
+    elif run_kind_of(root, run_id) == "sweep":
+        from .report.sweep_page import load_sweep_tables, write_sweep_report
+
+        print(write_sweep_report(load_sweep_tables(root, run_id), output))
+        return 0
+    else:
+        (tables,) = load_runs(root, [run_id])
+    print(write_report(tables, output))
     return 0
 
 
 def _runs(args: argparse.Namespace) -> int:
-    print(format_runs(list_runs(args.warehouse)))
+    print(format_runs(list_runs(_reading(args))))
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    runs = load_runs(args.warehouse, args.run_ids)
+    runs = load_runs(_reading(args), args.run_ids)
     ids, rows = compare_metrics(runs)
-    width = max(len(key) for key, _ in rows)
-    print(f"{'metric':<{width}}  " + "  ".join(f"{run_id:>22}" for run_id in ids))
-    for key, values in rows:
-        print(f"{key:<{width}}  " + "  ".join(f"{value:>22,.4f}" for value in values))
+    configs = [str(run["runs"].column("config")[0].as_py() or "{}") for run in runs]
+    names = [str(run["runs"].column("name")[0].as_py() or "") for run in runs]
+    print(console.compare_text(ids, rows, configs, names))
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)

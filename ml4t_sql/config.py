@@ -35,6 +35,7 @@ from typing import Any
 from .choices import (
     AssetVariants,
     BadPrice,
+    BarTime,
     CashShortfall,
     InconsistentOhlc,
     MissingGroup,
@@ -48,8 +49,11 @@ from .choices import (
     WarnOrFail,
     Weighting,
 )
-from .errors import ConfigError
+from .errors import ConfigError, Problems
 from .templates import is_ident
+
+AUTO = "auto"
+"""`[execution] start = "auto"`: the window starts where the strategy first has something to say."""
 
 Source = Any
 """An input relation: a path (str/Path) to Parquet/CSV/SQL, a glob, a hive-partitioned folder,
@@ -131,6 +135,14 @@ class Data:
     borrow_fees: optional `(asset, fee)` or `(date, asset, fee)` relation: the annual fee (a
         decimal, >= 0) on the absolute market value of an asset's shorts, overriding
         `[execution] short_fee` for that asset (dated rows: from their date on).
+    actions: optional `(date, asset, split, dividend)` relation of corporate actions on raw
+        prices: date the ex-date, split new shares per old share (> 0; missing or NULL: 1),
+        dividend cash per old share (>= 0; missing or NULL: 0). See docs/SEMANTICS.md,
+        *Corporate actions*.
+    bar_time: the prices' and signals' date columns given as timestamps: ``midnight`` (default:
+        every timestamp must be a midnight; a time of day is refused) or ``date``: the date part
+        is the bar's date (bars stamped 16:00 or 23:59:59 at the close); two rows of one asset on
+        one date are then duplicate keys, refused as any other.
     """
 
     prices: Source
@@ -140,6 +152,8 @@ class Data:
     assets: Source | None = None
     rates: Source | None = None
     borrow_fees: Source | None = None
+    actions: Source | None = None
+    bar_time: BarTime = BarTime.MIDNIGHT
     tables: Mapping[str, Source] = field(default_factory=dict)
     columns: Columns = field(default_factory=Columns)
     quality: Quality = field(default_factory=Quality)
@@ -261,7 +275,10 @@ class Execution:
     delist_after: close a held asset at its last close after this many consecutive trading
         dates without a bar (0 turns it off); a whole number, 0 <= delist_after <= 1e6 trading dates.
     start, end: the backtest window (inclusive dates, years 1 to 9999); data before `start`
-        still feeds signals.
+        still feeds signals. `start = "auto"` (the default) starts the window at the first date
+        on which any asset with a bar has a finite signal (built-in strategy) or on which the
+        strategy SQL returns a row (custom strategy); see docs/SEMANTICS.md, *Calendar, window,
+        bars*. `None` (Python only) starts it at the first date of the prices.
     memory_budget_mb: memory for the dense dates x assets arrays of the fold,
         0.001 <= memory_budget_mb <= 1e9 megabytes (2**20 bytes). A window that needs more than
         half of it is folded in chunks of dates, each loaded from DuckDB and its tables written
@@ -305,7 +322,7 @@ class Execution:
     slippage_bps: float = 0.0
     min_trade_value: float = 0.0
     delist_after: int = 5
-    start: dt.date | None = None
+    start: dt.date | typing.Literal["auto"] | None = "auto"
     end: dt.date | None = None
     memory_budget_mb: float = 2048.0
     cash_shortfall: CashShortfall = CashShortfall.SCALE
@@ -441,44 +458,65 @@ def load_config(config: Config | Mapping[str, Any] | str | Path) -> Config:
 
 
 def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Config:
-    _check_keys(raw, ("data", "strategy", "execution", "metrics", "output", "research", "risk"), where)
+    """A checked `Config` from a dict of the TOML's shape. Every unknown key, wrong type and value
+    out of range is found before it stops (a ConfigErrors when there are several; a key in error
+    takes its default meanwhile); the rules that tie keys together run once those are clean."""
+    problems = Problems()
+    with problems:
+        _check_keys(raw, ("data", "strategy", "execution", "metrics", "output", "research", "risk"), where)
     if "data" not in raw:
-        raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
-    data_raw = _section(raw, "data", where)
-    _check_keys(
-        data_raw,
-        ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "tables", "columns",
-         "quality"),
-        f"{where} [data]",
-    )
+        with problems:
+            raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
+        problems.raise_all()
+    data_raw = _section(raw, "data", where, problems)
+    with problems:
+        _check_keys(
+            data_raw,
+            ("prices", "signals", "benchmark", "universe", "assets", "rates", "borrow_fees", "actions", "bar_time",
+             "tables", "columns", "quality"),
+            f"{where} [data]",
+        )  # fmt: skip
     if "prices" not in data_raw:
-        raise ConfigError(f"{where} [data]: missing key `prices`")
+        with problems:
+            raise ConfigError(f"{where} [data]: missing key `prices`")
     tables = data_raw.get("tables", {})
     if not isinstance(tables, Mapping):
-        raise ConfigError(f"{where} [data.tables]: expected a table of name = source")
+        with problems:
+            raise ConfigError(f"{where} [data.tables]: expected a table of name = source")
+        tables = {}
+    bar_time = BarTime.MIDNIGHT
+    with problems:
+        bar_time = BarTime(_choice(data_raw.get("bar_time", BarTime.MIDNIGHT), BarTime, f"{where} [data] `bar_time`"))
     data = Data(
-        prices=data_raw["prices"],
+        prices=data_raw.get("prices"),
         signals=data_raw.get("signals"),
         benchmark=data_raw.get("benchmark"),
         universe=data_raw.get("universe"),
         assets=data_raw.get("assets"),
         rates=data_raw.get("rates"),
         borrow_fees=data_raw.get("borrow_fees"),
+        actions=data_raw.get("actions"),
+        bar_time=bar_time,
         tables=dict(tables),
-        columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]"), f"{where} [data.columns]"),
-        quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]"), f"{where} [data.quality]"),
-    )
+        columns=_build(Columns, _section(data_raw, "columns", f"{where} [data]", problems), f"{where} [data.columns]",
+                       problems),
+        quality=_build(Quality, _section(data_raw, "quality", f"{where} [data]", problems), f"{where} [data.quality]",
+                       problems),
+    )  # fmt: skip
+    research = Research()
+    with problems:
+        research = _build_research(_section(raw, "research", where, problems), f"{where} [research]")
     cfg = Config(
         data=data,
-        strategy=_build(Strategy, _section(raw, "strategy", where), f"{where} [strategy]"),
-        execution=_build(Execution, _section(raw, "execution", where), f"{where} [execution]"),
-        metrics=_build(Metrics, _section(raw, "metrics", where), f"{where} [metrics]"),
-        output=_build(Output, _section(raw, "output", where), f"{where} [output]"),
-        research=_build_research(_section(raw, "research", where), f"{where} [research]"),
-        risk=_build(Risk, _section(raw, "risk", where), f"{where} [risk]"),
+        strategy=_build(Strategy, _section(raw, "strategy", where, problems), f"{where} [strategy]", problems),
+        execution=_build(Execution, _section(raw, "execution", where, problems), f"{where} [execution]", problems),
+        metrics=_build(Metrics, _section(raw, "metrics", where, problems), f"{where} [metrics]", problems),
+        output=_build(Output, _section(raw, "output", where, problems), f"{where} [output]", problems),
+        research=research,
+        risk=_build(Risk, _section(raw, "risk", where, problems), f"{where} [risk]", problems),
         base_dir=base_dir,
     )
-    _check_values(cfg, where)
+    _check_values(cfg, where, problems)
     return cfg
 
 
@@ -492,25 +530,38 @@ def check_value(section: str, key: str, value: Any, where: str) -> Any:
     return coerced
 
 
-def _section(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+def _section(raw: Mapping[str, Any], key: str, where: str, problems: Problems) -> Mapping[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: `{key}` must be a table ([{key}]), not {type(value).__name__}")
+        with problems:
+            raise ConfigError(f"{where}: `{key}` must be a table ([{key}]), not {type(value).__name__}")
+        return {}
     return value
 
 
 def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    """Every unknown key of `raw`, at once."""
+    problems = Problems()
     for key in raw:
         if key not in allowed:
             near = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean `{near[0]}`?" if near else f"; known keys: {', '.join(allowed)}"
-            raise ConfigError(f"{where}: unknown key `{key}`{hint}")
+            with problems:
+                raise ConfigError(f"{where}: unknown key `{key}`{hint}")
+    problems.raise_all()
 
 
-def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
+def _build(cls: type, raw: Mapping[str, Any], where: str, problems: Problems) -> Any:
+    """`cls` from the keys of `raw`; an unknown key or a value of the wrong type goes to `problems`
+    (the key keeps its default)."""
     hints = typing.get_type_hints(cls)
-    _check_keys(raw, tuple(f.name for f in dataclasses.fields(cls)), where)
-    values = {key: _coerce(value, hints[key], f"{where} `{key}`") for key, value in raw.items()}
+    with problems:
+        _check_keys(raw, tuple(f.name for f in dataclasses.fields(cls)), where)
+    values = {}
+    for key, value in raw.items():
+        if key in hints:
+            with problems:
+                values[key] = _coerce(value, hints[key], f"{where} `{key}`")
     return cls(**values)
 
 
@@ -545,6 +596,10 @@ def _check_horizons(horizons: Any, where: str) -> None:
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check one value against its (resolved) annotation; a choice becomes its enumeration member."""
     args = typing.get_args(annotation)
+    words = [w for a in args if typing.get_origin(a) is typing.Literal for w in typing.get_args(a)]
+    if words and value in words:  # a word a key takes besides its type: start = "auto"
+        return value
+    args = tuple(a for a in args if typing.get_origin(a) is not typing.Literal)
     optional = type(None) in args
     if optional:
         annotation = next(a for a in args if a is not type(None))
@@ -582,7 +637,8 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ConfigError(f"{where}: expected a date like 2015-01-02, got {value!r}")
+        also = "".join(f" or {w!r}" for w in words)
+        raise ConfigError(f"{where}: expected a date like 2015-01-02{also}, got {value!r}")
     if kind.startswith("str"):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string, got {value!r}")
@@ -599,7 +655,7 @@ def _choice(value: Any, enum: type[StrEnum], where: str) -> StrEnum:
     raise ConfigError(f"{where}: {value!r} is not one of {', '.join(values)}{hint}")
 
 
-def _check_names(cfg: Config, where: str) -> None:
+def _check_names(cfg: Config, where: str, problems: Problems) -> None:
     """Names that become SQL identifiers must be plain names before they reach any SQL."""
     names = [(f"[data.columns] `{f.name}`", getattr(cfg.data.columns, f.name)) for f in dataclasses.fields(Columns)]
     names.append(("[strategy] `signal`", cfg.strategy.signal))
@@ -608,27 +664,47 @@ def _check_names(cfg: Config, where: str) -> None:
     names += [("[data.tables] name", key) for key in cfg.data.tables]
     for what, name in names:
         if not is_ident(name):
-            raise ConfigError(
+            problems.errors.append(ConfigError(
                 f"{where} {what}: {name!r} is not a plain name "
                 "(letters, digits, '_', ' ', '.', '-', starting with a letter or '_')"
-            )
+            ))
 
 
-def _check_values(cfg: Config, where: str) -> None:
-    """Names, every numeric key against `NUMBERS`, then the rules that tie keys together."""
-    _check_names(cfg, where)
+def _check_values(cfg: Config, where: str, problems: Problems | None = None) -> None:
+    """Names, every numeric key against `NUMBERS`, then (once those are right) the rules that tie
+    keys together; every problem at once (with `problems`, the ones found before too)."""
+    problems = problems if problems is not None else Problems()
+    _check_names(cfg, where, problems)
     for (section, key), bounds in NUMBERS.items():
-        check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
-    _check_builtin_only(cfg, where)
-    _check_horizons(cfg.research.horizons, f"{where} [research]")
+        with problems:
+            check_number(getattr(getattr(cfg, section), key), bounds, f"{where} [{section}]", key)
+    with problems:
+        _check_horizons(cfg.research.horizons, f"{where} [research]")
     x = cfg.execution
     for name in ("start", "end"):
-        if getattr(x, name) is not None and not isinstance(getattr(x, name), dt.date):
-            raise ConfigError(
-                f"{where} [execution] `{name}`: expected a date like 2015-01-02, got {getattr(x, name)!r}"
-            )
-    if x.start and x.end and x.start > x.end:
+        value = getattr(x, name)
+        if value is not None and not isinstance(value, dt.date) and not (name == "start" and value == AUTO):
+            also = ' or "auto"' if name == "start" else ""
+            with problems:
+                raise ConfigError(
+                    f"{where} [execution] `{name}`: expected a date like 2015-01-02{also}, got {value!r}"
+                )
+    if problems:  # a key in error has its default: the rules between keys would only add noise
+        problems.raise_all()
+    for rule in (_check_builtin_only, _check_window, _check_costs, _check_construction, _check_rounding, _check_risk):
+        with problems:
+            rule(cfg, where)
+    problems.raise_all()
+
+
+def _check_window(cfg: Config, where: str) -> None:
+    x = cfg.execution
+    if isinstance(x.start, dt.date) and x.end and x.start > x.end:
         raise ConfigError(f"{where} [execution]: start {x.start} is after end {x.end}")
+
+
+def _check_costs(cfg: Config, where: str) -> None:
+    x = cfg.execution
     if x.commission_bps + x.slippage_bps >= MAX_COST_BPS:
         raise ConfigError(
             f"{where} [execution] `commission_bps` + `slippage_bps`: {x.commission_bps:g} + {x.slippage_bps:g} = "
@@ -636,12 +712,23 @@ def _check_values(cfg: Config, where: str) -> None:
             "so that a trade's costs stay below its notional at the open (a sell credits "
             "shares * open * (1 - slippage) * (1 - commission))"
         )
+
+
+def _check_construction(cfg: Config, where: str) -> None:
     if cfg.strategy.sql is None:
-        check_construction(cfg.strategy, x, f"{where} [strategy]")
+        check_construction(cfg.strategy, cfg.execution, f"{where} [strategy]")
+
+
+def _check_rounding(cfg: Config, where: str) -> None:
+    x = cfg.execution
     if x.rounding != "target" and x.fractional:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
         )
+
+
+def _check_risk(cfg: Config, where: str) -> None:
+    """The `[risk]` keys that need another: reentry_after a stop, halt_dates a max_drawdown."""
     check_risk(cfg.risk, f"{where} [risk]")
 
 

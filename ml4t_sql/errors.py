@@ -14,6 +14,45 @@ class ConfigError(Ml4tError):
     """The configuration is wrong: unknown key, wrong type, value out of range."""
 
 
+class ConfigErrors(ConfigError):
+    """Several configuration errors, found together (`errors`: each one): loading a configuration
+    checks every key, type and range before it stops (ml4t_sql.config), and `ml4t-sql check` lists
+    each one."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} configuration errors:\n" + "\n".join(f"  {e}" for e in self.errors))
+
+
+class Problems:
+    """Collects the ConfigErrors of independent checks (`with problems: check()`), then raises
+    them together (`problems.raise_all()`: the one error itself, or a ConfigErrors)."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def __enter__(self) -> Problems:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
+        if isinstance(error, ConfigErrors):
+            self.errors += error.errors
+            return True
+        if isinstance(error, ConfigError):
+            self.errors.append(error)
+            return True
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_all(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ConfigErrors(self.errors)
+
+
 class StoreError(Ml4tError):
     """The warehouse cannot take or give a run: not a folder, read-only, full, split across
     filesystems, or a run's files missing or altered. One line, naming the path and what to do."""

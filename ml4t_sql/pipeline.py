@@ -8,8 +8,10 @@ The steps, in order, and where each lives:
 3. type the prices, flag dirty rows, refuse or apply      sql/sources/typed_prices.sql, data.quality,
    the [data.quality] policies; snapshot the result       sql/sources/prices.sql
 4. the signals, checked                                   sql/sources/signals.sql, data.quality
-5. the window's calendar and assets                       sql/sources/calendar.sql
-6. targets of every variant: built-in SQL or the user's   strategy.targets.build_targets (sql/strategy/*.sql)
+5. the window's calendar and assets (where it starts:      sql/sources/calendar.sql, data.window
+   `start = "auto"`)
+6. targets of every variant: built-in SQL or the user's   strategy.targets.build_targets (sql/strategy/*.sql);
+   a custom strategy first seen to start later: 2-6 again data.window.restart_date
 7. dense arrays of the window's bars and targets, in      data.panel.iter_panels, data.panel.load_targets
    chunks of dates that fit the memory budget
 8. the fold over dates, chunk after chunk                 engine.run_fold (engine/fold.py: the steps)
@@ -44,6 +46,7 @@ import pyarrow as pa
 from . import __version__
 from .choices import Sizing, Stale, code
 from .config import Config, Execution, Risk, Strategy, load_config
+from .data.actions import action_inputs
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
@@ -51,6 +54,7 @@ from .data.quality import QualityReport
 from .data.risk import check_high_low, risk_rules
 from .data.sandbox import late_refusals
 from .data.sources import load_sources
+from .data.window import note_cash_at_start, restart_date
 from .engine import FoldState, Rules, run_fold
 from .report.tearsheet import write_report
 from .results.benchmark import benchmark_table, primary_returns, variant_benchmarks
@@ -129,6 +133,12 @@ class Run:
     def benchmark(self) -> pl.DataFrame:
         return self.tables["benchmark"]
 
+    def __repr__(self) -> str:
+        """A short summary (ml4t_sql.console.run_summary): id, window, headline metrics; not the config."""
+        from .console import run_summary
+
+        return run_summary(self.run_id, self.config.output.name, self.equity, self.stats(), self.path)
+
     def stats(self) -> dict[str, float]:
         """The metrics as a dict (see ml4t_sql.stats for each definition)."""
         return dict(zip(self.metrics["metric"].to_list(), self.metrics["value"].to_list(), strict=True))
@@ -190,12 +200,23 @@ def execute(
     with contextlib.ExitStack() as stack:
         stack.enter_context(late_refusals())  # first in, last out: wraps every step below
         spill = stack.enter_context(Spill(root if write else None))  # in <warehouse>/.staging, or private
-        con = stack.enter_context(contextlib.closing(working_connection(base.execution.memory_budget_mb, spill.path)))
-        report = QualityReport()
-        with clock("load_validate"):
-            load_sources(con, base, report, every=[k for v in variants if (k := v.strategy.rebalance_every)])
-        with clock("targets"):
-            build_targets(con, base, [v.strategy for v in variants], report)
+        every = [k for v in variants if (k := v.strategy.rebalance_every)]
+        signals = [v.strategy.signal for v in variants]
+        restart: dt.date | None = None
+        while True:  # twice only for a custom strategy whose first row is after the data's first date
+            con = stack.enter_context(
+                contextlib.closing(working_connection(base.execution.memory_budget_mb, spill.path))
+            )
+            report = QualityReport()
+            with clock("load_validate"):
+                load_sources(con, base, report, every=every, signals=signals, restart=restart)
+            with clock("targets"):
+                first_row = build_targets(con, base, [v.strategy for v in variants], report)
+            restart = None if restart is not None else restart_date(con, base, first_row)
+            if restart is None:
+                break
+            con.close()  # the window starts later: load again from there (ml4t_sql.data.window)
+        note_cash_at_start(con, report)
 
         dates, assets = window_axes(con)
         T, N = len(dates), len(assets)
@@ -218,12 +239,15 @@ def execute(
         cells += 16 if extremes else 0  # high and low
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)
+        actions = action_inputs(con, base, T, N)
         prev_close = np.full(N, np.nan)
         for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk,
                                                                      extremes=extremes)):
             if financing is not None:
                 panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
-                prev_close = panel.last_close[-1] if stop > start else prev_close
+            if actions is not None:
+                panel = replace(panel, actions=actions.chunk(start, stop, prev_close))
+            prev_close = panel.last_close[-1] if stop > start else prev_close
             with clock("fold"):
                 ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
             state = ledger.state

@@ -101,7 +101,7 @@ TABLES: dict[str, Table] = {
                 ("notional", _F, "shares * price"),
                 ("commission", _F, "commission paid"),
                 ("slippage_cost", _F, "shares * open * slippage"),
-                ("reason", _S, "rebalance | delisted"),
+                ("reason", _S, "rebalance | delisted | stop_loss | take_profit | trailing_stop"),
                 ("decision_date", _D, "decision the fill belongs to; NULL for delistings"),
             ),
             ("run_id", "date", "asset", "reason"),
@@ -137,8 +137,22 @@ TABLES: dict[str, Table] = {
                 ("turnover", _F, "traded notional (fills and delistings) / previous nav"),
                 ("costs", _F, "commission + slippage cost of the date"),
                 ("financing", _F, "interest and short fees booked on the date: + earned, - paid"),
+                ("dividends", _F, "dividends booked on the ex-date ([data] actions): + received, - paid by shorts"),
             ),
             ("run_id", "date"),
+        ),
+        Table(
+            "events",
+            "date x asset x rule",
+            (
+                _RUN_ID,
+                ("date", _D, "date the rule applied (an action's ex-date)"),
+                ("asset", _S, "asset (NULL: the whole book: max_drawdown, resume)"),
+                ("rule", _S, "split | dividend | stop_loss | take_profit | trailing_stop | max_drawdown | resume "
+                 "(ml4t_sql.choices.EventRule)"),
+                ("detail", _S, "what it did, in words (e.g. 'ratio 2: 100 -> 200 shares')"),
+            ),
+            ("run_id", "date", "asset", "rule"),
         ),
         Table(
             "metrics",
@@ -179,6 +193,8 @@ TABLES: dict[str, Table] = {
 }
 
 RUN_TABLES = tuple(TABLES)
+LATER_TABLES = ("events",)
+"""Run tables that runs published before them lack (a warehouse's older runs stay sound)."""
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:

@@ -81,6 +81,14 @@ class Sweep:
         wide = long.pivot(on="metric", index="variant", values="value")
         return self.variants.drop("run_id", "params").join(wide, on="variant").sort("variant")
 
+    def report(self, path: str | Path, *, metric: str = "sharpe", x: str | None = None, y: str | None = None) -> Path:
+        """Write the sweep's HTML page: a heatmap of `metric` over two swept keys (the first two, or
+        `x` and `y`) and every variant's headline metrics (ml4t_sql.report.sweep_page)."""
+        from .report.sweep_page import write_sweep_report
+
+        tables = {"runs": self.tables["runs"], "variants": self.variants, "metrics": self.tables["metrics"]}
+        return write_sweep_report(tables, path, metric=metric, x=x, y=y)
+
 
 def load_sweep(
     config: Config | Mapping[str, Any] | str | Path, grid: Mapping[str, Sequence[Any]] | None = None

@@ -33,9 +33,11 @@ import duckdb
 
 from .config import Config, Quality, load_config
 from .data.quality import QualityReport
+from .data.relations import in_user_words
 from .data.sandbox import refusal
 from .data.sources import load_sources
-from .errors import ConfigError, Ml4tError, StoreError, format_rows
+from .data.window import note_cash_at_start, restart_date
+from .errors import ConfigError, ConfigErrors, Ml4tError, StoreError, format_rows
 from .store.catalog import Catalog, ensure_catalog
 from .store.layout import DB_NAME, HOST, STAGING, sweep_staging
 from .store.manifest import RunCheck
@@ -44,6 +46,9 @@ from .strategy.lookahead import DEFAULT_CUTS, LookaheadResult, format_lookahead,
 from .strategy.targets import build_targets
 
 MAX_CUTS = 1000
+NOT_CHECKED = (
+    "data quality: not checked: the prices and signals could not be read with their columns and types (see below)"
+)
 
 
 @dataclasses.dataclass
@@ -82,27 +87,36 @@ def check(
     report = QualityReport(strict=False)
     try:
         cfg = load_config(config)
+    except ConfigErrors as exc:  # every key, type and range error at once: one line each
+        return CheckResult(None, report, [str(e) for e in exc.errors], {})
     except Ml4tError as exc:
         return CheckResult(None, report, [str(exc)], {})
     errors: list[str] = []
     summary: dict[str, Any] = {}
     found: LookaheadResult | None = None
-    con = duckdb.connect()
-    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
+    con = _connection()
     try:
         try:
             load_sources(con, cfg, report)
             if not report.errors:  # a strategy over rows that break the rules would only add noise
-                build_targets(con, cfg, report=report)
+                restart = restart_date(con, cfg, build_targets(con, cfg, report=report))
+                if restart is not None and not report.errors:  # a custom strategy's later start: again from there
+                    con.close()
+                    con, report = _connection(), QualityReport(strict=False)
+                    load_sources(con, cfg, report, restart=restart)
+                    build_targets(con, cfg, report=report)
+                note_cash_at_start(con, report)
                 summary.update(_target_summary(con))
                 if lookahead and not report.errors:
-                    found = _lookahead(con, cfg, cuts, errors)
+                    start = _window_start(con)
+                    fixed = dataclasses.replace(cfg, execution=dataclasses.replace(cfg.execution, start=start))
+                    found = _lookahead(con, fixed, cuts, errors)
         except Ml4tError as exc:
             errors.append(str(exc))
         except duckdb.PermissionException as exc:  # a user view, read late, reached a file that is no input
             errors.append(str(refusal(exc)))
         except duckdb.Error as exc:  # a later step over rows already refused above; never a traceback
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = in_user_words(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             errors.append(f"the check stopped early: {first}" + (" (after the errors above)" if report.errors else ""))
         with contextlib.suppress(duckdb.Error):  # what could be read before a structural error
             summary = {**_source_summary(con), **summary}
@@ -116,6 +130,17 @@ def check(
     return CheckResult(cfg, report, [str(e) for e in report.errors] + errors, summary, found)
 
 
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("set temp_directory = ''")  # no spill files: check writes nothing, not even those
+    return con
+
+
+def _window_start(con: duckdb.DuckDBPyConnection) -> Any:
+    """The window's first date, as chosen (the look-ahead check's cut runs start there too)."""
+    return con.sql("select min(date) from ml4t.calendar").fetchall()[0][0]
+
+
 def _lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, cuts: int, errors: list[str]) -> LookaheadResult | None:
     """The look-ahead check on the check's connection; a finding, or what stopped it, goes to `errors`."""
     try:
@@ -125,7 +150,7 @@ def _lookahead(con: duckdb.DuckDBPyConnection, cfg: Config, cuts: int, errors: l
         return None
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        errors.append(f"the look-ahead check stopped: {first}")
+        errors.append(f"the look-ahead check stopped: {in_user_words(first)}")
         return None
     if result.finding is not None:
         errors.append(result.finding.message())
@@ -142,12 +167,15 @@ def format_check(result: CheckResult) -> str:
             f"{s['dates']:,} dates {s['first_date']} .. {s['last_date']}"
         )
         lines.append(f"window    {s['window_start']} .. {s['window_end']}: {s['window_dates']:,} dates")
+        lines += [f"          {note}" for note in r.notes]
     if "rebalance_dates" in s:
         lines.append(
             f"strategy  {s['rebalance_dates']:,} rebalance dates, {s['target_rows']:,} target rows, "
             f"{s['cash_dates']:,} rebalance dates with no targets (cash)"
         )
-    if result.config is not None:
+    if result.config is not None and "prices_rows" not in s:  # an input could not be read or typed: no counts
+        lines += [NOT_CHECKED]
+    elif result.config is not None:
         lines += ["", "data quality:", _rules_table(result.config.data.quality, r)]
         for key, finding in r.findings.items():
             if finding.examples:
@@ -161,7 +189,12 @@ def format_check(result: CheckResult) -> str:
     peeks = change.message() if change is not None else None
     others = [e for e in result.errors if e != peeks]
     if others:
-        lines += ["", f"{len(others)} error(s); a run would stop at the first:"]
+        why = (
+            "a run would stop at the first"
+            if result.config is not None
+            else "in the configuration (a run lists them too)"
+        )
+        lines += ["", f"{len(others)} error(s); {why}:"]
         lines += [f"error: {e}" for e in others]
     if peeks is not None:
         lines += ["", "the strategy fails the look-ahead check (a run would use data dated after its decisions):"]

@@ -184,9 +184,13 @@ def targets_from_frame(targets: pl.DataFrame) -> tuple[dict, set]:
 
 def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, *, data: dict | None = None, **execution):
     """ml4t-sql on `prices` with `targets` as a custom strategy (rebalance dates = its dates);
-    `data`: more `[data]` keys (e.g. rates, borrow_fees; a `quality` dict adds to the policies)."""
+    `data`: more `[data]` keys (e.g. rates, borrow_fees; a `quality` dict adds to the policies).
+    The window is every date of the prices, as the reference's (`start` = the first date, not
+    "auto": targets that begin later hold cash until then)."""
     import ml4t_sql
 
+    if not prices.is_empty():
+        execution.setdefault("start", prices["date"].min())
     extra = dict(data or {})
     quality = {"missing_open": "no_fill", **extra.pop("quality", {})}
     return ml4t_sql.run(
@@ -197,3 +201,67 @@ def run_engine(prices: pl.DataFrame, targets: pl.DataFrame, *, data: dict | None
         },
         write=False,
     )
+
+
+ACTION_SCHEMA = {"date": pl.Date, "asset": pl.String, "split": pl.Float64, "dividend": pl.Float64}
+SPLITS = (2.0, 3.0, 0.5, 1.5, 4.0, 0.25)
+
+
+def make_actions(
+    prices: pl.DataFrame,
+    seed: int = 0,
+    *,
+    split_prob: float = 0.03,
+    dividend_prob: float = 0.05,
+    off_bar_dividends: bool = True,
+    need_open: bool = False,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(raw prices, actions): splits and dividends drawn on `prices`, which become raw.
+
+    Per bar after an asset's first: a split with chance `split_prob` (ratio from SPLITS), a
+    dividend with chance `dividend_prob` (0.1% .. 3% of the previous raw close). The returned
+    prices are raw: every price of an asset from a split's ex-date on is divided by its ratio, so
+    `prices` is the split-adjusted series (up to a constant per asset). `off_bar_dividends`: also
+    dividends on calendar dates where the asset has no bar (they are paid all the same).
+    `need_open`: actions only on bars with an open. Rows sorted by (date, asset); a row has a
+    split, a dividend, or both.
+    """
+    rng = random.Random(seed)
+    calendar = sorted(prices["date"].unique().to_list())
+    rows: dict[tuple[date, str], list[float]] = {}
+    raw = []
+    for (asset,), bars in prices.sort("date").group_by("asset", maintain_order=True):
+        factor, prev_close = 1.0, None
+        dates = bars["date"].to_list()
+        closes: dict[date, float] = {}
+        for bar in bars.iter_rows(named=True):
+            d = bar["date"]
+            if prev_close is not None and (not need_open or bar["open"] is not None):
+                s = rng.choice(SPLITS) if rng.random() < split_prob else 1.0
+                dv = prev_close * rng.uniform(0.001, 0.03) if rng.random() < dividend_prob else 0.0
+                if s != 1.0 or dv:
+                    rows[(d, str(asset))] = [s, dv]
+                factor *= s
+            out = dict(bar)
+            for c in ("open", "high", "low", "close"):
+                if out[c] is not None:
+                    out[c] = out[c] / factor
+            raw.append(out)
+            prev_close = closes[d] = out["close"]
+        if off_bar_dividends and len(dates) > 1:
+            have = set(dates)
+            last = closes[dates[0]]
+            for d in calendar:
+                if d in have:
+                    last = closes[d]
+                elif dates[0] < d <= dates[-1] and rng.random() < dividend_prob:
+                    rows[(d, str(asset))] = [1.0, last * rng.uniform(0.001, 0.03)]
+    actions = pl.DataFrame(
+        [(d, a, s, dv) for (d, a), (s, dv) in sorted(rows.items())], schema=ACTION_SCHEMA, orient="row"
+    )
+    return pl.DataFrame(raw, schema=PRICE_SCHEMA).sort("date", "asset"), actions
+
+
+def actions_from_frame(actions: pl.DataFrame) -> dict:
+    """The reference's `actions`: {(date, asset): (split, dividend)}."""
+    return {(d, a): (s, dv) for d, a, s, dv in actions.select("date", "asset", "split", "dividend").iter_rows()}

@@ -25,6 +25,15 @@ Readings taken where SEMANTICS.md leaves room (see the module's tests for exampl
   date adds ``balance x rate / 365`` on the previous close's balances; the rate in force is found
   by walking back one calendar day at a time from the previous window date to a dated row.
 
+Corporate actions (SPEC 12, 14.1, 14.12), on raw prices: on an ex-date, after financing and before
+delisting, each held asset's dividend is paid on the shares of the previous close (a short pays
+it), then its split multiplies the holding (whole shares: the part toward zero, the rest sold to
+cash at the previous close divided by the split; a short pays for its fraction) and divides the
+asset's remembered last close; the decision waiting for the open is restated in new shares: its
+target and order shares multiplied (whole shares: toward zero), its decision price divided.
+Formulated per asset on the dicts, with the last close itself divided (the engine reads raw
+closes from its panel instead). An event row (date, asset, rule) per rule that moved a holding.
+
 Shorts and leverage (SPEC 9, 14.7), formulated as a borrowing allowance rather than a floor: a
 decision sized with NAV ``nav_d`` may borrow up to ``(max_leverage - 1) x nav_d`` for its buys, so
 the buys may spend ``cash + allowance`` (none when that is negative); ``scale`` spends exactly
@@ -70,6 +79,7 @@ def simulate(
     borrow_fees=None,
     allow_short=False,
     max_leverage=1.0,
+    actions=None,
     **risk_rules,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
@@ -82,6 +92,7 @@ def simulate(
     weights >= 0, short_exposure for weights < 0, the kept weights summed by their sign).
     cash_rate, margin_rate, short_fee, rates ({date: rate}), borrow_fees ({asset: fee} or
     {(date, asset): fee}): financing, see `accrue`.
+    actions: {(date, asset): (split, dividend)} corporate actions by ex-date (see the module).
     risk_rules: the `[risk]` keys (stop_loss, take_profit, trailing_stop, reentry_after,
     max_drawdown, halt_dates; tests/risk_reference.py); the bars then carry high and low.
     Returns {"equity": [...], "trades": [...], "orders": [...], "positions": [...], "events": [...]}.
@@ -145,7 +156,10 @@ def simulate(
     decision = None  # the decision of the previous date, waiting for this date's open
     risk = RiskRules(**risk_rules) if risk_rules else None
 
-    equity, trades, orders, positions = [], [], [], []
+    equity, trades, orders, positions, events = [], [], [], [], []
+    actions_on = {}  # date -> {asset: (split, dividend)}
+    for (d, a), act in (actions or {}).items():
+        actions_on.setdefault(d, {})[a] = act
 
     for i, t in enumerate(calendar):
         traded_notional = 0.0
@@ -157,6 +171,36 @@ def simulate(
             financing = accrue(calendar[i - 1], t, cash, shares, last_close, cash_rate=cash_rate,
                                margin_rate=margin_rate, short_fee=short_fee, rates=rates, borrow_fees=borrow_fees)
             cash += financing
+
+        # 0 bis. Corporate actions of ex-date t: dividend on the previous close's shares, then split.
+        dividends = 0.0
+        for a, (split, dividend) in sorted(actions_on.get(t, {}).items()):
+            held = shares.get(a, 0.0)
+            if held != 0.0 and dividend != 0.0:
+                cash += held * dividend
+                dividends += held * dividend
+                events.append(dict(date=t, asset=a, rule="dividend"))
+            if split == 1.0:
+                continue
+            if a in last_close:
+                last_close[a] = last_close[a] / split
+            if held != 0.0:
+                exact = held * split
+                kept = whole(exact)
+                cash += (exact - kept) * last_close[a]  # the fraction, at the post-split close
+                if kept == 0.0:
+                    shares.pop(a)
+                else:
+                    shares[a] = kept
+                if risk is not None:
+                    risk.on_split(a, split, exact, kept)
+                events.append(dict(date=t, asset=a, rule="split"))
+            if decision is not None:
+                for o in decision["orders"]:
+                    if o["asset"] == a:
+                        o["target_shares"] = whole(o["target_shares"] * split)
+                        o["order_shares"] = whole(o["order_shares"] * split)
+                        o["decision_price"] = o["decision_price"] / split
 
         # 1. Delisting: a held asset whose last bar was exactly `delist_after` dates ago, with no
         #    bar since (and none today), is sold at its last close. No commission, no slippage.
@@ -347,7 +391,8 @@ def simulate(
             dict(date=t, cash=cash, market_value=market_value, nav=nav, **{"return": nav / nav_prev - 1},
                  gross_exposure=gross / nav, net_exposure=market_value / nav,
                  long_exposure=longs / nav, short_exposure=shorts / nav,
-                 turnover=traded_notional / nav_prev, costs=costs, financing=financing)
+                 turnover=traded_notional / nav_prev, costs=costs, financing=financing,
+                 dividends=dividends)
         )
         for a in sorted(shares):
             mv = shares[a] * last_close[a]
@@ -405,8 +450,9 @@ def simulate(
     for o in orders:
         o.pop("sizing_value", None)  # the order of sequential buys; not a column of the table
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
-    return dict(equity=equity, trades=trades, orders=orders, positions=positions,
-                events=[] if risk is None else risk.events)
+    events += [] if risk is None else risk.events
+    events.sort(key=lambda r: (r["date"], r["asset"] or "", r["rule"]))
+    return dict(equity=equity, trades=trades, orders=orders, positions=positions, events=events)
 
 
 def in_force(table, day, key=None):

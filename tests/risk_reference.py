@@ -47,6 +47,16 @@ class RiskRules:
         else:
             self.lots[asset]["basis"] *= after / before
 
+    def on_split(self, asset, split, exact, kept):
+        """Shares x split (`exact`), `kept` of them (whole shares): the basis of the kept shares,
+        the closes in post-split prices."""
+        if kept == 0:
+            self.lots.pop(asset, None)
+            return
+        lot = self.lots[asset]
+        lot["basis"] *= kept / exact
+        lot["closes"] = [c / split for c in lot["closes"]]
+
     def exits(self, i, shares, bar):
         """[(asset, raw price, reason, level, at_open)] of the positions `shares` ({asset: q}) on
         date i; `bar(asset)` is (open, high, low) or None when the asset cannot be checked."""

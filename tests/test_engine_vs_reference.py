@@ -53,7 +53,7 @@ def random_rates(prices: pl.DataFrame, seed: int) -> pl.DataFrame:
 # price (relative only), exact (compared with ==)
 EQUITY = {"cash": "money", "market_value": "money", "nav": "money", "return": "ratio",
           "gross_exposure": "ratio", "net_exposure": "ratio", "long_exposure": "ratio", "short_exposure": "ratio",
-          "turnover": "ratio", "costs": "money", "financing": "money"}
+          "turnover": "ratio", "costs": "money", "financing": "money", "dividends": "money"}
 TRADES = {"side": "exact", "reason": "exact", "decision_date": "exact", "shares": "shares", "price": "price",
           "notional": "money", "commission": "money", "slippage_cost": "money"}
 ORDERS = {"fill_date": "exact", "target_weight": "ratio", "decision_price": "price", "target_shares": "shares",

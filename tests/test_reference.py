@@ -48,7 +48,7 @@ def test_plain_fill():
     eq = by_date(out, "equity")
     assert eq[D1] == dict(date=D1, cash=1000.0, market_value=0.0, nav=1000.0, **{"return": 0.0},
                           gross_exposure=0.0, net_exposure=0.0, long_exposure=0.0, short_exposure=0.0,
-                          turnover=0.0, costs=0.0, financing=0.0)
+                          turnover=0.0, costs=0.0, financing=0.0, dividends=0.0)
     assert eq[D2]["cash"] == approx(225.0)
     assert eq[D2]["market_value"] == approx(800.0)
     assert eq[D2]["nav"] == approx(1025.0)

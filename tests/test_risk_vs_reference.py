@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 import ml4t_sql
 from tests.depth import examples
-from tests.factories import bars_from_prices, make_prices, make_targets, targets_from_frame
+from tests.factories import (
+    actions_from_frame,
+    bars_from_prices,
+    make_actions,
+    make_prices,
+    make_targets,
+    targets_from_frame,
+)
 from tests.reference import simulate
 from tests.test_engine_vs_reference import EQUITY, ORDERS, POSITIONS, REL, TRADES, compare_table
 from tests.test_engine_vs_reference import cases as execution_cases
@@ -18,12 +25,18 @@ from tests.test_engine_vs_reference import cases as execution_cases
 RISK_KEYS = ("stop_loss", "take_profit", "trailing_stop", "reentry_after", "max_drawdown", "halt_dates")
 
 
-def run_both(prices: pl.DataFrame, targets: pl.DataFrame, risk: dict, **execution) -> tuple[object, dict]:
+def run_both(prices: pl.DataFrame, targets: pl.DataFrame, risk: dict, actions: pl.DataFrame | None = None,
+             **execution) -> tuple[object, dict]:  # fmt: skip
+    """The engine (window: every date of the prices, as the reference's) and the reference."""
     weights, rebalance = targets_from_frame(targets)
-    ref = simulate(bars_from_prices(prices), weights, rebalance, **execution, **risk)
+    acts = None if actions is None else actions_from_frame(actions)
+    ref = simulate(bars_from_prices(prices), weights, rebalance, actions=acts, **execution, **risk)
+    execution.setdefault("start", prices["date"].min())
+    data = {} if actions is None else {"actions": actions}
     run = ml4t_sql.run(
         {
-            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"}},
+            "data": {"prices": prices, "tables": {"my_targets": targets}, "quality": {"missing_open": "no_fill"},
+                     **data},
             "strategy": {"sql": "select date, asset, weight from my_targets"},
             "execution": execution,
             "risk": risk,
@@ -41,6 +54,10 @@ def assert_same(run, ref: dict, initial_cash: float) -> None:
     problems += compare_table("trades", trades, ref_trades, ["date", "asset", "reason"], TRADES, floor)
     problems += compare_table("orders", run.orders, ref["orders"], ["decision_date", "asset"], ORDERS, floor)
     problems += compare_table("positions", run.positions, ref["positions"], ["date", "asset"], POSITIONS, floor)
+    got = sorted((r["date"], r["asset"] or "", r["rule"]) for r in run.tables["events"].iter_rows(named=True))
+    want = sorted((r["date"], r["asset"] or "", r["rule"]) for r in ref["events"])
+    if got != want:
+        problems.append(f"events: engine {sorted(set(got) ^ set(want))[:6]} differ from the reference")
     assert not problems, "engine and reference disagree:\n" + "\n".join(problems[:20])
 
 
@@ -92,6 +109,19 @@ def test_fixed_seed(case):
     assert reasons - {"rebalance", "delisted"}, "the case must exercise a risk exit"
     if "max_drawdown" in risk:
         assert any(e["rule"] == "max_drawdown" for e in ref["events"])
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_splits_divide_entry_prices_and_trailing_references(seed):
+    """Raw prices with splits and dividends (SPEC 14.12): the stops on raw prices, their levels
+    divided by each split, agree with the reference (whole shares: fractions paid in cash)."""
+    prices, actions = make_actions(make_prices(6, 60, seed, gap_prob=0.03), seed, split_prob=0.05, need_open=True)
+    targets = make_targets(prices, seed, top_n=3, schedule_prob=0.3)
+    risk = dict(stop_loss=0.04, trailing_stop=0.03, take_profit=0.06)
+    run, ref = run_both(prices, targets, risk, actions=actions, fractional=seed % 2 == 0)
+    assert_same(run, ref, 1_000_000.0)
+    rules = {e["rule"] for e in ref["events"]}
+    assert "split" in rules and rules & {"stop_loss", "trailing_stop", "take_profit"}
 
 
 def test_fixed_seeds_cover_every_reason_and_both_sides():

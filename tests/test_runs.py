@@ -39,7 +39,7 @@ def test_runs_lists_every_run_with_its_strategy_and_headline_metrics(warehouse):
     daily = runs[0].stats()
     assert (
         runs[0].run_id in lines[1]
-        and f"{daily['total_return']:.1%}" in lines[1]
+        and f"{daily['total_return']:.2%}" in lines[1]
         and f"{daily['sharpe']:.2f}" in lines[1]
     )
 
@@ -49,12 +49,16 @@ def test_compare_prints_metrics_side_by_side_and_writes_one_page(warehouse, tmp_
     page = tmp_path / "cmp" / "compare.html"
     done = cli("compare", runs[0].run_id, runs[1].run_id, "--warehouse", str(root), "-o", str(page))
     assert done.returncode == 0, done.stderr
-    table = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()[1:] if line and "/" not in line}
-    assert done.stdout.splitlines()[0].split()[1:] == [runs[0].run_id, runs[1].run_id]
-    for key in ("total_return", "sharpe", "max_drawdown", "alpha", "information_ratio"):
-        assert [float(v.replace(",", "")) for v in table[key]] == [
-            pytest.approx(r.stats()[key], abs=5e-5) for r in runs
+    metrics = done.stdout.split("\n\n")[0].splitlines()
+    table = {line.split()[0]: line.split()[1:] for line in metrics[1:]}
+    assert metrics[0].split()[1:] == [runs[0].run_id, runs[1].run_id]
+    for key, scale, tol in (("total_return", 100, 5e-3), ("max_drawdown", 100, 5e-3), ("alpha", 100, 5e-3)):
+        assert [float(v.rstrip("%").replace(",", "")) for v in table[key]] == [
+            pytest.approx(r.stats()[key] * scale, abs=tol) for r in runs
         ], key
+    for key in ("sharpe", "information_ratio"):
+        assert [float(v) for v in table[key]] == [pytest.approx(r.stats()[key], abs=5e-3) for r in runs], key
+    assert "strategy.rebalance" in done.stdout.split("\n\n")[1]  # the config values that differ
     html = page.read_text()
     assert html.count('id="chart-') == 2 and runs[0].run_id in html and runs[1].run_id in html
     assert "top25_momentum_monthly" in html

@@ -517,7 +517,7 @@ def test_a_damaged_run_is_reported_by_every_reader(
 ):
     damage, needle, by_stat = RUN_DAMAGE[case]
     warehouse = tmp_path / "wh"
-    shutil.copytree(three_runs, warehouse)
+    shutil.copytree(three_runs, warehouse, ignore=shutil.ignore_patterns("ml4t.duckdb*"))  # views rebuilt for here
     first, bad, last = (p.name for p in sorted((warehouse / "runs").iterdir()))
     damage(warehouse / "runs" / bad)
     named = f"run {bad} is damaged ({needle}"
@@ -594,7 +594,7 @@ def views_read(warehouse: Path) -> set[str]:
         if "runs" not in views:
             return set()
         ids = {r[0] for r in con.sql("select run_id from runs").fetchall()}
-        for name in views - {"runs"}:  # every table reads, and holds the same runs
+        for name in views - {"runs", "ml4t_status"}:  # every table reads, and holds the same runs
             assert {r[0] for r in con.sql(f"select distinct run_id from {name}").fetchall()} <= ids, name
         return ids
     finally:

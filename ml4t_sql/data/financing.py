@@ -44,6 +44,7 @@ def load_financing(
     d = cfg.data
     if d.rates is not None:
         columns = registered.get("rates") or register_input(con, "rates", d.rates, cfg)
+        _require(columns, "rates", {cfg.data.columns.date: (cfg.data.columns.date, "date"), "rate": ("rate",)})
         date = _date(columns, "rates", cfg.data.columns.date, required=True)
         rate = _value(columns, "rates", "rate")
         assert date is not None
@@ -75,7 +76,7 @@ def load_financing(
         fee = _value(columns, "borrow_fees", "fee")
         utc = date is not None and _utc(columns[date])
         if date is not None and columns[date] != "DATE":
-            check_intraday(con, "borrow_fees", "input_borrow_fees", date, report, utc=utc)
+            check_intraday(con, "borrow_fees", "input_borrow_fees", date, report, utc=utc, asset=asset)
         create(con, "borrow_fees", render("sources/borrow_fees", dated=date is not None, date=date, asset=asset,
                                           fee=fee, utc=utc))  # fmt: skip
         fee_keys: dict[str, tuple[str, ...]] = {"keys": ("date", "asset") if date is not None else ("asset",)}
@@ -153,6 +154,16 @@ def finance_inputs(
     if cfg.data.borrow_fees is not None:
         dated = "date" in [str(r[0]) for r in con.sql("describe ml4t.borrow_fees").fetchall()]
     return FinanceInputs(days, rate, dated)
+
+
+def _require(columns: dict[str, str], relation: str, names: dict[str, tuple[str, ...]]) -> None:
+    """Refuse an input without any spelling of one of `names` (name -> its accepted spellings),
+    listing every missing one at once."""
+    missing = [repr(name) for name, spellings in names.items() if not any(c in columns for c in spellings)]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise InputError(relation, f"missing required column{plural} {' and '.join(missing)}",
+                         hint=f"columns: {', '.join(columns)}")  # fmt: skip
 
 
 def _date(columns: dict[str, str], relation: str, mapped: str, *, required: bool) -> str | None:

@@ -1,7 +1,7 @@
 """Lineage: which rows of which inputs a run read, as a digest per input and per date.
 
 Every input of a run (the prices as read, the signals when they are a separate input, each
-`[data.tables]` relation, the benchmark, `[data] universe`, `assets`, `rates` and `borrow_fees`)
+`[data.tables]` relation, the benchmark, `[data] universe`, `assets`, `rates`, `borrow_fees` and `actions`)
 gets one row per date in the `lineage` table (sql/sources/lineage.sql): the number of rows and an
 order-independent digest of them. Two runs read the same data on a date exactly when their
 digests for it agree, so a later continuation can tell which dates changed. The runs table's
@@ -40,6 +40,8 @@ def inputs(cfg: Config) -> list[tuple[str, str, bool]]:
         out.append(("rates", "rates", True))
     if cfg.data.borrow_fees is not None:
         out.append(("borrow_fees", "borrow_fees", True))
+    if cfg.data.actions is not None:
+        out.append(("actions", "actions", True))
     return out
 
 

@@ -61,13 +61,17 @@ class QualityReport:
     """What the data-quality rules found and what each policy did (saved with the run).
 
     findings: rule key -> QualityFinding. strict: True (a run) raises the first refusal; False
-    (`check`) collects them in `errors`.
+    (`check`) collects them in `errors`. window: how the window's start was chosen
+    (ml4t_sql.data.window); notes: what the run says about it on standard error (not warnings:
+    nothing is wrong).
     """
 
     rows_in: int = 0
     rows_used: int = 0
     findings: dict[str, QualityFinding] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    window: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     strict: bool = True
     errors: list[InputError] = field(default_factory=list)
 
@@ -80,12 +84,15 @@ class QualityReport:
         self.findings[key] = QualityFinding(key, relation, rule, count, policy, tuple(_jsonable(rows)))
 
     def as_dict(self) -> dict[str, Any]:
-        """The runs table's `quality` JSON: rows_in, rows_used, findings (key -> finding), warnings."""
+        """The runs table's `quality` JSON: rows_in, rows_used, findings (key -> finding), warnings,
+        and the window's start (how it was chosen) with its notes."""
         return {
             "rows_in": self.rows_in,
             "rows_used": self.rows_used,
             "findings": {k: f.as_dict() for k, f in self.findings.items()},
             "warnings": self.warnings,
+            "window": dict(self.window),
+            "notes": self.notes,
         }
 
 
@@ -142,6 +149,7 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
     """Check the prices input's columns and types against the mapping; decide what is extra."""
     default = Columns()
     found: dict[str, str | None] = {}
+    missing: list[str] = []
     for std in ("date", "asset", "open", "high", "low", "close", "volume"):
         name = getattr(mapping, std)
         if name in columns:
@@ -149,12 +157,14 @@ def price_columns(columns: dict[str, str], mapping: Columns) -> PriceColumns:
         elif std in ("high", "low", "volume") and name == getattr(default, std):
             found[std] = None  # optional, and the user did not ask for it
         else:
-            how = f"[data.columns] {std} = {name!r}" if name != getattr(default, std) else f"column {name!r}"
-            raise InputError(
-                "prices",
-                f"missing required column: {how} is not in the input",
-                hint=f"the input's columns are: {', '.join(columns)}; map yours in [data.columns]",
-            )
+            missing.append(f"[data.columns] {std} = {name!r}" if name != getattr(default, std) else f"column {name!r}")
+    if missing:  # every one at once
+        plural, verb = ("s", "are") if len(missing) > 1 else ("", "is")
+        raise InputError(
+            "prices",
+            f"missing required column{plural}: {', '.join(missing)} {verb} not in the input",
+            hint=f"the input's columns are: {', '.join(columns)}; map yours in [data.columns]",
+        )
     used = {v for v in found.values() if v}
     date_type = check_date_column("prices", found["date"] or "", columns[found["date"] or ""])
     for std in ("open", "high", "low", "close", "volume"):

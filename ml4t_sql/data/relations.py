@@ -100,3 +100,20 @@ def create(
     con.execute(f"create or replace {kind} {qualified(name)} as {sql}", dict(params) if params else None)
     if name in public():
         con.execute(f"create or replace temp view {ident(name)} as select * from {qualified(name)}")
+
+
+_IN_WORDS = {"typed_prices": "prices", "raw_targets": "the strategy's targets", "final_targets": "targets",
+             "price_spellings": "prices", "signal_spellings": "signals"}  # fmt: skip
+_QUALIFIED = re.compile(r'\bml4t(?:\.|_input_)"?([A-Za-z_][A-Za-z0-9_]*)"?')
+_INPUT = re.compile(r"\binput_(prices|signals|benchmark|universe|assets|rates|borrow_fees)\b")
+
+
+def in_user_words(text: str) -> str:
+    """`text` (a DuckDB message about the engine's SQL) with the engine's relation names put as the
+    user knows them: `ml4t.typed_prices` -> `prices`, `ml4t.input_signals` -> `signals`, ..."""
+    text = _QUALIFIED.sub(lambda m: _IN_WORDS.get(m.group(1), m.group(1)), text)
+    text = _INPUT.sub(lambda m: m.group(1), text)
+    for name, words in _IN_WORDS.items():
+        text = re.sub(rf"\b{name}\b", words, text)
+    return text
+

@@ -82,11 +82,22 @@ def spellings(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> None:
 
 
 def check_intraday(con: duckdb.DuckDBPyConnection, relation: str, table: str, column: str, report: QualityReport,
-                   *, utc: bool = False) -> None:  # fmt: skip
-    """Naive timestamps must all be midnights (with `utc`: UTC midnights): ml4t-sql works on daily bars."""
+                   *, utc: bool = False, asset: str | None = None, bars: bool = False) -> None:  # fmt: skip
+    """Naive timestamps must all be midnights (with `utc`: UTC midnights): ml4t-sql works on daily
+    bars. The examples show the `asset` column too; the hint says how to take the date part
+    (`bars`: the prices and signals, which `[data] bar_time = "date"` covers)."""
     text = "time-zone-aware timestamps that are not UTC midnights" if utc else "timestamps with a time of day"
-    rule = Rule("intraday", f"{text}; daily bars need one row per date", structure={"column": column, "utc": utc})
-    run_rules(con, report, Checked(relation, table), [rule])
+    cast = f"cast({column} as date)"
+    hint = (
+        f'to take the date part as the bar\'s date, set [data] bar_time = "date" (two rows of one asset on a date '
+        f"are then duplicate keys), or {cast} in a .sql input"
+        if bars
+        else f"take the date part in a .sql input: {cast}"
+    )
+    order = ", ".join(ident(c) for c in (asset, column) if c is not None)
+    rule = Rule("intraday", f"{text}; daily bars need one row per date", hint=hint,
+                structure={"column": column, "utc": utc, "asset": asset})  # fmt: skip
+    run_rules(con, report, Checked(relation, table, order=order), [rule])
 
 
 def check_prices(con: duckdb.DuckDBPyConnection, quality: Quality, report: QualityReport) -> None:

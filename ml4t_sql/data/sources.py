@@ -12,9 +12,12 @@ SQL reads:
   snapshot: it cannot change under the run), typed and flagged (sql/sources/typed_prices.sql);
   `prices` (public): a view of it after the [data.quality] policies (sql/sources/prices.sql);
 - `signals` (public): a view (sql/sources/signals.sql), over `ml4t.input_signals` or over `prices`;
-- `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets;
+- `calendar(date, date_idx)` (public) and `ml4t.assets(asset, asset_idx)`: the window's dates and assets
+  (where the window starts: ml4t_sql.data.window);
 - with `[data] rates` / `[data] borrow_fees`: `ml4t.rates` and `ml4t.borrow_fees`, checked
   (ml4t_sql.data.financing);
+- with `[data] actions`: `ml4t.actions`, checked, and `ml4t.action_factors` (ml4t_sql.data.actions);
+- `adjusted_prices` (public): prices back-adjusted by the actions (prices without them);
 - with `[data] universe` / `[data] assets`: `ml4t.members` and `ml4t.attributes`, checked
   (ml4t_sql.data.universe);
 - `ml4t.schedule_dates(schedule, date)`: every schedule's dates, computed once per run; and, for
@@ -27,14 +30,16 @@ Every rule of ml4t_sql.data.rules runs here, in that order; docs/DATA_QUALITY.md
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
 
-from ..choices import Schedule
-from ..config import Config
+from ..choices import BarTime, Schedule
+from ..config import AUTO, Config
 from ..errors import InputError
 from ..templates import render
+from .actions import load_actions, load_adjusted_prices
 from .benchmark import load_benchmarks
 from .financing import load_financing
 from .inputs import input_files, is_sql, register, register_input
@@ -52,19 +57,28 @@ from .rules import (
 )
 from .sandbox import lock
 from .universe import load_assets, load_universe
+from .window import note_start, window_start
 
 
 def load_sources(
-    con: duckdb.DuckDBPyConnection, cfg: Config, report: QualityReport, every: Sequence[int] = ()
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    report: QualityReport,
+    every: Sequence[int] = (),
+    *,
+    signals: Sequence[str] = (),
+    restart: dt.date | None = None,
 ) -> None:
     """Register and check every input; leave the relations above on `con`. `every`: the
-    `rebalance_every` values of a sweep's variants (`cfg`'s own is always included)."""
+    `rebalance_every` values of a sweep's variants (`cfg`'s own is always included); `signals`:
+    its variants' signals (for the "auto" start; `cfg`'s own is always included); `restart`: a
+    custom strategy's first row date under "auto", found by a first pass (ml4t_sql.data.window)."""
     d = cfg.data
     start(con)
     check_user_names(list(d.tables))
     files = {name: source for name, source in d.tables.items() if not is_sql(source)}
     engine = {"prices": d.prices, "signals": d.signals, "benchmark": d.benchmark, "universe": d.universe,
-              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees}  # fmt: skip
+              "assets": d.assets, "rates": d.rates, "borrow_fees": d.borrow_fees, "actions": d.actions}  # fmt: skip
     engine = {name: source for name, source in engine.items() if source is not None and not is_sql(source)}
     for name, source in files.items():
         register(con, name, source, cfg)
@@ -77,16 +91,20 @@ def load_sources(
     load_signals(con, cfg, report, registered.get("signals"), builtin=builtin)
 
     x = cfg.execution
-    create(con, "calendar", render("sources/calendar"), {"start": x.start, "end": x.end})
+    begin = restart or window_start(con, cfg, [cfg.strategy.signal, *signals], separate=d.signals is not None)
+    create(con, "calendar", render("sources/calendar"), {"start": begin, "end": x.end})
     if not con.sql("select count(*) from ml4t.calendar").fetchall()[0][0]:
         span = con.sql("select min(date), max(date) from ml4t.prices").fetchall()[0]
         raise InputError(
             "prices",
-            f"no trading dates in the window {x.start or '...'} to {x.end or '...'}",
+            f"no trading dates in the window {begin or '...'} to {x.end or '...'}",
             hint=f"the prices run from {span[0]} to {span[1]}; change [execution] start or end",
         )
+    note_start(con, cfg, report, found=begin is not None and x.start == AUTO)
     create(con, "assets", render("sources/assets"))
     load_financing(con, cfg, report, registered)
+    load_actions(con, cfg, report, registered)
+    load_adjusted_prices(con, cfg)
     if d.universe is not None:
         load_universe(con, cfg, report, registered.get("universe"))
     if d.assets is not None:
@@ -111,8 +129,8 @@ def load_prices(
     columns = columns or register_input(con, "prices", d.prices, cfg)
     plan = price_columns(columns, d.columns)
     check_extra_columns(con, render("sources/typed_prices", columns=plan, extra=()), plan.extra, "prices")
-    if plan.date_type != "DATE":
-        check_intraday(con, "prices", "input_prices", plan.date, report)
+    if plan.date_type != "DATE" and d.bar_time == BarTime.MIDNIGHT:  # "date": cast to its date part
+        check_intraday(con, "prices", "input_prices", plan.date, report, asset=plan.asset, bars=True)
     # the snapshot: the input is read once, typed and flagged; every check and step reads this table
     create(con, "typed_prices", render("sources/typed_prices", columns=plan, extra=plan.extra))
     check_prices(con, d.quality, report)
@@ -137,16 +155,16 @@ def load_signals(
     raw = raw or register_input(con, "signals", d.signals, cfg)
     date = d.columns.date if d.columns.date in raw else "date"
     asset = d.columns.asset if d.columns.asset in raw else "asset"
-    for std, name in (("date", date), ("asset", asset)):
-        if name not in raw:
-            raise InputError(
-                "signals",
-                f"missing required column {name!r} ({std})",
-                hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
-            )
+    missing = [f"{name!r} ({std})" for std, name in (("date", date), ("asset", asset)) if name not in raw]
+    if missing:  # both at once
+        raise InputError(
+            "signals",
+            f"missing required column{'s' if len(missing) > 1 else ''} {' and '.join(missing)}",
+            hint=f"the input's columns are: {', '.join(raw)}; map yours in [data.columns]",
+        )
     extra = check_signal_columns(raw, date, asset)
-    if check_date_column("signals", date, raw[date]) != "DATE":
-        check_intraday(con, "signals", "input_signals", date, report)
+    if check_date_column("signals", date, raw[date]) != "DATE" and d.bar_time == BarTime.MIDNIGHT:
+        check_intraday(con, "signals", "input_signals", date, report, asset=asset, bars=True)
     if builtin:
         check_signal_column({c: raw[c] for c in extra}, cfg.strategy.signal, relation="signals")
 

@@ -59,7 +59,7 @@ def load_universe(
         if name == "end_date" and columns[name] in ("NULL", "VARCHAR") and _all_null(con, name):
             continue  # every span still open (a CSV's empty column reads as text)
         if check_date_column("universe", name, columns[name]) != "DATE":
-            check_intraday(con, "universe", "input_universe", name, report)
+            check_intraday(con, "universe", "input_universe", name, report, asset=asset)
     create(con, "members", render("sources/members", spans=spans, asset=asset, date=date or "date"))
     members = Checked("universe", "members", order="asset, start_date" if spans else "asset, date")
     if spans:
@@ -108,7 +108,7 @@ def load_assets(
             hint=f"its columns are: {', '.join(columns) or '(none)'}; map yours in [data.columns]",
         )
     if date is not None and check_date_column("assets", date, columns[date]) != "DATE":
-        check_intraday(con, "assets", "input_assets", date, report)
+        check_intraday(con, "assets", "input_assets", date, report, asset=asset)
     extra = tuple(c for c in columns if c not in (asset, date) and is_ident(c))  # others cannot be a `group`
     create(con, "attributes", render("sources/attributes", dated=date is not None, asset=asset, date=date, extra=extra))
     keys = {"keys": ("date", "asset") if date is not None else ("asset",)}

@@ -77,6 +77,7 @@ class Context:
     fee: F64 | None  # [T, N] borrow fee per date and asset (NaN: short_fee); None: no relation
     any_short_fee: bool  # some variant or asset has a nonzero short fee
     prev_close: F64 | None  # [N] last closes of the date before the chunk
+    actions_ptr: list[int] | None  # per date, the panel's corporate actions (step actions); None: no relation
     floor_rate: F64  # [V] 1 - max_leverage: the buys' cash floor per unit of the decision's NAV (<= 0)
     any_leverage: bool  # some variant's floor is below 0
     signed: bool  # leverage, borrowing or shorts (negative targets or holdings): the floor and NAV <= 0 rules run
@@ -147,6 +148,7 @@ class Context:
             fee=fee,
             any_short_fee=any_fee,
             prev_close=None if fin is None else fin.prev_close,
+            actions_ptr=None if panel.actions is None else panel.actions.ptr.tolist(),
             floor_rate=floor_rate,
             any_leverage=bool((floor_rate < 0).any()),
             signed=bool(  # whenever NAV or cash can go below 0; in a long-only unlevered chunk the rules are no-ops

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..choices import EventRule, code
 from .context import Context
 from .ledger import Day
 from .state import Book
@@ -75,11 +76,6 @@ def reentry(ctx: Context, book: Book, day: Day) -> None:
 
 def _events(day: Day, halt: np.ndarray, resume: np.ndarray, nav: np.ndarray, peak: np.ndarray,
             limit: np.ndarray, dates: np.ndarray) -> None:  # fmt: skip
-    event = getattr(day, "event", None)
-    if event is None:
-        return
-    from ..choices import EventRule, code  # noqa: PLC0415 (the events table: SPEC 11)
-
     for rule, m in (("max_drawdown", halt), ("resume", resume)):
         v = m.nonzero()[0]
         if not v.size:
@@ -89,4 +85,4 @@ def _events(day: Day, halt: np.ndarray, resume: np.ndarray, nav: np.ndarray, pea
                       f"{dates[i]} dates without a decision" for i in v]  # fmt: skip
         else:
             detail = [f"decisions resume; peak reset to nav {nav[i]:.2f}" for i in v]
-        event(code(EventRule(rule)), v, np.full(v.size, -1, dtype=np.int64), detail)
+        day.event(code(EventRule(rule)), v, np.full(v.size, -1, dtype=np.int64), detail)

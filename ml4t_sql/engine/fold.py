@@ -10,6 +10,7 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 | step    | module      | rule                                                                     |
 |---------|-------------|--------------------------------------------------------------------------|
 | finance | finance.py  | interest on cash, fees on shorts since the previous date (previous close) |
+| actions | actions.py  | ex-date dividends, then splits (shares, cash in lieu, the pending decision) |
 | delist  | delist.py   | held assets gone `delist_after` dates are sold at their last close       |
 | resize  | resize.py   | `sizing = "fill_price"`: the pending decision re-sized at this open      |
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .actions import actions
 from .close import close
 from .context import Context
 from .decide import decide
@@ -61,7 +63,9 @@ from .stops import stops, trail
 
 Step = Callable[[Context, Book, Day], None]
 
-STEPS: tuple[Step, ...] = (finance, delist, resize, fill, stops, close, trail, drawdown, keep_stale, reentry, decide)
+STEPS: tuple[Step, ...] = (
+    finance, actions, delist, resize, fill, stops, close, trail, drawdown, keep_stale, reentry, decide
+)  # fmt: skip
 """The steps of one date, in the order of docs/SEMANTICS.md."""
 
 __all__ = ["STEPS", "FoldState", "Ledger", "Panel", "Rules", "Step", "Targets", "run_fold"]

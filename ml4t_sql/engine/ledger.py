@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from numpy.typing import NDArray
 
-from ..choices import OrderStatus, Side, TradeReason
+from ..choices import EventRule, OrderStatus, Side, TradeReason
 from .panel import F64, I64
 from .rules import BUY, SELL
 from .state import FoldState
@@ -74,6 +74,20 @@ class Equity(Records):
     turnover: F64
     costs: F64
     financing: F64
+    dividends: F64
+
+
+@dataclass(frozen=True)
+class Events(Records):
+    """One row per (date, variant, asset, rule): what happened to a position outside the fills."""
+
+    TABLE: ClassVar[str] = "events"
+    CODES: ClassVar[dict[str, type[StrEnum]]] = {"rule": EventRule}
+    variant: I64
+    date_idx: I64
+    asset_idx: I64
+    rule: I8
+    detail: NDArray[np.object_]  # str
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,7 @@ class Ledger:
     orders: Orders
     positions: Positions
     state: FoldState
+    events: Events | None = None
 
 
 class _Log:
@@ -170,6 +185,7 @@ class Day:
     t: local date index (into the chunk's panel), date: window index (t + the state's offset);
     traded, costs: [V] notional traded and costs of the date so far (rows of the journal's
     equity arrays, added to in place); financing: [V] the date's financing (step finance);
+    dividends: [V] the date's dividends (step actions);
     fills: the date's trades so far, pieces of aligned
     arrays, each in (variant, asset) order (see `trade`); nav: [V] NAV at the close (set by the
     close step); kept, leg_scale: the held assets whose shares the decision keeps (flat indices,
@@ -179,13 +195,13 @@ class Day:
     the flat indices whose target weight is 0 (step reentry; None: none).
     """
 
-    __slots__ = ("journal", "t", "date", "traded", "costs", "financing", "fills", "nav", "kept", "leg_scale",
-                 "deciding", "flatten", "blocked")  # fmt: skip
+    __slots__ = ("journal", "t", "date", "traded", "costs", "financing", "dividends", "fills", "nav", "kept",
+                 "leg_scale", "deciding", "flatten", "blocked")  # fmt: skip
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.t, self.date = -1, -1
-        self.traded = self.costs = self.financing = self.nav = np.empty(0)
+        self.traded = self.costs = self.financing = self.dividends = self.nav = np.empty(0)
         self.fills: list[tuple[np.ndarray, ...]] = []
         self.kept: np.ndarray | None = None
         self.leg_scale: np.ndarray | None = None
@@ -198,6 +214,7 @@ class Day:
         self.t, self.date = t, self.journal.t0 + t
         self.traded, self.costs = self.journal.traded[t], self.journal.costs[t]
         self.financing = self.journal.financing[t]
+        self.dividends = self.journal.dividends[t]
         self.fills = []
         self.kept = self.leg_scale = None
         self.deciding = self.flatten = self.blocked = None
@@ -211,6 +228,10 @@ class Day:
         n = flat.size
         self.fills.append((flat, v, a, shares, price, notional, commission, slippage_cost,
                            np.full(n, reason, dtype=np.int8), np.full(n, decision, dtype=np.int64)))  # fmt: skip
+
+    def event(self, rule: int, v: I64, a: I64, detail: list[str]) -> None:
+        """Events rows of this date (one rule), in (variant, asset) order."""
+        self.journal.events.append((self.date, rule, v, a, np.array(detail, dtype=object)))
 
     def book_trades(self) -> None:
         """The date's trades to the journal in (variant, asset) order, appends' order kept for one pair."""
@@ -239,6 +260,9 @@ class Journal:
         self.t0, self.n_dates, self.n_variants, self.n_assets = t0, n_dates, n_variants, n_assets
         self.cash, self.market_value, self.gross = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.traded, self.costs, self.financing = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        self.dividends = np.zeros(shape)
+        self.events = _Log((("date_idx", np.int64), ("rule", np.int8)),
+                           (("variant", np.int64), ("asset_idx", np.int64), ("detail", np.object_)))  # fmt: skip
         self.trades = _Log(
             (("date_idx", np.int64),),
             (("variant", np.int64), ("asset_idx", np.int64), ("signed_shares", np.float64), ("price", np.float64),
@@ -279,6 +303,7 @@ class Journal:
             turnover=(self.traded / nav_prev).ravel(),
             costs=self.costs.ravel(),
             financing=self.financing.ravel(),
+            dividends=self.dividends.ravel(),
         )
         t = self.trades.build()  # every log is in (date, variant, asset) order as appended
         signed = t.pop("signed_shares")
@@ -286,4 +311,11 @@ class Journal:
         trades = Trades(side=side, shares=np.abs(signed), **t)
         positions = Positions(**self.positions.build())
         orders = Orders(**self.orders.build())
-        return Ledger(equity=equity, trades=trades, orders=orders, positions=positions, state=state)
+        events = _events(self.events.build())
+        return Ledger(equity=equity, trades=trades, orders=orders, positions=positions, state=state, events=events)
+
+
+def _events(columns: dict[str, np.ndarray]) -> Events:
+    """The events log as records in (date, variant, asset, rule) order (appended per date and rule)."""
+    by = np.lexsort((columns["rule"], columns["asset_idx"], columns["variant"], columns["date_idx"]))
+    return Events(**{name: values[by] for name, values in columns.items()})

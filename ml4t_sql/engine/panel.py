@@ -43,6 +43,30 @@ class Finance:
 
 
 @dataclass(frozen=True)
+class Actions:
+    """Corporate actions by ex-date over the window's T dates (step actions), CSR like the delistings.
+
+    Date t's actions are entries ptr[t]:ptr[t+1], sorted by asset, one per asset: `split` the
+    ratio of new to old shares (1: none), `dividend` cash per old share (0: none).
+    prev_close: [N] every asset's last close on the window date before this chunk's first date
+    (NaN: none), for the cash in lieu of a whole-share split on the chunk's first date.
+    """
+
+    ptr: I64
+    asset: I64
+    split: F64
+    dividend: F64
+    prev_close: F64
+
+    def chunk(self, start: int, stop: int, prev_close: F64) -> Actions:
+        """Dates start..stop-1 (views), `prev_close` the last closes of date start - 1."""
+        k0, k1 = int(self.ptr[start]), int(self.ptr[stop])
+        prev = prev_close
+        return Actions(self.ptr[start : stop + 1] - k0, self.asset[k0:k1], self.split[k0:k1],
+                       self.dividend[k0:k1], prev)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Panel:
     """Dense daily prices over the window: T dates x N assets.
 
@@ -52,6 +76,7 @@ class Panel:
         (CSR layout: date t's assets are delist_asset[delist_ptr[t]:delist_ptr[t+1]]).
     finance: calendar days, rates and borrow fees for step finance (None: no financing inputs;
         then the rules' rates must be 0).
+    actions: splits and dividends by ex-date for step actions (None: no `[data] actions`).
     high, low: the bar's high and low, NaN where no bar or NULL (step stops; None: not loaded,
         which rules with stops refuse).
     """
@@ -61,6 +86,7 @@ class Panel:
     delist_ptr: I64
     delist_asset: I64
     finance: Finance | None = None
+    actions: Actions | None = None
     high: F64 | None = None
     low: F64 | None = None
 
@@ -76,9 +102,13 @@ class Panel:
         """Dates start..stop-1 (views, no copies)."""
         p0, p1 = int(self.delist_ptr[start]), int(self.delist_ptr[stop])
         finance = None if self.finance is None else self.finance.chunk(start, stop, self.last_close)
+        actions = None
+        if self.actions is not None:
+            prev = self.last_close[start - 1] if start > 0 else self.actions.prev_close
+            actions = self.actions.chunk(start, stop, prev)
         rows = {k: None if x is None else x[start:stop] for k, x in (("high", self.high), ("low", self.low))}
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
-                     self.delist_asset[p0:p1], finance, **rows)  # fmt: skip
+                     self.delist_asset[p0:p1], finance, actions, **rows)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..choices import EventRule, code
 from .context import Context, per_variant
 from .ledger import Day
 from .panel import F64, I64, B
@@ -138,19 +139,14 @@ def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, ra
     book.shares[f] = 0.0
     book.entry[f] = np.nan
     book.best[f] = np.nan
-    for code, _ in REASONS:
-        m = reason == code
+    for reason_code, _ in REASONS:
+        m = reason == reason_code
         if m.any():
-            day.trade(code, -1, f[m], v[m], a[m], -q[m], px[m], notional[m], paid[m], cost[m])
+            day.trade(reason_code, -1, f[m], v[m], a[m], -q[m], px[m], notional[m], paid[m], cost[m])
 
 
 def _events(day: Day, v: I64, a: I64, reason: np.ndarray, entry: F64, level: F64, raw: F64, gap: B) -> None:
     """One events row per exit: the rule, its level and where it filled."""
-    event = getattr(day, "event", None)
-    if event is None:
-        return
-    from ..choices import EventRule, code  # noqa: PLC0415 (the events table: SPEC 11)
-
     for trade_code, name in REASONS:
         m = reason == trade_code
         if not m.any():
@@ -159,4 +155,4 @@ def _events(day: Day, v: I64, a: I64, reason: np.ndarray, entry: F64, level: F64
             f"entry {e:.6g}, level {lv:.6g}, exit {'at the open' if g else 'at the level'} {x:.6g} (before slippage)"
             for e, lv, x, g in zip(entry[m], level[m], raw[m], gap[m], strict=True)
         ]
-        event(code(EventRule(name)), v[m], a[m], detail)
+        day.event(code(EventRule(name)), v[m], a[m], detail)

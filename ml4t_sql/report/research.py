@@ -20,7 +20,12 @@ import pyarrow as pa
 from ..errors import Ml4tError
 from ..schema import RESEARCH, TABLES
 from ..templates import params_for, render
-from .tearsheet import ECHARTS_VERSION, _asset, _columns, _fmt_pct, _script_json, _template
+from .common import ECHARTS_VERSION
+from .common import asset as _asset
+from .common import columns as _columns
+from .common import fmt_pct as _fmt_pct
+from .common import script_json as _script_json
+from .common import template as _template
 
 ROLLING_IC_WINDOW = 63
 """Trailing window of the IC's rolling mean on the page, in trading dates (three months)."""

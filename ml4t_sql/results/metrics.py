@@ -32,6 +32,8 @@ total_commission            sum of commissions (total_costs = total_commission +
 total_slippage              sum of slippage costs
 total_financing             sum of the equity table's financing: interest earned on cash less
                             interest on negative cash and short fees paid (signed: + earned)
+total_dividends             sum of the equity table's dividends: received on longs less paid on
+                            shorts ([data] actions; signed: + received)
 n_trades                    number of fills (rebalance trades and delistings)
 avg_holdings                mean number of positions held at the close (0 on dates in cash)
 avg_gross_exposure          mean gross exposure at the close
@@ -91,6 +93,7 @@ def compute_metrics(
     commission: float = 0.0,
     slippage: float = 0.0,
     financing: np.ndarray | None = None,
+    dividends: np.ndarray | None = None,
     benchmark: np.ndarray | None = None,
     risk_free_rate: float = 0.0,
     periods_per_year: int = PERIODS_PER_YEAR,
@@ -120,6 +123,7 @@ def compute_metrics(
             "total_commission": float(commission),
             "total_slippage": float(slippage),
             "total_financing": float(np.sum(financing)) if financing is not None else 0.0,
+            "total_dividends": float(np.sum(dividends)) if dividends is not None else 0.0,
             "n_trades": float(n_trades),
             "avg_holdings": float(np.mean(holdings)),
             "avg_gross_exposure": float(np.mean(gross)),

@@ -37,7 +37,7 @@ class Labels:
         return taken if valid.all() else pc.if_else(pa.array(valid), taken, pa.scalar(None, pa.date32()))
 
     def asset_of(self, idx: np.ndarray) -> pa.Array:
-        return pc.take(self.assets, pa.array(idx))
+        return pc.take(self.assets, pa.array(idx, mask=idx < 0))  # -1: none (a portfolio's event)
 
 
 def finish(name: str, run_id: str, table: pa.Table, *, variants: bool) -> pa.Table:
@@ -48,10 +48,10 @@ def finish(name: str, run_id: str, table: pa.Table, *, variants: bool) -> pa.Tab
 
 def big_tables(run_id: str, ledger: Ledger, labels: Labels, *, variants: bool) -> dict[str, pa.Table]:
     """positions, trades and orders of one ledger (the whole window, or one chunk of it)."""
-    tables = {
-        r.TABLE: finish(r.TABLE, run_id, arrow(r, labels, variants=variants), variants=variants)
-        for r in (ledger.positions, ledger.trades, ledger.orders)
-    }
+    records: list[Records] = [ledger.positions, ledger.trades, ledger.orders]
+    if ledger.events is not None:
+        records.append(ledger.events)
+    tables = {r.TABLE: finish(r.TABLE, run_id, arrow(r, labels, variants=variants), variants=variants) for r in records}
     check_numbers(tables)  # a chunk's tables are written as they come: checked here, before that
     return tables
 
@@ -67,6 +67,8 @@ def arrow(records: Records, labels: Labels, *, variants: bool) -> pa.Table:
             columns["asset"] = labels.asset_of(values)
         elif name in records.CODES:
             columns[name] = pc.take(pa.array(choice_labels(records.CODES[name]), pa.string()), pa.array(values))
+        elif values.dtype == np.object_:
+            columns[name] = pa.array(values, pa.string())
         elif name != "variant" or variants:
             columns[name.rstrip("_")] = values
     return pa.table(columns)
@@ -115,6 +117,7 @@ class Totals:
         """Every variant's metrics (ml4t_sql.stats), long: (variant,) metric, value."""
         nav, returns = self.column("nav"), self.column("return_")
         turnover, costs, financing = self.column("turnover"), self.column("costs"), self.column("financing")
+        dividends = self.column("dividends")
         gross, net = self.column("gross_exposure"), self.column("net_exposure")
         holdings = self.holdings.reshape(self.n_dates, self.n_variants)
         commission = self.commission.reshape(self.n_dates, self.n_variants)
@@ -129,6 +132,7 @@ class Totals:
                 commission=float(np.sum(commission[:, v])),
                 slippage=float(np.sum(slippage[:, v])),
                 financing=financing[:, v],
+                dividends=dividends[:, v],
                 gross=gross[:, v],
                 net=net[:, v],
                 holdings=holdings[:, v],

@@ -13,6 +13,12 @@ The run folders are the truth; the catalog only points at them, so it can always
   rebuilt, with a note saying what happened. Only DuckDB's lock-conflict error is reported as
   "held open by another process" (after waiting `wait_s`); any other failure (a read-only or
   full disk) leaves the views as they were, with a note saying how to refresh them.
+- **A warehouse can move.** The views hold absolute paths (DuckDB resolves a relative path
+  against the reader's working folder, not the database file's). `repoint_catalog`, called by
+  `connect` and every command, notices views that point outside their warehouse (it was moved
+  or copied) and rebuilds them, saying so once (the rebuilt views point inside). A plain DuckDB
+  client opening a moved warehouse gets "No files found" naming the old path; the `ml4t_status`
+  view says where the views point and what to run: `ml4t-sql check --warehouse DIR`.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from .manifest import RunCheck, inspect_run, table_files
 from .preflight import reason
 
 _LOCKED = "Could not set lock on file"
+STATUS = "ml4t_status"
+"""A one-row view: the folder the views read, and how to rebuild them after a move."""
 _DAMAGE = {  # DuckDB's words for a damaged file -> ours
     "not a valid DuckDB database": "is not a DuckDB database file",
     "Could not read enough bytes": "is truncated",
@@ -158,7 +166,19 @@ def _plan(warehouse: Path, checks: list[RunCheck]) -> list[_View]:
             key = f"ml4t-sql: glob {text}"
         sql = f"create or replace view {name} as select * from read_parquet({text}, union_by_name = true)"
         views.append(_View(name, sql, key))
+    if views:
+        views.append(_status_view(warehouse))
     return views
+
+
+def _status_view(warehouse: Path) -> _View:
+    hint = (
+        f'the views read {warehouse / RUNS}/*/<table>.parquet; if a query fails with "No files found", this '
+        "warehouse was moved or copied: run `ml4t-sql check --warehouse DIR` with its new folder (or open it "
+        "with ml4t_sql.connect) to rebuild the views"
+    )
+    sql = f"create or replace view {STATUS} as select {_literal(str(warehouse))} as warehouse, {_literal(hint)} as hint"
+    return _View(STATUS, sql, f"ml4t-sql: status {_literal(str(warehouse))}")
 
 
 def _views_current(db: Path, plan: list[_View]) -> bool:
@@ -175,7 +195,7 @@ def _views_current(db: Path, plan: list[_View]) -> bool:
         return False
     finally:
         con.close()
-    ours = {name: comment for name, comment in stored.items() if name in ALL_TABLES}
+    ours = {name: comment for name, comment in stored.items() if name in ALL_TABLES or name == STATUS}
     return ours == {v.name: v.key for v in plan}
 
 
@@ -206,7 +226,7 @@ def _create_views(con: duckdb.DuckDBPyConnection, plan: list[_View]) -> None:
     con.execute("begin transaction")
     planned = {v.name for v in plan}
     for (name,) in con.sql("select view_name from duckdb_views() where not internal").fetchall():
-        if name in ALL_TABLES and name not in planned:
+        if (name in ALL_TABLES or name == STATUS) and name not in planned:
             con.execute(f"drop view {name}")  # no sound run has this table any more
     for view in plan:
         con.execute(_view_sql(view))

@@ -33,7 +33,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from ..errors import StoreWarning
-from ..schema import RESEARCH_RUN_TABLES, run_kind
+from ..schema import LATER_TABLES, RESEARCH_RUN_TABLES, run_kind
 from .layout import ALL_TABLES, RUN_TABLES, run_folders
 from .preflight import reason
 
@@ -99,7 +99,8 @@ def inspect_run(folder: Path, *, rows: bool = False, checksums: bool = False) ->
     except OSError as exc:
         return RunCheck(run_id, folder, (), (f"folder unreadable ({reason(exc)})",))
     required = RESEARCH_RUN_TABLES if run_kind(set(entries)) == "research" else RUN_TABLES
-    problems = [f"{MANIFEST} lacks table {name}" for name in required if name not in entries]
+    problems = [f"{MANIFEST} lacks table {name}" for name in required if name not in entries
+                and name not in LATER_TABLES]  # fmt: skip
     problems += [f"{MANIFEST} names file {e[0]!r} for {n}" for n, e in entries.items() if e[0] != f"{n}.parquet"]
     problems += [f"{MANIFEST} lists unknown table {name}" for name in entries if name not in ALL_TABLES]
     for name in sorted(n for n in entries if n in ALL_TABLES):

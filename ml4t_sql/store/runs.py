@@ -17,11 +17,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .. import format as fmt
 from ..errors import Ml4tError, StoreError
 from ..schema import RESEARCH_RUN_TABLES, TABLES, run_kind
 from ..templates import render
 from .layout import RUNS, check_run_id
+from .locate import no_runs_message
 from .manifest import inspect_run, inspect_runs, sound_runs, table_files
+from .variants import load_variant, read_sweep, split_ref, variant_table
 
 INPUT_TABLES = ("runs", "equity", "positions", "trades", "benchmark", "metrics")
 """The tables a report or a comparison reads."""
@@ -32,14 +35,16 @@ LATEST = "latest"
 def list_runs(warehouse: str | Path) -> pl.DataFrame:
     """One row per run, oldest first (sql/reports/runs_overview.sql): id, created, strategy, headline metrics.
 
-    A sweep (ml4t_sql.sweep) is listed with its base strategy and no metrics: compare its variants
-    with `Sweep.compare`. `kind` says what each run is: ``backtest``, ``sweep`` or ``research``
-    (`ml4t-sql research`: its strategy column names the signal studied, and it has no metrics).
+    A sweep (ml4t_sql.sweep) is listed with its base strategy and no headline metrics, and with
+    `variants` (its variant count), `best` and `worst` (the variants with the highest and lowest
+    Sharpe, as `NUMBER: NAME`) and their Sharpe ratios `best_sharpe`, `worst_sharpe`.
+    `kind` says what each run is: ``backtest``, ``sweep`` or ``research`` (`ml4t-sql research`:
+    its strategy column names the signal studied, and it has no metrics).
     """
     root = Path(warehouse).resolve()
     checks = inspect_runs(root)
     if not checks:
-        raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
+        raise Ml4tError(no_runs_message(root))
     sound = sound_runs(checks, root)
     if not sound:
         raise StoreError(f"every run in warehouse {root} is damaged: `ml4t-sql check --warehouse {root}` lists them")
@@ -69,7 +74,29 @@ def list_runs(warehouse: str | Path) -> pl.DataFrame:
         for r, k, s in zip(ids, kind, overview["strategy"], strict=True)
     ]
     overview = overview.with_columns(kind, pl.Series("strategy", strategy, pl.String))
+    sweeps = [r for r, k in zip(ids, kind, strict=True) if k == "sweep"]
+    overview = overview.join(_sweeps(root, sweeps), on="run_id", how="left")
     return overview.select(["run_id", "kind", *[c for c in overview.columns if c not in ("run_id", "kind")]])
+
+
+def _sweeps(root: Path, run_ids: list[str]) -> pl.DataFrame:
+    """Per sweep: its variant count and its best and worst variant by Sharpe (store.variants.pick)."""
+    from .variants import pick
+
+    rows = []
+    for run_id in run_ids:
+        tables = read_sweep(root, run_id, ("variants", "metrics"))
+        table = variant_table(tables["variants"], tables["metrics"])
+        row: dict[str, object] = {"run_id": run_id, "variants": table.height}
+        for which in ("best", "worst"):
+            number = pick(table, which, run_id)
+            chosen = table.filter(pl.col("variant") == number)
+            row[which] = f"{number}: {chosen['name'][0]}"
+            row[f"{which}_sharpe"] = chosen["sharpe"][0] if "sharpe" in chosen.columns else None
+        rows.append(row)
+    schema = {"run_id": pl.String, "variants": pl.Int64, "best": pl.String, "best_sharpe": pl.Float64}
+    schema |= {"worst": pl.String, "worst_sharpe": pl.Float64}
+    return pl.DataFrame(rows, schema=schema)
 
 
 def _empty(name: str) -> pa.Table:
@@ -86,9 +113,14 @@ def _studied(config: str | None) -> str:
 
 
 def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
-    """`run_id` itself, or the most recent run's id for `latest` (refused if the newest run is damaged)."""
+    """`run_id` itself; the most recent run's id for `latest` (refused if the newest run is damaged);
+    or the most recent run whose `[output] name` is `run_id` when no run has that id."""
     if run_id != LATEST:
-        return run_id
+        folder = Path(warehouse).resolve() / RUNS
+        if _plain_id(run_id) and (folder / run_id).is_dir():
+            return run_id
+        named = list_runs(warehouse).filter(pl.col("name") == run_id)
+        return str(named["run_id"][-1]) if named.height else run_id  # an unknown id: the loader says so
     runs = list_runs(warehouse)
     latest = str(runs["run_id"][-1])
     stamp = latest.split("-")[0]  # run ids start with their UTC second: a damaged run as new or newer?
@@ -96,6 +128,14 @@ def resolve_run_id(warehouse: str | Path, run_id: str) -> str:
     if newer:
         raise StoreError(f"the latest {newer[-1].describe()}; name a run instead of `latest` (`ml4t-sql runs`)")
     return latest
+
+
+def _plain_id(text: str) -> bool:
+    try:
+        check_run_id(text)
+    except Ml4tError:
+        return False
+    return True
 
 
 def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
@@ -116,7 +156,10 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
             "research page; it has no equity to compare"
         )
     if "variants" in check.tables:
-        raise Ml4tError(f"run {run_id!r} is a sweep: a report covers one run; compare its variants with Sweep.compare")
+        raise Ml4tError(
+            f"run {run_id!r} is a sweep: a report covers one run; name a variant: `ml4t-sql report {run_id} "
+            f"--variant best` (or a number or name), `{run_id}:best` in compare; `ml4t-sql runs` lists them"
+        )
     try:
         return {name: pq.read_table(folder / f"{name}.parquet") for name in INPUT_TABLES}
     except (OSError, ValueError) as exc:  # removed or damaged since it was checked
@@ -147,8 +190,13 @@ def load_research(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
 
 
 def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, pa.Table]]:
-    """The tables of each run, in the order given (`latest` allowed)."""
-    return [load_run(warehouse, resolve_run_id(warehouse, run_id)) for run_id in run_ids]
+    """The tables of each run, in the order given (`latest`, names and `RUN_ID:VARIANT` allowed)."""
+    out = []
+    for ref in run_ids:
+        run_id, variant = split_ref(ref)
+        run_id = resolve_run_id(warehouse, run_id)
+        out.append(load_run(warehouse, run_id) if variant is None else load_variant(warehouse, run_id, variant))
+    return out
 
 
 def _verify_hint(root: Path) -> str:
@@ -160,11 +208,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def format_runs(runs: pl.DataFrame) -> str:
-    """The runs listing as a fixed-width text table (percentages for returns and drawdowns)."""
+    """The runs listing as a fixed-width text table (ml4t_sql.format: percent for returns and
+    drawdowns, two decimals for Sharpe); a sweep gets a second line: its variant count and its
+    best and worst variant by Sharpe."""
     head: tuple[str, ...] = ("run_id", "kind", "created (UTC)", "name", "strategy", "window")
     head += ("total", "cagr", "sharpe", "max dd", "excess")
-    lines = []
+    lines: list[tuple[str, ...]] = []
+    notes: dict[int, str] = {}
     for r in runs.iter_rows(named=True):
+        if r.get("variants") is not None:
+            notes[len(lines)] = (
+                f"    {r['variants']} variants; best by Sharpe {r['best']} ({fmt.ratio(r['best_sharpe'])}), "
+                f"worst {r['worst']} ({fmt.ratio(r['worst_sharpe'])})"
+            )
         lines.append(
             (
                 r["run_id"],
@@ -173,11 +229,11 @@ def format_runs(runs: pl.DataFrame) -> str:
                 r["name"] or "",
                 r["strategy"] or "",
                 f"{r['start_date']}..{r['end_date']}",
-                _pct(r["total_return"]),
-                _pct(r["cagr"]),
-                "n/a" if r["sharpe"] is None else f"{r['sharpe']:.2f}",
-                _pct(r["max_drawdown"]),
-                _pct(r["excess_return"]),
+                fmt.percent(r["total_return"]),
+                fmt.percent(r["cagr"]),
+                fmt.ratio(r["sharpe"]),
+                fmt.percent(r["max_drawdown"]),
+                fmt.percent(r["excess_return"]),
             )
         )
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(head)]
@@ -186,10 +242,11 @@ def format_runs(runs: pl.DataFrame) -> str:
     def row(cells: Sequence[str]) -> str:
         return "  ".join(
             c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
+        ).rstrip()
 
-    return "\n".join([row(head)] + [row(line) for line in lines])
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None or value != value else f"{value:.1%}"
+    out = [row(head)]
+    for i, line in enumerate(lines):
+        out.append(row(line))
+        if i in notes:
+            out.append(notes[i])
+    return "\n".join(out)

@@ -58,7 +58,9 @@ from .layout import (
     run_folders,
     sweep_staging,
 )
+from .locate import no_runs_message
 from .manifest import inspect_runs, sound_runs, table_files, write_manifest
+from .moved import repoint_catalog
 from .preflight import preflight, reason
 
 __all__ = ["ALL_TABLES", "DB_NAME", "HOST", "Spill", "Stage", "check_run_id", "connect", "publish", "run_folders"]
@@ -207,17 +209,28 @@ def publish(warehouse: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
         return stage.commit()
 
 
-def connect(warehouse: str | Path = "warehouse") -> duckdb.DuckDBPyConnection:
+def connect(warehouse: str | Path = "warehouse", *, run: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection whose views hold the runs published so far (a snapshot).
 
-    A run whose files do not match its manifest (missing, another size) is left out, with a
-    StoreWarning naming it. Runs published after this call are not seen: connect again to see
-    them. Nothing is locked or written.
+    run: only this run's rows in every view: a run id, `latest`, or a run's `[output] name` (its
+    most recent run). A run whose files do not match its manifest (missing, another size) is left
+    out, with a StoreWarning naming it. Runs published after this call are not seen: connect
+    again to see them. Nothing is locked or written, except that the views of `ml4t.duckdb` are
+    rebuilt (with one StoreWarning saying so) when they point outside the warehouse: it was moved
+    or copied (store.catalog.repoint_catalog).
     """
     root = Path(warehouse).resolve()
     checks = inspect_runs(root)
     if not checks:
-        raise Ml4tError(f"no runs in warehouse {root} yet: run `ml4t-sql run CONFIG` first")
+        raise Ml4tError(no_runs_message(root))
+    repoint_catalog(root)
+    if run is not None:
+        from .runs import resolve_run_id
+
+        chosen = resolve_run_id(root, run)
+        checks = [c for c in checks if c.run_id == chosen]
+        if not checks:
+            raise Ml4tError(f"no run {run!r} in warehouse {root}: `ml4t-sql runs --warehouse {root}` lists them")
     sound = sound_runs(checks, root)
     if not sound:
         raise StoreError(f"every run in warehouse {root} is damaged: `ml4t-sql check --warehouse {root}` lists them")

@@ -27,6 +27,7 @@ from ..data.quality import QualityReport
 from ..data.relations import create
 from ..data.universe import check_missing_group, check_volumes, group_plan
 from ..templates import params_for, render
+from .breadth import check_top_n
 from .capped_cash import capped_cash
 from .quantile_dates import short_quantile_dates
 from .variants import plain, tables
@@ -48,11 +49,14 @@ def built_in_targets(
 ) -> None:
     """`ml4t.variants`, `ml4t.universes`, then `ml4t.final_targets`, `ml4t.rebalance` (and
     `ml4t.stale`) of every variant. With a `group`, the assets it alone keeps out are counted first;
-    quantile books that a date cannot make are noted (`report`; default: a strict report of its own)."""
+    quantile books that a date cannot make, and a `top_n` above every universe, are noted (`report`;
+    default: a strict report of its own)."""
     report = report if report is not None else QualityReport()
     plan = targets_query(con, cfg, variants, report)
     create(con, "final_targets", plan.sql, plan.params)
     after_targets(con, plan)
+    inputs = tuple(step for step in plan.steps if step in WINDOWS)
+    check_top_n(con, variants, compose((*inputs, "universe"), **plan.structure), report)
     if plan.structure["caps"]:
         capped_cash(con, report)
 
@@ -93,6 +97,7 @@ def targets_query(
         "history": any(s.min_history is not None for s in variants),
         "adv": any(s.min_adv is not None for s in variants),
         "volatility": any(s.weighting == Weighting.INVERSE_VOL for s in variants),
+        "actions": cfg.data.actions is not None,  # returns back-adjusted (sql/sources/action_factors.sql)
         "membership": membership,
         "spans": spans,
         "groups": groups,

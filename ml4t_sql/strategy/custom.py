@@ -9,6 +9,7 @@ targets; rows on window dates off its `rebalance` schedule are ignored and repor
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,15 @@ from ..templates import params_for, render
 
 def custom_targets(
     con: duckdb.DuckDBPyConnection, cfg: Config, variants: list[Strategy], report: QualityReport | None = None
-) -> None:
+) -> dt.date | None:
     """The user's query, run once per variant with its `$top_n` and `$min_signal`; its findings go
-    to `report` (default: a strict report of its own)."""
+    to `report` (default: a strict report of its own). Returns the first window date on which any
+    variant's query returned a row (where `start = "auto"` starts the window: ml4t_sql.data.window)."""
     report = report if report is not None else QualityReport()
     con.execute("create or replace table ml4t.rebalance (variant bigint, date date)")
     con.execute("create or replace table ml4t.final_targets (variant bigint, date date, asset varchar, weight double)")
     ignored: list[tuple[int, list[dict[str, Any]], str]] = []  # per variant: off-schedule rows, examples, schedule
+    firsts: list[dt.date] = []
     for variant, s in enumerate(variants):
         assert s.sql is not None
         if s.schedule is not None:  # the user's SQL may read `rebalance_dates(date)` of its schedule
@@ -52,6 +55,7 @@ def custom_targets(
         columns = {str(r[0]): str(r[1]) for r in con.sql("describe ml4t.raw_targets").fetchall()}
         x = cfg.execution
         check_targets(con, columns, report, allow_short=x.allow_short, max_leverage=x.max_leverage)
+        firsts += [d for (d,) in con.sql(_FIRST_ROW).fetchall() if isinstance(d, dt.date)]
         if s.schedule is None:
             dates = (
                 "select distinct cast(date as date) as date from ml4t.raw_targets semi join ml4t.calendar using (date)"
@@ -77,6 +81,13 @@ def custom_targets(
         rows = [row for _, found, _ in ignored for row in found][:5]
         schedules = ", ".join(sorted({schedule for _, _, schedule in ignored}))
         note_off_schedule(report, sum(count for count, _, _ in ignored), rows, schedules)
+    return min(firsts, default=None)
+
+
+_FIRST_ROW = """
+    select min(c.date) from ml4t.calendar as c
+    where c.date in (select try_cast(date as date) from ml4t.raw_targets)
+"""
 
 
 def _user_sql(sql: str, cfg: Config) -> tuple[str, str]:

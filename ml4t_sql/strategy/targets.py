@@ -9,6 +9,7 @@ weight)`, both restricted to the window (`ml4t.calendar`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
@@ -24,13 +25,14 @@ def build_targets(
     cfg: Config,
     strategies: Sequence[Strategy] | None = None,
     report: QualityReport | None = None,
-) -> None:
+) -> dt.date | None:
     """Targets of each strategy variant (default: the run's one strategy) into `ml4t.final_targets`.
 
     `report` receives a custom strategy's findings and the built-in's missing groups (default: a
-    strict report of its own)."""
+    strict report of its own). Returns a custom strategy's first row date (ml4t_sql.data.window),
+    None for the built-in."""
     variants = list(strategies) if strategies is not None else [cfg.strategy]
     if variants[0].sql is None:
         built_in_targets(con, cfg, variants, report)
-    else:
-        custom_targets(con, cfg, variants, report)
+        return None
+    return custom_targets(con, cfg, variants, report)

@@ -1,6 +1,6 @@
 -- volatility: sigma of each asset's close-to-close returns, per window in use, on the rebalance
 --             dates of the universes whose weighting is inverse_vol.
--- reads:    ml4t.prices, ml4t.universes, ml4t.schedule_dates
+-- reads:    ml4t.prices, ml4t.universes, ml4t.schedule_dates, ml4t.action_factors (with actions)
 -- produces: volatility(vol_window, date, asset, vol)
 -- grain:    vol_window x date x asset with a bar on t and at least vol_window returns up to t
 -- rule:     a return is close / previous close - 1 over the asset's own consecutive bars (a gap
@@ -11,8 +11,9 @@
 --           deviation taken in that order: a windowed stddev_samp combines partial results in an
 --           order that depends on the partition's length, so its last bits on t would change when
 --           later bars are added (the look-ahead check caught it); the list's do not.
--- actions:  corporate actions (SPEC section 12) plug in at `returns`: the previous close is then
---           back-adjusted by (1 - dividend / previous close) / split on ex-dates.
+-- actions:  with `[data] actions` (SPEC 12, 14.3) the previous close is back-adjusted by the
+--           factor of the actions since it, (1 - dividend / previous close) / split per ex-date
+--           (sql/sources/action_factors.sql): the returns of adjusted_prices, without later data.
 with windows as (
     select distinct vol_window
     from ml4t.universes
@@ -28,10 +29,16 @@ needed as (
 
 returns as (
     select
-        date,
-        asset,
-        close / lag(close) over (partition by asset order by date) - 1 as ret
-    from ml4t.prices
+        p.date,
+        p.asset,
+        {%- if actions | default(false) %}
+        p.close / (lag(p.close) over (partition by p.asset order by p.date) * coalesce(f.factor, 1.0)) - 1 as ret
+    from ml4t.prices as p
+    left join ml4t.action_factors as f on f.date = p.date and f.asset = p.asset
+        {%- else %}
+        p.close / lag(p.close) over (partition by p.asset order by p.date) - 1 as ret
+    from ml4t.prices as p
+        {%- endif %}
 ),
 
 measured as (

@@ -60,7 +60,10 @@ def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> di
         strategy.update(bottom_n=scenario.bottom_n, long_exposure=scenario.long_exposure,
                         short_exposure=scenario.short_exposure)  # fmt: skip
         execution.update(allow_short=True, max_leverage=scenario.max_leverage)
-    return {"data": {"prices": panel}, "strategy": strategy, "execution": execution}
+    data: dict = {"prices": panel}
+    if (actions := scenario.actions()) is not None:
+        data["actions"] = actions
+    return {"data": data, "strategy": strategy, "execution": execution}
 
 
 EXECUTION_KEYS = ("initial_cash", "fractional", "commission_bps", "slippage_bps", "delist_after")
@@ -92,6 +95,8 @@ def check_targets(scenario: Scenario, panel: pl.DataFrame, run: ml4t_sql.Run) ->
 def run_peer(peer: str, scenario: Scenario, panel: pl.DataFrame, workdir: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     panel.write_parquet(workdir / "panel.parquet")
+    if (actions := scenario.actions()) is not None:
+        actions.write_parquet(workdir / "actions.parquet")
     (workdir / "scenario.json").write_text(json.dumps(scenario.as_json()))
     script = PEERS_DIR / f"run_{peer}.py"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}

@@ -39,6 +39,8 @@ class Scenario:
     long_exposure: float = 1.0
     short_exposure: float = 0.0
     max_leverage: float = 1.0
+    # corporate actions on raw prices (SPEC 12): splits of these ratios and cash dividends, seeded
+    split_ratios: tuple[float, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -55,7 +57,14 @@ class Scenario:
         return self.bottom_n > 0
 
     def panel(self) -> pl.DataFrame:
-        return sp500_panel() if self.real else synthetic_panel(self.seed)
+        panel = sp500_panel() if self.real else synthetic_panel(self.seed)
+        return raw_panel(panel, self.actions()) if self.split_ratios else panel
+
+    def actions(self) -> pl.DataFrame | None:
+        """(date, asset, split, dividend) for the scenario's panel, or None without actions."""
+        if not self.split_ratios:
+            return None
+        return synthetic_actions(synthetic_panel(self.seed), self.split_ratios, self.seed)
 
 
 NO_FRACTIONS = "zipline trades whole shares only"
@@ -79,6 +88,15 @@ SCENARIOS = [
              seed=22, bottom_n=5, short_exposure=1.0, max_leverage=2.0, peers=("vectorbt",)),
     Scenario("leveraged_100_50_daily", "daily", 6, True, commission_bps=5.0, slippage_bps=2.0, seed=23,
              bottom_n=4, short_exposure=0.5, max_leverage=1.5, peers=("vectorbt",)),
+    # splits and cash dividends on raw prices (SPEC 12) against zipline's ledger; whole-number split
+    # ratios, so that no fraction of a share is paid in cash (zipline pays it at the cost basis)
+    Scenario("actions_daily_whole", "daily", 5, False, commission_bps=5.0, initial_cash=100_000.0, seed=31,
+             split_ratios=(2.0, 3.0, 2.0, 4.0), peers=("zipline",)),
+    Scenario("actions_long_short_monthly_whole", "monthly", 5, False, initial_cash=100_000.0, seed=32,
+             split_ratios=(2.0, 3.0, 2.0), bottom_n=5, short_exposure=1.0, max_leverage=2.0, peers=("zipline",)),
+    # 3-for-2 and 5-for-2 splits leave fractions of a share: a known difference (KNOWN_DIFFERENCES)
+    Scenario("actions_fractional_splits_daily_whole", "daily", 5, False, initial_cash=100_000.0, seed=33,
+             split_ratios=(1.5, 2.5, 1.5, 2.5), peers=("zipline",)),
     Scenario("sp500_long_short_daily_whole", "daily", 10, False, commission_bps=1.0, delist_after=15, real=True,
              bottom_n=10, short_exposure=1.0, max_leverage=2.0, peers=("vectorbt",)),
 ]  # fmt: skip
@@ -109,16 +127,61 @@ _BT_COMMISSION = (
     "bt takes commission out of each allocation (a buy's shares plus commission cost the allocated "
     "amount; a sell raises the amount net of commission); ml4t-sql pays it on top of the target"
 )
+_ZIPLINE_SPLIT_CASH = (
+    "zipline pays a split's fraction of a share in cash at the position's new cost basis, both rounded "
+    "to cents (zipline/finance/position.py, handle_split); ml4t-sql pays it at last_close / split (SPEC 14.12)"
+)
 KNOWN_DIFFERENCES: dict[tuple[str, str], Known] = {
     # measured 1.4e-4 and 0 trades (docs/VALIDATION.md); the bound leaves room for float noise only
     ("monthly_fractional_commission", "bt"): Known(_BT_COMMISSION, max_rel_nav=2e-4, max_trade_diff=0),
     # measured 1.8e-5 and 5 trades
     ("sp500_daily_whole_commission", "bt"): Known(_BT_COMMISSION, max_rel_nav=3e-5, max_trade_diff=8),
+    # measured 4.9e-5 and 1 trade (the cash differs, so one later order rounds to one share more)
+    ("actions_fractional_splits_daily_whole", "zipline"): Known(
+        _ZIPLINE_SPLIT_CASH, max_rel_nav=1e-4, max_trade_diff=3
+    ),
 }
 
 
 def _round_prices(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("open", "high", "low", "close").round(3))
+
+
+def synthetic_actions(panel: pl.DataFrame, ratios: tuple[float, ...], seed: int) -> pl.DataFrame:
+    """Seeded actions: a split on every asset (ratios in turn) and 3 cash dividends per asset.
+
+    Every action falls on a date the asset has a bar and is not its first; a dividend is about 1%
+    of the previous close before splits, in cents; no asset has a split and a dividend on one date.
+    """
+    rng = random.Random(seed)
+    bars = panel.sort("asset", "date").group_by("asset", maintain_order=True).agg("date", "close")
+    rows: list[tuple] = []
+    assets = bars.rows()
+    for k, (asset, dates, closes) in enumerate(assets):
+        if len(dates) < 10:
+            continue
+        split_at = rng.randrange(2, len(dates) - 2)
+        rows.append((dates[split_at], asset, ratios[k % len(ratios)], 0.0))
+        for i in sorted(rng.sample(range(1, len(dates)), 3)):
+            if i != split_at:
+                rows.append((dates[i], asset, 1.0, round(0.01 * closes[i - 1], 2)))
+    return pl.DataFrame(rows, schema=["date", "asset", "split", "dividend"], orient="row").sort("date", "asset")
+
+
+def raw_panel(panel: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """The panel's prices as traded: from each split's ex-date on, divided by the split ratio (3 decimals)."""
+    splits = actions.filter(pl.col("split") != 1.0).select("asset", pl.col("date").alias("ex"), "split")
+    factor = (
+        panel.select("date", "asset")
+        .join(splits, on="asset", how="left")
+        .with_columns(pl.when(pl.col("date") >= pl.col("ex")).then(pl.col("split")).otherwise(1.0).alias("f"))
+        .group_by("date", "asset")
+        .agg(pl.col("f").product())
+    )
+    raw = panel.join(factor, on=["date", "asset"], how="left").with_columns(
+        (pl.col(c) / pl.col("f")).round(3) for c in ("open", "high", "low", "close")
+    )
+    return raw.drop("f").sort("date", "asset")
 
 
 def synthetic_panel(seed: int, n_assets: int = 24, n_days: int = 160) -> pl.DataFrame:

@@ -60,12 +60,14 @@ def rendered() -> dict[str, set[str]]:
     rates = pl.DataFrame({"date": [first], "rate": [0.01]})
     fees = pl.DataFrame({"asset": assets, "fee": 0.02})
     dated_fees = pl.DataFrame({"date": first, "asset": assets, "fee": 0.02})
+    actions = pl.DataFrame({"date": [first], "asset": [assets[0]], "split": [2.0], "dividend": [0.1]})
     configs = [
         {"data": {"prices": PRICES, "signals": SIGNALS, "benchmark": BENCHMARK}, "strategy": {"signal": "score"}},
         {"data": {"prices": PANEL}, "strategy": {"signal": "score", "stale": "hold", "rebalance_every": 2}},
         {"data": {"prices": PANEL, "rates": rates, "borrow_fees": fees, "quality": {"stale_rate": "carry"}},
          "strategy": {"signal": "score"}, "execution": {"short_fee": 0.01}},
         {"data": {"prices": PANEL, "borrow_fees": dated_fees}, "strategy": {"signal": "score"}},
+        {"data": {"prices": PANEL, "actions": actions}, "strategy": {"signal": "score"}},
         {"data": {"prices": timestamps, "benchmark": returns}, "strategy": {"signal": "score", "rebalance": "weekly"}},
         {"data": {"prices": PANEL}, "strategy": {"sql": custom, "rebalance": "monthly"}},
         {"data": {"prices": variants.with_columns(pl.lit(1.0).alias("score")), "signals": SIGNALS,
@@ -136,7 +138,8 @@ def test_engine_sql_reads_only_the_engine_schema(rendered: dict[str, set[str]]):
 def test_the_public_relations_are_those_the_readme_documents():
     from ml4t_sql.data.relations import public
 
-    assert public() == {"prices", "signals", "calendar", "rebalance_dates"}  # README, "Your own strategy"
+    # README, "Your own strategy"
+    assert public() == {"prices", "adjusted_prices", "signals", "calendar", "rebalance_dates"}
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     own = readme[readme.index("**Your own strategy**") :].split("\n\n")[0]
     assert all(f"`{name}" in own for name in public())

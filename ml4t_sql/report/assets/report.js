@@ -7,12 +7,15 @@
   var charts = {};
   window.ml4tCharts = charts;
 
+  // one number format (ml4t_sql.report.numbers): a value that rounds to zero has no sign, never -0.0%
+  var unsigned = function (text) { return /^-[0.,]*$/.test(text) ? text.slice(1) : text; };
   var pct = function (v, digits) {
-    return v == null ? "n/a" : (v * 100).toFixed(digits == null ? 2 : digits) + "%";
+    return v == null ? "n/a" : unsigned((v * 100).toFixed(digits == null ? 2 : digits)) + "%";
   };
   var money = function (v) {
-    return v == null ? "n/a" : v.toLocaleString("en-US", { maximumFractionDigits: 0 });
+    return v == null ? "n/a" : unsigned(v.toLocaleString("en-US", { maximumFractionDigits: 0 }));
   };
+  window.ml4tFormat = { pct: pct, money: money };
   var pairs = function (xs, ys) {
     var out = [];
     for (var i = 0; i < xs.length; i++) out.push([xs[i], ys[i]]);
@@ -130,21 +133,50 @@
     ],
   }));
 
-  // 8. holdings and exposure
+  // 8. long, short, gross and net exposure (top grid) and holdings (bottom grid): two axes, so
+  //    neither flattens the other
   var x = data.exposure;
-  draw("chart-exposure", base({
+  var exposureSeries = [
+    line("Long exposure", pairs(x.date, x.long_exposure), { color: "#1a9850" }),
+    line("Gross exposure", pairs(x.date, x.gross_exposure), { color: "#5470c6" }),
+    line("Net exposure", pairs(x.date, x.net_exposure), { color: "#222", lineStyle: { type: "dashed", width: 1 } }),
+  ];
+  if (x.short_exposure.some(function (v) { return v > 0; })) {
+    exposureSeries.splice(1, 0, line("Short exposure", pairs(x.date, x.short_exposure.map(function (v) { return v == null ? null : -v; })), { color: "#b2182b" }));
+  }
+  exposureSeries.push(line("Holdings", pairs(x.date, x.holdings), { step: "end", xAxisIndex: 1, yAxisIndex: 1, color: "#91cc75" }));
+  draw("chart-exposure", {
+    animation: false,
+    legend: { top: 0 },
+    tooltip: { trigger: "axis" },
+    axisPointer: { link: [{ xAxisIndex: "all" }] },
+    grid: [{ left: 70, right: 30, top: 36, height: "50%" }, { left: 70, right: 30, top: "72%", bottom: 30 }],
+    xAxis: [{ type: "time", gridIndex: 0, axisLabel: { show: false } }, { type: "time", gridIndex: 1 }],
+    yAxis: [
+      { type: "value", gridIndex: 0, name: "exposure (short below 0)", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+      { type: "value", gridIndex: 1, name: "holdings", min: 0, minInterval: 1 },
+    ],
+    series: exposureSeries,
+  });
+
+  // 8b. financing (and dividends, when the run has them) per month, with running totals
+  var k = data.carry;
+  var carrySeries = [
+    { name: "Financing (month)", type: "bar", data: pairs(k.month, k.financing), barMaxWidth: 10, color: "#5470c6" },
+    line("Financing (cumulative)", pairs(k.month, k.cumulative_financing), { yAxisIndex: 1, color: "#5470c6" }),
+  ];
+  if (k.dividends) {
+    carrySeries.push({ name: "Dividends (month)", type: "bar", data: pairs(k.month, k.dividends), barMaxWidth: 10, color: "#fac858" });
+    carrySeries.push(line("Dividends (cumulative)", pairs(k.month, k.cumulative_dividends), { yAxisIndex: 1, color: "#ee6666" }));
+  }
+  draw("chart-carry", base({
     xAxis: { type: "time" },
     yAxis: [
-      { type: "value", name: "holdings", min: 0, minInterval: 1,
-        max: function (v) { return Math.max(5, Math.ceil((v.max * 1.2) / 5) * 5); } },
-      { type: "value", name: "exposure", min: 0, max: function (v) { return 1.2 * Math.max(1, v.max); }, alignTicks: true,
-        axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+      { type: "value", name: "month", axisLabel: { formatter: money } },
+      { type: "value", name: "cumulative", axisLabel: { formatter: money } },
     ],
-    series: [
-      line("Holdings", pairs(x.date, x.holdings), { step: "end" }),
-      line("Gross exposure", pairs(x.date, x.gross_exposure), { yAxisIndex: 1 }),
-      line("Net exposure", pairs(x.date, x.net_exposure), { yAxisIndex: 1, lineStyle: { type: "dashed" } }),
-    ],
+    tooltip: { trigger: "axis", valueFormatter: money },
+    series: carrySeries,
   }));
 
   // 9. top and bottom contributors by P&L

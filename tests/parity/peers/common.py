@@ -13,7 +13,8 @@ eligible assets not in the long leg (ties by asset ascending), each leg at its e
 
 Workdir protocol (the harness writes the inputs, the runner the outputs):
 
-- in:  panel.parquet (date, asset, open, high, low, close, volume, signal), scenario.json
+- in:  panel.parquet (date, asset, open, high, low, close, volume, signal), scenario.json,
+       actions.parquet (date, asset, split, dividend) for scenarios with corporate actions
 - out: equity.parquet (date, nav, cash), trades.parquet (date, asset, shares (signed), price),
        meta.json (peer, version, seconds, notes)
 """
@@ -42,6 +43,7 @@ class Case:
     has_bar: np.ndarray  # bool
     decisions: dict = field(default_factory=dict)  # date index -> {asset index: weight}; not on the last date
     delist: list = field(default_factory=list)  # (date index, asset index): delisting events of SEMANTICS step 1
+    actions: list = field(default_factory=list)  # (date index, asset index, split, dividend): ex-dates
 
     @property
     def n_dates(self) -> int:
@@ -57,7 +59,16 @@ def load(workdir: str | Path) -> Case:
     workdir = Path(workdir)
     scenario = json.loads((workdir / "scenario.json").read_text())
     panel = pd.read_parquet(workdir / "panel.parquet")
-    return build_case(panel, scenario)
+    case = build_case(panel, scenario)
+    if (workdir / "actions.parquet").exists():
+        actions = pd.read_parquet(workdir / "actions.parquet")
+        d_idx = {d: i for i, d in enumerate(case.dates)}
+        a_idx = {a: j for j, a in enumerate(case.assets)}
+        case.actions = [
+            (d_idx[pd.Timestamp(d).date()], a_idx[a], float(s), float(v))
+            for d, a, s, v in actions[["date", "asset", "split", "dividend"]].itertuples(index=False)
+        ]
+    return case
 
 
 def build_case(panel: pd.DataFrame, scenario: dict) -> Case:

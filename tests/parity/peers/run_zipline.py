@@ -18,6 +18,13 @@ Conventions, set to equal ml4t-sql's where zipline allows it:
   `EODCancel`: an order not filled on that bar (no bar: volume 0) is cancelled, never carried.
   Commission: `PerDollar`. zipline does not check cash: buys fill in full and cash may go below 0:
   ml4t-sql's `cash_shortfall = "borrow"`.
+- Corporate actions (raw prices): the bundle's adjustments. A split of ratio r (new shares per
+  old) is zipline's `ratio = 1 / r` on its effective date: before that session zipline multiplies
+  positions by r, divides their last price and open orders' sizes likewise; the fraction of a
+  share would be paid in cash at the new cost basis (ml4t-sql: at last_close / r), so the
+  scenarios split by whole numbers. A dividend is a cash dividend with `pay_date = ex_date`:
+  zipline earns it on the ex-date from the previous close's position (shorts owe it) and pays it
+  the same session, as ml4t-sql books it on the ex-date.
 """
 
 from __future__ import annotations
@@ -75,7 +82,15 @@ def main(workdir: str) -> None:
         )
         exchanges = pd.DataFrame({"exchange": ["NYSE"], "canonical_name": ["NYSE"], "country_code": ["US"]})
         asset_db_writer.write(equities=equities, exchanges=exchanges)
-        adjustment_writer.write()
+        splits = pd.DataFrame(
+            [(j, sessions[t], 1.0 / r) for t, j, r, _ in case.actions if r != 1.0],
+            columns=["sid", "effective_date", "ratio"],
+        )
+        dividends = pd.DataFrame(
+            [(j, sessions[t], sessions[t], sessions[t], sessions[t], d) for t, j, _, d in case.actions if d != 0.0],
+            columns=["sid", "ex_date", "declared_date", "record_date", "pay_date", "amount"],
+        )
+        adjustment_writer.write(splits=splits if len(splits) else None, dividends=dividends if len(dividends) else None)
 
     environ = {"ZIPLINE_ROOT": str(Path(workdir) / "zipline_root")}
     register("parity", ingest_panel, calendar_name="XNYS", start_session=sessions[0], end_session=sessions[-1])
