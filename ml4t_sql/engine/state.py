@@ -189,6 +189,7 @@ class FoldState:
     def from_dict(cls, values: dict[str, Any]) -> FoldState:
         """The state of `to_dict`'s output (arrays copied); ValueError naming what is inconsistent."""
         names = [f.name for f in fields(cls)]
+        values = {**{k: v for k, v in _RISK_EMPTY.items() if k not in values}, **values}  # a state from before [risk]
         if sorted(values) != sorted(names):
             missing, extra = sorted(set(names) - set(values)), sorted(set(values) - set(names))
             raise ValueError(f"fold state: missing fields {missing}, unknown fields {extra}")
@@ -253,6 +254,11 @@ _KINDS: dict[str, Any] = {
     f.name: int if f.type == "int" else {"F64": np.float64, "I64": np.int64, "B": np.bool_}[str(f.type)]
     for f in fields(FoldState)
 }
+
+
+_RISK_EMPTY: dict[str, Any] = {"entry_price": _no_f(), "best_close": _no_f(), "reentry_left": _no_i(), "peak": _no_f(),
+                               "halt_left": _no_i(), "halt_waiting": _no_b()}  # fmt: skip
+"""The `[risk]` fields of a state without the rules (and of one saved before they existed)."""
 
 
 def _frozen(state: FoldState) -> FoldState:
