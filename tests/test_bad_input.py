@@ -620,3 +620,9 @@ def test_custom_targets_off_the_rebalance_schedule_are_counted_and_ignored():
     assert every.quality["warnings"][0].startswith(
         "strategy sql: target rows on dates that are not rebalance dates (rebalance_every = 7)"
     )
+
+
+def test_check_lists_stops_without_high_and_low():
+    result = check({"data": {"prices": PANEL.drop("high", "low")}, "strategy": STRATEGY, "risk": {"stop_loss": 0.1}})
+    assert any("need the bars' high and low" in e for e in result.errors)
+    assert not check({"data": {"prices": PANEL}, "strategy": STRATEGY, "risk": {"stop_loss": 0.1}}).errors
