@@ -1,12 +1,14 @@
 """Time the fold alone, per window date: `run_fold` on a panel and targets built beforehand.
 
-    python benchmarks/fold.py [--size 500x2520] [--repeat 5] [--json]
+    python benchmarks/fold.py [--size 500x2520] [--repeat 5] [--json] [--risk]
 
 Workload: the canonical strategy (rank by score, hold the top 25 equal weight, rebalance daily,
 fractional shares) on a seeded panel of benchmarks/panel.py, in two shapes:
 
 - 1 variant: top_n = 25, commission 0;
-- 20 variants: top_n in (10, 15, 20, 25, 30) x commission_bps in (0, 1, 2, 5), folded at once.
+- 20 variants: top_n in (10, 15, 20, 25, 30) x commission_bps in (0, 1, 2, 5), folded at once;
+- with `--risk`, also "1 variant, risk": top_n = 25 with every `[risk]` rule on (`RISK`), the
+  panel carrying high and low.
 
 The panel, targets and rules are built once through the pipeline's own functions (DuckDB), then
 `run_fold` is called `--repeat` times; the best call, in microseconds per window date, is
@@ -34,28 +36,34 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "1 variant": {"top_n": [25]},
     "20 variants": {"top_n": [10, 15, 20, 25, 30], "commission_bps": [0.0, 1.0, 2.0, 5.0]},
 }
+RISK = {"stop_loss": 0.05, "take_profit": 0.2, "trailing_stop": 0.1, "reentry_after": 1, "max_drawdown": 0.3}
+"""The `[risk]` rules of the "1 variant, risk" workload."""
 
 
-def build(prices: Path, grid: dict[str, list[Any]]) -> tuple[Any, Any, Any]:
+def build(prices: Path, grid: dict[str, list[Any]], risk: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
     """(panel, targets, rules) of the grid's variants on `prices`, through the pipeline's steps."""
     import duckdb
 
-    from ml4t_sql.data.panel import load_panel, load_targets
+    from ml4t_sql.data.panel import iter_panels, load_targets, window_axes
     from ml4t_sql.data.quality import QualityReport
     from ml4t_sql.data.sources import load_sources
     from ml4t_sql.pipeline import rules_for
     from ml4t_sql.strategy.targets import build_targets
     from ml4t_sql.sweeps import load_sweep, variant_configs
 
-    config = {"data": {"prices": str(prices)}, "strategy": {"signal": "score", "rebalance": "daily"}}
+    config: dict[str, Any] = {"data": {"prices": str(prices)}, "strategy": {"signal": "score", "rebalance": "daily"}}
+    if risk:
+        config["risk"] = risk
     base, combos = load_sweep(config, grid)
     variants = variant_configs(base, combos)
     con = duckdb.connect()
     load_sources(con, base, QualityReport())
     build_targets(con, base, [v.strategy for v in variants])
-    panel, _, _ = load_panel(con, base.execution.delist_after)
+    T, N = (len(x) for x in window_axes(con))
+    ((_, _, panel),) = iter_panels(con, base.execution.delist_after, T, N, max(T, 1), extremes=bool(risk))
     targets = load_targets(con, panel.n_dates, len(variants))
-    rules = rules_for([v.execution for v in variants])
+    executions = [v.execution for v in variants]  # a checkout before [risk] has no risks argument
+    rules = rules_for(executions, [v.risk for v in variants]) if risk else rules_for(executions)
     con.close()
     return panel, targets, rules
 
@@ -78,6 +86,7 @@ def main() -> None:
     parser.add_argument("--size", default="500x2520")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="one JSON line: microseconds per date, best call")
+    parser.add_argument("--risk", action="store_true", help="also the 1-variant workload with every [risk] rule on")
     args = parser.parse_args()
     n_assets, n_days = (int(x) for x in args.size.split("x"))
     prices = HERE / ".data" / args.size / "prices.parquet"
@@ -87,15 +96,17 @@ def main() -> None:
     import ml4t_sql
 
     result: dict[str, Any] = {"ml4t_sql": str(Path(ml4t_sql.__file__).parent), "size": args.size}
-    for label, grid in GRIDS.items():
-        panel, targets, rules = build(prices, grid)
+    workloads = [(label, grid, None) for label, grid in GRIDS.items()]
+    workloads += [("1 variant, risk", GRIDS["1 variant"], RISK)] if args.risk else []
+    for label, grid, risk in workloads:
+        panel, targets, rules = build(prices, grid, risk)
         seconds = time_fold(panel, targets, rules, args.repeat)
         result[label] = min(seconds) / panel.n_dates * 1e6
     if args.json:
         print(json.dumps(result))
         return
     print(f"fold alone, {args.size}, best of {args.repeat} ({result['ml4t_sql']})")
-    for label in GRIDS:
+    for label, _, _ in workloads:
         print(f"  {label}: {result[label]:.1f} us per date")
 
 

@@ -79,6 +79,9 @@ class TradeReason(StrEnum):
 
     REBALANCE = "rebalance"
     DELISTED = "delisted"
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
 
 
 class EventRule(StrEnum):
@@ -86,6 +89,11 @@ class EventRule(StrEnum):
 
     SPLIT = "split"
     DIVIDEND = "dividend"
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
+    MAX_DRAWDOWN = "max_drawdown"
+    RESUME = "resume"
 
 
 class Side(StrEnum):

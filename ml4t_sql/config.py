@@ -365,6 +365,41 @@ class Execution:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Risk:
+    """Position and portfolio rules (SPEC 11; docs/SEMANTICS.md, *Position and portfolio rules*).
+
+    stop_loss: exit a position whose price moves this fraction against its entry price (the
+        average fill price), 0 < stop_loss < 1 (0.1 = 10%; a percent such as 10 is refused with
+        the fraction it probably means). Unset: off.
+    take_profit: exit a position whose price moves this fraction in its favour from the entry
+        price, 0 < take_profit < 1. Unset: off.
+    trailing_stop: exit a position whose price falls this fraction from its best close since
+        entry (a short: rises from its lowest close), 0 < trailing_stop < 1. Unset: off. With
+        stop_loss too, the tighter of the two levels applies.
+        The three are checked after the fills at each open, on the bar's open, low and high: they
+        need the prices input's `high` and `low` columns.
+    reentry_after: after a risk exit, the asset's target is 0 at this many decisions (the one at
+        the exit date's close first), a whole number, 0 <= reentry_after <= 1e6 decisions.
+    max_drawdown: when NAV at a close is below (1 - max_drawdown) x its running peak, that
+        close's decision targets all zero, 0 < max_drawdown < 1 (0.2 = 20%). Unset: off.
+    halt_dates: window dates without a decision after a drawdown halt, a whole number,
+        0 <= halt_dates <= 1e6 window dates; decisions resume at the first schedule date after.
+    """
+
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    trailing_stop: float | None = None
+    reentry_after: int = 0
+    max_drawdown: float | None = None
+    halt_dates: int = 21
+
+    @property
+    def stops(self) -> bool:
+        """A stop_loss, take_profit or trailing_stop is set (the run needs high and low)."""
+        return any(x is not None for x in (self.stop_loss, self.take_profit, self.trailing_stop))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Metrics:
     """How metrics are computed (definitions in ml4t_sql.stats and docs/METRICS.md).
 
@@ -414,6 +449,7 @@ class Config:
     metrics: Metrics = field(default_factory=Metrics)
     output: Output = field(default_factory=Output)
     research: Research = field(default_factory=Research)
+    risk: Risk = field(default_factory=Risk)
     base_dir: Path = field(default_factory=Path.cwd)
     """Folder that relative paths are resolved against (the TOML file's folder)."""
 
@@ -457,7 +493,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
     takes its default meanwhile); the rules that tie keys together run once those are clean."""
     problems = Problems()
     with problems:
-        _check_keys(raw, ("data", "strategy", "execution", "metrics", "output", "research"), where)
+        _check_keys(raw, ("data", "strategy", "execution", "metrics", "output", "research", "risk"), where)
     if "data" not in raw:
         with problems:
             raise ConfigError(f"{where}: missing section [data] (at least `prices = ...`)")
@@ -507,6 +543,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
         metrics=_build(Metrics, _section(raw, "metrics", where, problems), f"{where} [metrics]", problems),
         output=_build(Output, _section(raw, "output", where, problems), f"{where} [output]", problems),
         research=research,
+        risk=_build(Risk, _section(raw, "risk", where, problems), f"{where} [risk]", problems),
         base_dir=base_dir,
     )
     _check_values(cfg, where, problems)
@@ -516,7 +553,7 @@ def from_mapping(raw: Mapping[str, Any], *, base_dir: Path, where: str) -> Confi
 def check_value(section: str, key: str, value: Any, where: str) -> Any:
     """One value of `[section] key`, coerced as a file's would be and checked against its range in
     `NUMBERS` (a sweep's values are checked so, one by one, before any variant is built)."""
-    cls = {"strategy": Strategy, "execution": Execution, "metrics": Metrics}[section]
+    cls = {"strategy": Strategy, "execution": Execution, "metrics": Metrics, "risk": Risk}[section]
     coerced = _coerce(value, typing.get_type_hints(cls)[key], f"{where} `{key}`")
     if (section, key) in NUMBERS:
         check_number(coerced, NUMBERS[(section, key)], where, key)
@@ -685,7 +722,7 @@ def _check_values(cfg: Config, where: str, problems: Problems | None = None) -> 
     if problems:  # a key in error has its default: the rules between keys would only add noise
         problems.raise_all()
     for rule in (_check_builtin_only, _check_window, _check_costs, _check_construction, _check_share_rules,
-                 _check_rounding):  # fmt: skip
+                 _check_rounding, _check_risk):  # fmt: skip
         with problems:
             rule(cfg, where)
     problems.raise_all()
@@ -732,6 +769,22 @@ def _check_rounding(cfg: Config, where: str) -> None:
         raise ConfigError(
             f"{where} [execution] `rounding`: {x.rounding!r} applies to whole shares only; set `fractional = false`"
         )
+
+
+def _check_risk(cfg: Config, where: str) -> None:
+    """The `[risk]` keys that need another: reentry_after a stop, halt_dates a max_drawdown."""
+    check_risk(cfg.risk, f"{where} [risk]")
+
+
+def check_risk(r: Risk, where: str) -> None:
+    """The `[risk]` keys that need another: reentry_after a stop, halt_dates a max_drawdown."""
+    if r.reentry_after and not r.stops:
+        raise ConfigError(
+            f"{where} `reentry_after`: {r.reentry_after} has no effect without a risk exit; set stop_loss, "
+            "take_profit or trailing_stop (or remove it)"
+        )
+    if r.halt_dates != Risk().halt_dates and r.max_drawdown is None:
+        raise ConfigError(f"{where} `halt_dates`: has no effect without `max_drawdown` (set it, or remove halt_dates)")
 
 
 BUILT_IN_KEYS = (
@@ -890,6 +943,22 @@ NUMBERS: dict[tuple[str, str], Bounds] = {
         0, 1, "a fraction of NAV (weight): 0.01 = 1 point", hi_open=True, slip="share", optional=True
     ),
     ("execution", "lot_size"): Bounds(1, 1e9, "a whole number of shares", whole=True, optional=True),
+    ("risk", "stop_loss"): Bounds(
+        0, 1, "a fraction of the entry price: 0.1 = 10%", lo_open=True, hi_open=True, slip="percent", optional=True
+    ),
+    ("risk", "take_profit"): Bounds(
+        0, 1, "a fraction of the entry price: 0.2 = 20%", lo_open=True, hi_open=True, slip="percent", optional=True
+    ),
+    ("risk", "trailing_stop"): Bounds(
+        0, 1, "a fraction of the best close since entry: 0.1 = 10%", lo_open=True, hi_open=True, slip="percent",
+        optional=True,
+    ),
+    ("risk", "reentry_after"): Bounds(0, 1e6, "a whole number of decisions; 0: none", whole=True),
+    ("risk", "max_drawdown"): Bounds(
+        0, 1, "a fraction of the running NAV peak: 0.2 = 20%", lo_open=True, hi_open=True, slip="percent",
+        optional=True,
+    ),
+    ("risk", "halt_dates"): Bounds(0, 1e6, "a whole number of window dates", whole=True),
     ("metrics", "risk_free_rate"): Bounds(
         -1, 1, "an annual rate as a decimal: 0.05 = 5%", lo_open=True, hi_open=True, slip="percent"
     ),
@@ -973,12 +1042,10 @@ def _fmt(x: float) -> str:
     return repr(x)
 
 
-_NOT_PLAIN = ("base_dir", "research")
-
-
 def _plain(value: Any) -> Any:
-    if isinstance(value, Config) and value.research == Research():  # a backtest's hash: as before [research]
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _NOT_PLAIN}
+    if isinstance(value, Config):  # a section at its default is left out: the hash as before it existed
+        skip = {"base_dir"} | {k for k, d in (("research", Research()), ("risk", Risk())) if getattr(value, k) == d}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in skip}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "base_dir"}
     if isinstance(value, (tuple, list)):

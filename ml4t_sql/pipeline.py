@@ -45,13 +45,14 @@ import pyarrow as pa
 
 from . import __version__
 from .choices import Sizing, Stale, code
-from .config import Config, Execution, Strategy, load_config
+from .config import Config, Execution, Risk, Strategy, load_config
 from .data.actions import action_inputs
 from .data.capacity import capacity_arrays, sigma_windows
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
 from .data.quality import QualityReport
+from .data.risk import check_high_low, risk_rules
 from .data.sandbox import late_refusals
 from .data.sources import load_sources
 from .data.window import note_cash_at_start, restart_date
@@ -223,7 +224,10 @@ def execute(
         labels = Labels(pa.array(dates, pa.date32()), pa.array(assets, pa.string()))
         targets = load_targets(con, T, V, stale=any(v.strategy.stale == Stale.HOLD for v in variants),
                                legs=leg_exposures([v.strategy for v in variants]))  # fmt: skip
-        rules = rules_for([v.execution for v in variants])
+        rules = rules_for([v.execution for v in variants], [v.risk for v in variants])
+        extremes = rules.any_stops
+        if extremes:
+            check_high_low(con)
         run_id = new_run_id()
         size = estimate_run_bytes(T, N, V)
         stage = (
@@ -236,11 +240,13 @@ def execute(
         windows = sigma_windows([v.execution for v in variants])
         if windows is not None:  # the volume and sigma arrays
             cells += 8 * (1 + len(windows))
+        cells += 16 if extremes else 0  # high and low
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)
         actions = action_inputs(con, base, T, N)
         prev_close = np.full(N, np.nan)
-        for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk)):
+        for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk,
+                                                                     extremes=extremes)):
             if financing is not None:
                 panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
             if actions is not None:
@@ -372,9 +378,10 @@ def leg_exposures(strategies: Sequence[Strategy]) -> tuple[np.ndarray, np.ndarra
     return np.array(long, dtype=np.float64), np.array(short, dtype=np.float64)
 
 
-def rules_for(executions: Sequence[Execution]) -> Rules:
-    """The fold's per-variant execution arrays from one `[execution]` section per variant."""
+def rules_for(executions: Sequence[Execution], risks: Sequence[Risk] | None = None) -> Rules:
+    """The fold's per-variant execution arrays from one `[execution]` (and `[risk]`) section per variant."""
     return Rules(
+        **(risk_rules(risks) if risks is not None else {}),
         initial_cash=np.array([x.initial_cash for x in executions], dtype=np.float64),
         fill_price_sizing=np.array([x.sizing == Sizing.FILL_PRICE for x in executions]),
         fractional=np.array([x.fractional for x in executions]),

@@ -103,7 +103,7 @@ TABLES: dict[str, Table] = {
                 ("commission", _F, "commission paid"),
                 ("slippage_cost", _F, "shares * open * (slippage + impact): spread and impact"),
                 ("impact_cost", _F, "shares * open * impact: the square-root impact part of slippage_cost"),
-                ("reason", _S, "rebalance | delisted"),
+                ("reason", _S, "rebalance | delisted | stop_loss | take_profit | trailing_stop"),
                 ("decision_date", _D, "decision the fill belongs to; NULL for delistings"),
             ),
             ("run_id", "date", "asset", "reason"),
@@ -149,8 +149,9 @@ TABLES: dict[str, Table] = {
             (
                 _RUN_ID,
                 ("date", _D, "date the rule applied (an action's ex-date)"),
-                ("asset", _S, "asset"),
-                ("rule", _S, "split | dividend (ml4t_sql.choices.EventRule)"),
+                ("asset", _S, "asset (NULL: the whole book: max_drawdown, resume)"),
+                ("rule", _S, "split | dividend | stop_loss | take_profit | trailing_stop | max_drawdown | resume "
+                 "(ml4t_sql.choices.EventRule)"),
                 ("detail", _S, "what it did, in words (e.g. 'ratio 2: 100 -> 200 shares')"),
             ),
             ("run_id", "date", "asset", "rule"),

@@ -13,7 +13,8 @@ last key changes fastest). Sweepable keys: the strategy's `signal`, `top_n`, `we
 `adv_window`, `min_history` and `vol_window`, every construction key (`bottom_n`, `quantiles`,
 `long_short`, the hold ranks, `group`, `group_neutral`, the caps, the exposures), and the execution's
 `initial_cash`, `sizing`, `fractional`,
-`commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`. Keys that
+`commission_bps`, `slippage_bps`, `min_trade_value`, `cash_shortfall`, `rounding`, and every `[risk]`
+key (`stop_loss`, `take_profit`, `trailing_stop`, `reentry_after`, `max_drawdown`, `halt_dates`). Keys that
 change the data (the inputs, the window, `delist_after`) cannot be swept: run those separately.
 Each value is checked as it would be in a run's file (type, finite, range and unit:
 ml4t_sql.config.NUMBERS), and each variant for the rules that tie keys together
@@ -56,6 +57,12 @@ EXECUTION_KEYS = (
     "max_participation", "commission_per_share", "commission_min", "impact_coefficient", "impact_vol_window",
     "drift_band", "lot_size",
 )  # fmt: skip
+RISK_KEYS = ("stop_loss", "take_profit", "trailing_stop", "reentry_after", "max_drawdown", "halt_dates")
+
+
+def section_of(key: str) -> str:
+    """The config section of a sweepable key."""
+    return "strategy" if key in STRATEGY_KEYS else "risk" if key in RISK_KEYS else "execution"
 
 
 @dataclass
@@ -119,7 +126,7 @@ def load_sweep(
         raise ConfigError("sweep: give a [sweep] table of key = [values, ...] (e.g. top_n = [10, 25, 50])")
     keys = list(raw_grid)
     for key in keys:
-        sweepable = STRATEGY_KEYS + EXECUTION_KEYS
+        sweepable = STRATEGY_KEYS + EXECUTION_KEYS + RISK_KEYS
         if key not in sweepable:
             near = difflib.get_close_matches(key, sweepable, n=1)
             hint = f"; did you mean `{near[0]}`?" if near else f"; sweepable: {', '.join(sweepable)}"
@@ -128,7 +135,7 @@ def load_sweep(
         if not isinstance(values, (list, tuple)) or not values:
             raise ConfigError(f"[sweep] `{key}`: expected a non-empty list of values, got {values!r}")
         for value in values:  # each value means what it would in a run's file: type, range, unit
-            check_value("strategy" if key in STRATEGY_KEYS else "execution", key, value, "[sweep]")
+            check_value(section_of(key), key, value, "[sweep]")
     if base.strategy.sql is not None and "signal" in keys:
         raise ConfigError("[sweep] `signal` cannot be swept with a custom [strategy] sql")
     combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(raw_grid[k] for k in keys))]
@@ -141,14 +148,16 @@ def variant_configs(base: Config, combos: Sequence[Mapping[str, Any]]) -> list[C
     out = []
     for i, combo in enumerate(combos):
         raw = json.loads(base.to_json())
+        raw.setdefault("risk", {})  # left out of the JSON at its default
         for key, value in combo.items():
-            raw["strategy" if key in STRATEGY_KEYS else "execution"][key] = value
+            raw[section_of(key)][key] = value
         try:
-            checked = load_config({"data": {"prices": "-"}, "strategy": raw["strategy"], "execution": raw["execution"]})
+            checked = load_config({"data": {"prices": "-"}, "strategy": raw["strategy"], "execution": raw["execution"],
+                                   "risk": raw["risk"]})  # fmt: skip
         except ConfigError as exc:
             values = ", ".join(f"{k}={v}" for k, v in combo.items())
             raise ConfigError(f"[sweep] variant {i} ({values}): {str(exc).removeprefix('config ')}") from None
-        out.append(dataclasses.replace(base, strategy=checked.strategy, execution=checked.execution))
+        out.append(dataclasses.replace(base, strategy=checked.strategy, execution=checked.execution, risk=checked.risk))
     return out
 
 

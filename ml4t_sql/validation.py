@@ -34,6 +34,7 @@ import duckdb
 from .config import Config, Quality, load_config
 from .data.quality import QualityReport
 from .data.relations import in_user_words
+from .data.risk import check_high_low
 from .data.sandbox import refusal
 from .data.sources import load_sources
 from .data.window import note_cash_at_start, restart_date
@@ -105,6 +106,8 @@ def check(
                     con, report = _connection(), QualityReport(strict=False)
                     load_sources(con, cfg, report, restart=restart)
                     build_targets(con, cfg, report=report)
+                if cfg.risk.stops:  # [risk] stops read high and low, as the run refuses
+                    check_high_low(con)
                 note_cash_at_start(con, report)
                 summary.update(_target_summary(con))
                 if lookahead and not report.errors:

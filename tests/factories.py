@@ -163,11 +163,12 @@ def shuffled(df: pl.DataFrame, seed: int = 0) -> pl.DataFrame:
 
 
 def bars_from_prices(prices: pl.DataFrame) -> list[dict]:
-    """The reference's `bars`: [{date, asset, open (or None), close, volume (or None)}]."""
+    """The reference's `bars`: [{date, asset, open (or None), close, volume, high, low (or None)}]."""
     volume = pl.col("volume") if "volume" in prices.columns else pl.lit(None, pl.Float64).alias("volume")
+    extremes = [pl.col(c) if c in prices.columns else pl.lit(None).alias(c) for c in ("high", "low")]
     return [
-        {"date": d, "asset": a, "open": o, "close": c, "volume": v}
-        for d, a, o, c, v in prices.select("date", "asset", "open", "close", volume).iter_rows()
+        {"date": d, "asset": a, "open": o, "close": c, "volume": v, "high": h, "low": lo}
+        for d, a, o, c, v, h, lo in prices.select("date", "asset", "open", "close", volume, *extremes).iter_rows()
     ]
 
 

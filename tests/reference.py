@@ -61,6 +61,8 @@ import datetime as _dt
 import math
 import statistics
 
+from tests.risk_reference import RiskRules
+
 DUST = 1e-9  # orders worth at most DUST * nav_t are no orders
 SCALE_NOISE = 1e-12  # a buy scale factor s >= 1 - SCALE_NOISE reports as filled (still applied)
 
@@ -97,6 +99,7 @@ def simulate(
     impact_vol_window=20,
     drift_band=None,
     lot_size=None,
+    **risk_rules,
 ):
     """Run the backtest of SEMANTICS.md over the whole calendar of `bars`.
 
@@ -109,6 +112,8 @@ def simulate(
     cash_rate, margin_rate, short_fee, rates ({date: rate}), borrow_fees ({asset: fee} or
     {(date, asset): fee}): financing, see `accrue`.
     actions: {(date, asset): (split, dividend)} corporate actions by ex-date (see the module).
+    risk_rules: the `[risk]` keys (stop_loss, take_profit, trailing_stop, reentry_after,
+    max_drawdown, halt_dates; tests/risk_reference.py); the bars then carry high and low.
     Returns {"equity": [...], "trades": [...], "orders": [...], "positions": [...], "events": [...]}.
     """
     if sizing not in ("decision_close", "fill_price"):
@@ -127,6 +132,7 @@ def simulate(
     open_of = {}  # (date, asset) -> open or None
     close_of = {}  # (date, asset) -> close
     volume_of = {}  # (date, asset) -> volume or None
+    high_low = {}  # (date, asset) -> (high, low), either None when unknown
     assets_on = {}  # date -> assets with a bar that date
     for b in bars:
         key = (b["date"], b["asset"])
@@ -135,6 +141,7 @@ def simulate(
         open_of[key] = b["open"]
         close_of[key] = b["close"]
         volume_of[key] = b.get("volume")
+        high_low[key] = (b.get("high"), b.get("low"))
         assets_on.setdefault(b["date"], []).append(b["asset"])
     calendar = sorted(assets_on)
 
@@ -183,6 +190,7 @@ def simulate(
     history = {}  # asset -> closes of its bars so far, in date order
     nav_prev = float(initial_cash)
     decision = None  # the decision of the previous date, waiting for this date's open
+    risk = RiskRules(**risk_rules) if risk_rules else None
 
     equity, trades, orders, positions, events = [], [], [], [], []
     actions_on = {}  # date -> {asset: (split, dividend)}
@@ -220,6 +228,8 @@ def simulate(
                     shares.pop(a)
                 else:
                     shares[a] = kept
+                if risk is not None:
+                    risk.on_split(a, split, exact, kept)
                 events.append(dict(date=t, asset=a, rule="split"))
             if decision is not None:
                 for o in decision["orders"]:
@@ -235,6 +245,8 @@ def simulate(
                 if not has_bar(t, a) and last_bar_index[a] == i - delist_after:
                     q = shares.pop(a)  # < 0: a short, bought back
                     price = last_close[a]
+                    if risk is not None:
+                        risk.on_fill(i, a, q, -q, price)
                     cash += q * price
                     notional = abs(q) * price
                     traded_notional += notional
@@ -312,6 +324,8 @@ def simulate(
                 comm = fee(q, notional)
                 hit = q * open_of[(t, a)] * o["impact"]  # noqa: B023 (this date's t)
                 slip = q * open_of[(t, a)] * slippage + hit  # noqa: B023
+                if risk is not None:
+                    risk.on_fill(i, a, shares.get(a, 0.0), signed, price)  # noqa: B023
                 new = shares.get(a, 0.0) + signed
                 if new == 0:
                     shares.pop(a, None)
@@ -428,6 +442,28 @@ def simulate(
             orders.extend(decision["orders"])
             decision = None
 
+        # 2.6 Risk exits (SPEC 11): in full, at the open or the level moved by slippage.
+        if risk is not None:
+
+            def checkable(a):
+                hl = high_low[(t, a)] if has_bar(t, a) else (None, None)  # noqa: B023 (this date's t)
+                ok = can_trade(t, a) and None not in hl  # noqa: B023
+                return (open_of[(t, a)], *hl) if ok else None  # noqa: B023
+
+            for a, raw, reason, _level, _at_open in risk.exits(i, shares, checkable):
+                q = shares.pop(a)
+                side = "sell" if q > 0 else "buy"
+                price = raw * (1 - slippage) if q > 0 else raw * (1 + slippage)
+                notional = abs(q) * price
+                comm = fee(abs(q), notional)  # minimums and per-share fees apply to risk exits (SPEC 14.8)
+                cash += notional - comm if q > 0 else -(notional + comm)
+                traded_notional += notional
+                costs += comm + abs(q) * raw * slippage
+                trades.append(dict(date=t, asset=a, side=side, shares=abs(q), price=price, notional=notional,
+                                   commission=comm, slippage_cost=abs(q) * raw * slippage, impact_cost=0.0,
+                                   reason=reason, decision_date=None))  # fmt: skip
+                risk.exited(t, a, reason)
+
         # 3. Close.
         for a in assets_on[t]:
             last_close[a] = close_of[(t, a)]
@@ -450,18 +486,24 @@ def simulate(
             positions.append(dict(date=t, asset=a, shares=shares[a], close=last_close[a],
                                   market_value=mv, weight=mv / nav))
         nav_prev = nav
+        if risk is not None:
+            risk.on_close(shares, last_close)
 
-        # 4. Decision.
-        if t in rebalance_dates:
-            weights = targets.get(t, {})
+        # 4. Decision (a drawdown halt decides off schedule, with all targets 0; a pause does not).
+        decides, flatten = (t in rebalance_dates, False) if risk is None else risk.decision(i, t, nav,
+                                                                                             t in rebalance_dates)
+        if decides:
+            weights = {} if flatten else targets.get(t, {})
             kept = set()
-            if fresh is not None:
+            if fresh is not None and not flatten:
                 kept = {a for a in shares if (t, a) not in fresh}
                 long_kept = sum(shares[a] * last_close[a] / nav for a in sorted(kept) if shares[a] > 0)
                 short_kept = sum(-shares[a] * last_close[a] / nav for a in sorted(kept) if shares[a] < 0)
                 keep_long = max(long_exposure - long_kept, 0.0) / long_exposure if long_exposure > 0 else 0.0
                 keep_short = max(short_exposure - short_kept, 0.0) / short_exposure if short_exposure > 0 else 0.0
                 weights = {a: w * (keep_long if w >= 0 else keep_short) for a, w in weights.items()}
+            if risk is not None:
+                weights = risk.block(weights)
             last = i == len(calendar) - 1
             new_orders = []
             for a in sorted((set(weights) | set(shares)) - kept):
@@ -502,7 +544,8 @@ def simulate(
         for scratch in ("sizing_value", "sigma", "cut", "impact"):  # working values, not columns of the table
             o.pop(scratch, None)
     orders.sort(key=lambda r: (r["decision_date"], r["asset"]))
-    events.sort(key=lambda r: (r["date"], r["asset"], r["rule"]))
+    events += [] if risk is None else risk.events
+    events.sort(key=lambda r: (r["date"], r["asset"] or "", r["rule"]))
     return dict(equity=equity, trades=trades, orders=orders, positions=positions, events=events)
 
 

@@ -369,6 +369,19 @@ CASES = [
          ("[execution] `cash_rate`", "did you mean 0.05?")),
     Case("short-fee-negative", config(execution={"short_fee": -0.01}), ConfigError,
          ("[execution] `short_fee`: must be >= 0",)),
+    Case("stop-loss-as-a-percent", config(risk={"stop_loss": 10}), ConfigError,
+         ("[risk] `stop_loss`", "below 1", "did you mean 0.1?")),
+    Case("max-drawdown-of-one", config(risk={"max_drawdown": 1.0}), ConfigError,
+         ("[risk] `max_drawdown`", "below 1", "0 < max_drawdown < 1")),
+    Case("halt-dates-negative", config(risk={"max_drawdown": 0.2, "halt_dates": -1}), ConfigError,
+         ("[risk] `halt_dates`", ">= 0")),
+    Case("reentry-after-fractional", config(risk={"stop_loss": 0.1, "reentry_after": 1.5}), ConfigError,
+         ("[risk] `reentry_after`", "whole number")),
+    Case("reentry-after-without-a-stop", config(risk={"reentry_after": 2}), ConfigError,
+         ("[risk] `reentry_after`", "no effect without a risk exit")),
+    Case("trailing-stop-without-high-low", lambda _: {"data": {"prices": PANEL.drop("high", "low")},
+                                                      "strategy": STRATEGY, "risk": {"trailing_stop": 0.1}},
+         InputError, ("prices", "need the bars' high and low", "no high")),
     Case("hive-partitions-disagree-on-types", _hive_with_a_string_close, InputError,
          (R, "the files disagree on the type of column 'close'", "VARCHAR in 1 file (asset=S2/part.parquet)",
           "DOUBLE in 5 files")),
@@ -608,3 +621,9 @@ def test_custom_targets_off_the_rebalance_schedule_are_counted_and_ignored():
     assert every.quality["warnings"][0].startswith(
         "strategy sql: target rows on dates that are not rebalance dates (rebalance_every = 7)"
     )
+
+
+def test_check_lists_stops_without_high_and_low():
+    result = check({"data": {"prices": PANEL.drop("high", "low")}, "strategy": STRATEGY, "risk": {"stop_loss": 0.1}})
+    assert any("need the bars' high and low" in e for e in result.errors)
+    assert not check({"data": {"prices": PANEL}, "strategy": STRATEGY, "risk": {"stop_loss": 0.1}}).errors

@@ -10,7 +10,18 @@ import polars as pl
 import pytest
 
 import ml4t_sql
-from ml4t_sql.config import NUMBERS, Config, Data, Execution, Metrics, Research, Strategy, check_value, load_config
+from ml4t_sql.config import (
+    NUMBERS,
+    Config,
+    Data,
+    Execution,
+    Metrics,
+    Research,
+    Risk,
+    Strategy,
+    check_value,
+    load_config,
+)  # fmt: skip
 from ml4t_sql.errors import ConfigError
 from ml4t_sql.sweeps import load_sweep, variant_configs
 
@@ -207,7 +218,7 @@ def test_both_ends_of_every_closed_range_are_accepted(section: str, key: str):
 
 TIED = {
     "bottom_n", "hold_rank", "hold_rank_short", "max_group_weight", "long_exposure", "short_exposure", "max_weight",
-    "max_leverage", "lot_size",
+    "max_leverage", "lot_size", "reentry_after", "halt_dates",
 }  # fmt: skip
 """Keys whose ends need other keys set (a short leg, a group, leverage the fold cannot take yet)."""
 
@@ -269,7 +280,7 @@ def test_sweep_values_are_checked_like_a_runs(grid: dict[str, list[Any]], needle
 
 def test_every_range_is_in_the_docstring_and_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    classes = {"strategy": Strategy, "execution": Execution, "metrics": Metrics, "research": Research}
+    classes = {"strategy": Strategy, "execution": Execution, "metrics": Metrics, "research": Research, "risk": Risk}
     for (section, key), bounds in NUMBERS.items():
         doc = " ".join((classes[section].__doc__ or "").split())
         assert bounds.text(key) in doc, f"{section}.{key}: {bounds.text(key)!r} not in the docstring"

@@ -118,7 +118,8 @@ def test_the_steps_run_in_the_order_of_the_semantics():
     section = text.split("## Steps of the fold", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("| ") and "`engine/" in line]
     rows = [line.split("|")[1].split()[0] for line in lines]
-    steps = ["finance", "actions", "delist", "resize", "cap", "fill", "close", "keep_stale", "decide"]
+    steps = ["finance", "actions", "delist", "resize", "cap", "fill", "stops", "close", "trail", "drawdown",
+             "keep_stale", "reentry", "decide"]  # fmt: skip
     assert [s.__name__ for s in STEPS] == rows == steps
 
 

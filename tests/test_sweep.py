@@ -175,3 +175,22 @@ def test_every_strategy_key_but_sql_is_sweepable():
     from ml4t_sql.sweeps import STRATEGY_KEYS
 
     assert {f.name for f in dataclasses.fields(Strategy)} - {"sql"} == set(STRATEGY_KEYS)
+
+
+def test_every_risk_key_is_sweepable_and_each_variant_equals_its_run(panel: pl.DataFrame):
+    """README, *Sweeps*: every `[risk]` key; a swept stop is the run with that stop."""
+    import dataclasses
+
+    from ml4t_sql.config import Risk
+    from ml4t_sql.sweeps import RISK_KEYS
+
+    assert {f.name for f in dataclasses.fields(Risk)} == set(RISK_KEYS)
+    config = base(panel)
+    config["strategy"].update({"top_n": 2, "rebalance": "weekly"})
+    grid = {"stop_loss": [0.01, 0.05], "reentry_after": [0, 1]}
+    s = ml4t_sql.sweep(config, grid=grid, write=False)
+    for variant, values in enumerate({"stop_loss": a, "reentry_after": b} for a in (0.01, 0.05) for b in (0, 1)):
+        single = ml4t_sql.run({**config, "risk": values}, write=False)
+        mine = s.tables["equity"].filter(pl.col("variant") == variant)["nav"].to_list()
+        assert mine == single.equity["nav"].to_list(), values
+    assert (s.tables["trades"]["reason"] == "stop_loss").any()

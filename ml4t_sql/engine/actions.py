@@ -83,6 +83,10 @@ def _book(
     lieu = (new - kept) * price
     book.cash += per_variant(vm, lieu, V)
     book.shares[fm] = kept
+    if book.entry.size:  # [risk] (SPEC 14.12): entry prices and trailing references in post-split prices
+        gone = kept == 0.0
+        book.entry[fm] = np.where(gone, np.nan, book.entry[fm] / sm)
+        book.best[fm] = np.where(gone, np.nan, book.best[fm] / sm)
     detail = [
         f"ratio {x:.10g}: {q:.10g} -> {n:.10g} shares" + (f", {r:.10g} paid in cash at {p:.10g}" if r else "")
         for x, q, n, r, p in zip(sm, qm, kept, new - kept, price, strict=True)

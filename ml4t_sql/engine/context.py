@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 
 from .panel import F64, I64, B, Panel, Targets
+from .risk import Risk
 from .rules import BORROW, SEQUENTIAL, Rules
 from .state import FoldState
 
@@ -94,6 +95,7 @@ class Context:
     band: F64  # [V] drift_band (NaN: none)
     any_lot: bool
     lot: F64  # [V] lot_size (1: whole shares)
+    risk: Risk | None  # the `[risk]` rules (steps stops, trail, drawdown, reentry); None: no variant has one
     # scratch
     weight_buf: F64  # [V * N] zeros; a step may fill entries and must reset them
 
@@ -191,6 +193,7 @@ class Context:
             band=rules.drift_band if rules.drift_band is not None else np.full(V, np.nan),
             any_lot=rules.any_lot,
             lot=rules.lot_size if rules.lot_size is not None else np.ones(V),
+            risk=Risk.build(panel, rules),
             weight_buf=np.zeros(V * N),
         )
 

@@ -28,22 +28,28 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     keep their shares) and the other weights are scaled by `day.leg_scale`.
 
     Requires: day.nav, book.shares, the targets of t, panel.last_close[t], rules (sizing,
-        rounding, min_trade_value), day.kept and day.leg_scale.
+        rounding, min_trade_value), day.kept and day.leg_scale; `[risk]`: day.deciding and
+        day.flatten (step drawdown), day.blocked (step reentry).
     Sets: book.pending (a new Decision), or on the last window date orders rows (pending,
         skipped); ctx.weight_buf is used and reset.
     """
     t = day.t
-    if not ctx.any_rebalance[t]:
+    rebalancing, any_rebalance, all_rebalance = ctx.rebalancing[t], ctx.any_rebalance[t], ctx.all_rebalance[t]
+    if day.deciding is not None:  # step drawdown: a halt decides off schedule, a pause does not decide
+        rebalancing = day.deciding
+        any_rebalance, all_rebalance = bool(rebalancing.any()), bool(rebalancing.all())
+    if not any_rebalance:
         return
     N, shares = ctx.N, book.shares
     lo, hi = ctx.target_ptr[t], ctx.target_ptr[t + 1]
     chosen = ctx.target_flat[lo:hi]
     candidate = shares != 0
     candidate[chosen] = True
-    if not ctx.all_rebalance[t]:
-        candidate &= np.repeat(ctx.rebalancing[t], N)
+    if not all_rebalance:
+        candidate &= np.repeat(rebalancing, N)
     if day.kept is not None:  # step keep_stale: a kept asset holds its shares, no order
-        candidate[day.kept] = False
+        kept = day.kept if day.flatten is None else day.kept[~day.flatten[day.kept // N]]  # a halt sells it
+        candidate[kept] = False
     f = candidate.nonzero()[0]
     if not f.size:
         return
@@ -59,6 +65,10 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     if day.kept is not None:  # step keep_stale: legs shrunk by the kept assets' weights
         assert day.leg_scale is not None
         weight = weight * np.where(weight < 0, day.leg_scale[v, 1], day.leg_scale[v, 0])
+    if day.flatten is not None:  # step drawdown: a halted variant targets all zero
+        weight = np.where(day.flatten[v], 0.0, weight)
+    if day.blocked is not None:  # step reentry: an asset blocked after a risk exit targets 0
+        weight = np.where(np.isin(f, day.blocked), 0.0, weight)
     # a book whose NAV is not positive (shorts can take it there) is sized to nothing: it closes out
     nav = np.maximum(day.nav, 0.0) if ctx.signed else day.nav
     target = whole_shares(ctx, weight * nav[v] / np.where(valued > 0, valued, 1.0), held, v)

@@ -17,8 +17,12 @@ Each window date t runs the steps of `STEPS`, in order (docs/SEMANTICS.md has ev
 | fill    | fill.py     | the pending decision: cancel, sells, then buys under the cash rule       |
 |         | shortfall.py| (the cash rule: `cash_shortfall` scale / sequential / borrow)            |
 |         | costs.py    | (commission with per-share fee and minimum; the cash rule's factor with them) |
+| stops   | stops.py    | `[risk]`: entry prices from the fills; stop / take-profit exits          |
 | close   | close.py    | the date's trades booked; NAV, exposures, positions at the last close    |
+| trail   | stops.py    | `[risk]`: the best close since entry (the trailing stop's reference)     |
+| drawdown | drawdown.py | `[risk]` max_drawdown: a halt's zero targets; the dates without decision |
 | keep_stale | stale.py | `stale = "hold"`: held assets without a bar or signal keep their shares |
+| reentry | drawdown.py | `[risk]` reentry_after: blocked assets target 0                          |
 | decide  | decide.py   | orders for the variants rebalancing on t (pending on the window's last)  |
 |         | band.py     | (`drift_band`: orders near their target skipped, `in_band`)              |
 
@@ -50,6 +54,7 @@ from .close import close
 from .context import Context
 from .decide import decide
 from .delist import delist
+from .drawdown import drawdown, reentry
 from .fill import fill
 from .finance import finance
 from .ledger import Day, Journal, Ledger
@@ -58,10 +63,13 @@ from .resize import resize
 from .rules import Rules
 from .stale import keep_stale
 from .state import Book, FoldState
+from .stops import stops, trail
 
 Step = Callable[[Context, Book, Day], None]
 
-STEPS: tuple[Step, ...] = (finance, actions, delist, resize, cap, fill, close, keep_stale, decide)
+STEPS: tuple[Step, ...] = (
+    finance, actions, delist, resize, cap, fill, stops, close, trail, drawdown, keep_stale, reentry, decide
+)  # fmt: skip
 """The steps of one date, in the order of docs/SEMANTICS.md."""
 
 __all__ = ["STEPS", "FoldState", "Ledger", "Panel", "Rules", "Step", "Targets", "run_fold"]

@@ -192,11 +192,13 @@ class Day:
     arrays, each in (variant, asset) order (see `trade`); nav: [V] NAV at the close (set by the
     close step); kept, leg_scale: the held assets whose shares the decision keeps (flat indices,
     sorted) and the factor on each variant's long and short target weights ([V, 2]), set by step
-    keep_stale (None: nothing kept on t).
+    keep_stale (None: nothing kept on t). `[risk]`: deciding [V] the variants that decide on t
+    and flatten [V] those whose targets are all zero (step drawdown; None: the schedule's), blocked
+    the flat indices whose target weight is 0 (step reentry; None: none).
     """
 
     __slots__ = ("journal", "t", "date", "traded", "costs", "financing", "dividends", "fills", "nav", "kept",
-                 "leg_scale")
+                 "leg_scale", "deciding", "flatten", "blocked")  # fmt: skip
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
@@ -205,6 +207,9 @@ class Day:
         self.fills: list[tuple[np.ndarray, ...]] = []
         self.kept: np.ndarray | None = None
         self.leg_scale: np.ndarray | None = None
+        self.deciding: np.ndarray | None = None
+        self.flatten: np.ndarray | None = None
+        self.blocked: np.ndarray | None = None
 
     def start(self, t: int) -> None:
         """Turn to local date t: nothing traded yet."""
@@ -214,6 +219,7 @@ class Day:
         self.dividends = self.journal.dividends[t]
         self.fills = []
         self.kept = self.leg_scale = None
+        self.deciding = self.flatten = self.blocked = None
 
     def trade(
         self, reason: int, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64, notional: F64,

@@ -81,6 +81,8 @@ class Panel:
         no variant caps or prices impact).
     sigma: [K, T, N] impact's sigma for an order filling on t (its decision's returns, one plane
         per window of `sigma_windows`); None: no variant prices impact.
+    high, low: the bar's high and low, NaN where no bar or NULL (step stops; None: not loaded,
+        which rules with stops refuse).
     """
 
     open: F64
@@ -92,6 +94,8 @@ class Panel:
     volume: F64 | None = None
     sigma: F64 | None = None
     sigma_windows: tuple[int, ...] = ()
+    high: F64 | None = None
+    low: F64 | None = None
 
     @property
     def n_dates(self) -> int:
@@ -109,10 +113,12 @@ class Panel:
         if self.actions is not None:
             prev = self.last_close[start - 1] if start > 0 else self.actions.prev_close
             actions = self.actions.chunk(start, stop, prev)
+        rows = {k: None if x is None else x[start:stop] for k, x in (("high", self.high), ("low", self.low))}
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
                      self.delist_asset[p0:p1], finance, actions,
-                     None if self.volume is None else self.volume[start:stop],
-                     None if self.sigma is None else self.sigma[:, start:stop], self.sigma_windows)  # fmt: skip
+                     volume=None if self.volume is None else self.volume[start:stop],
+                     sigma=None if self.sigma is None else self.sigma[:, start:stop],
+                     sigma_windows=self.sigma_windows, **rows)  # fmt: skip
 
 
 @dataclass(frozen=True)

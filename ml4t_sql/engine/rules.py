@@ -24,7 +24,9 @@ SNAP = 1e-4
 FILLED, SCALED, CANCELLED, SKIPPED, PENDING, PARTIAL, IN_BAND = (code(s) for s in OrderStatus)
 SCALE, SEQUENTIAL, BORROW = (code(c) for c in CashShortfall)
 ROUND_TARGET, ROUND_ORDER, ROUND_ORDER_SNAP = (code(r) for r in Rounding)
-REBALANCE, DELISTED = (code(r) for r in TradeReason)
+REBALANCE, DELISTED = code(TradeReason.REBALANCE), code(TradeReason.DELISTED)
+STOP_LOSS, TAKE_PROFIT, TRAILING_STOP = (code(r) for r in (TradeReason.STOP_LOSS, TradeReason.TAKE_PROFIT,
+                                                            TradeReason.TRAILING_STOP))
 BUY, SELL = (code(s) for s in Side)
 
 
@@ -87,6 +89,28 @@ class Rules:
     @property
     def any_lot(self) -> bool:
         return self.lot_size is not None and bool((self.lot_size != 1.0).any())
+
+    stop_loss: F64 | None = None
+    """`[risk]` levels per variant as fractions (0.1 = 10%; NaN: off), None: off for all (step stops)."""
+    take_profit: F64 | None = None
+    trailing_stop: F64 | None = None
+    reentry_after: I64 | None = None
+    """Decisions an asset stays at target 0 after a risk exit (None: 0 for all)."""
+    max_drawdown: F64 | None = None
+    """Drawdown from the running peak that halts a variant (fraction; NaN: off; None: off for all)."""
+    halt_dates: I64 | None = None
+    """Window dates without a decision after a halt (None: 21 for all)."""
+
+    @property
+    def any_stops(self) -> bool:
+        """Some variant has a stop_loss, take_profit or trailing_stop (needs the panel's high and low)."""
+        return any(r is not None and bool((~np.isnan(r)).any()) for r in
+                   (self.stop_loss, self.take_profit, self.trailing_stop))  # fmt: skip
+
+    @property
+    def any_drawdown(self) -> bool:
+        """Some variant has a max_drawdown."""
+        return self.max_drawdown is not None and bool((~np.isnan(self.max_drawdown)).any())
 
     @property
     def any_financing(self) -> bool:

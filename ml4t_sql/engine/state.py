@@ -61,11 +61,23 @@ class Decision:
 
 @dataclass(slots=True)
 class Book:
-    """What the steps read and change from date to date: cash[V], shares[V * N], the pending decision."""
+    """What the steps read and change from date to date: cash[V], shares[V * N], the pending decision.
+
+    With `[risk]` rules (empty arrays otherwise): entry[V * N] average fill price of the position
+    (NaN: flat), best[V * N] its best close since entry (NaN: entered at today's open),
+    reentry[V * N] decisions the asset stays blocked; peak[V] the running NAV peak (NaN: none yet),
+    halt_left[V] dates without a decision still to come, waiting[V] halted, until a schedule date.
+    """
 
     cash: F64
     shares: F64
     pending: Decision | None
+    entry: F64 = field(default_factory=lambda: _no_f())
+    best: F64 = field(default_factory=lambda: _no_f())
+    reentry: I64 = field(default_factory=lambda: _no_i())
+    peak: F64 = field(default_factory=lambda: _no_f())
+    halt_left: I64 = field(default_factory=lambda: _no_i())
+    waiting: B = field(default_factory=lambda: _no_b())
 
     @classmethod
     def open(cls, state: FoldState, n_assets: int) -> Book:
@@ -87,16 +99,20 @@ class Book:
                 close_row=state.pending_close.copy() if state.pending_close.size else None,
                 in_band=state.pending_in_band.copy() if state.pending_in_band.size else None,
             )
-        return cls(state.cash.copy(), state.shares.copy(), p)
+        return cls(state.cash.copy(), state.shares.copy(), p, entry=state.entry_price.copy(),
+                   best=state.best_close.copy(), reentry=state.reentry_left.copy(), peak=state.peak.copy(),
+                   halt_left=state.halt_left.copy(), waiting=state.halt_waiting.copy())  # fmt: skip
 
     def state(self, nav_prev: F64, offset: int, n_dates: int) -> FoldState:
         """The book as a `FoldState` (read-only arrays; the book must not be used afterwards)."""
         p = self.pending
+        risk: dict[str, Any] = dict(entry_price=self.entry, best_close=self.best, reentry_left=self.reentry,
+                                    peak=self.peak, halt_left=self.halt_left, halt_waiting=self.waiting)  # fmt: skip
         if p is None:
-            return _frozen(FoldState(self.cash, self.shares, nav_prev, offset, n_dates))
+            return _frozen(FoldState(self.cash, self.shares, nav_prev, offset, n_dates, **risk))
         assert p.nav_open is None, "a decision re-sized at an open has filled there"
         return _frozen(FoldState(
-            self.cash, self.shares, nav_prev, offset, n_dates, pending_date=p.date, pending_variant=p.variant,
+            self.cash, self.shares, nav_prev, offset, n_dates, **risk, pending_date=p.date, pending_variant=p.variant,
             pending_asset=p.asset, pending_weight=p.weight, pending_price=p.price, pending_target=p.target,
             pending_order=p.order, pending_skipped=p.skipped, pending_nav=p.nav,
             pending_close=p.close_row if p.close_row is not None else _no_f(),
@@ -125,7 +141,8 @@ class FoldState:
     index of the decision waiting for the next open (-1: none); the `pending_*` arrays are its
     orders, one entry per (variant, asset) pair (`pending_nav`: [V], the NAV it was sized with;
     `pending_close`: [N], the decision's last closes when `sizing = "fill_price"` re-sizes it at
-    the open, empty otherwise; `pending_in_band`: the orders `drift_band` skipped, empty when none).
+    the open, empty otherwise; `pending_in_band`: the orders `drift_band` skipped, empty when
+    none). The `[risk]` fields are those of `Book` (empty without the rules).
     """
 
     cash: F64
@@ -144,12 +161,26 @@ class FoldState:
     pending_nav: F64 = field(default_factory=_no_f)
     pending_close: F64 = field(default_factory=_no_f)
     pending_in_band: B = field(default_factory=_no_b)
+    entry_price: F64 = field(default_factory=_no_f)
+    best_close: F64 = field(default_factory=_no_f)
+    reentry_left: I64 = field(default_factory=_no_i)
+    peak: F64 = field(default_factory=_no_f)
+    halt_left: I64 = field(default_factory=_no_i)
+    halt_waiting: B = field(default_factory=_no_b)
 
     @classmethod
     def start(cls, rules: Rules, n_assets: int, n_dates: int) -> FoldState:
-        """Before the window's first date: initial cash, no shares, nothing pending."""
+        """Before the window's first date: initial cash, no shares, nothing pending (no entries, no
+        peak yet)."""
         cash = rules.initial_cash.astype(np.float64).copy()
-        return _frozen(cls(cash, np.zeros(rules.n_variants * n_assets), cash.copy(), 0, n_dates))
+        V, risk = rules.n_variants, dict[str, Any]()
+        if rules.any_stops:
+            risk.update(entry_price=np.full(V * n_assets, np.nan), best_close=np.full(V * n_assets, np.nan),
+                        reentry_left=np.zeros(V * n_assets, dtype=np.int64))  # fmt: skip
+        if rules.any_drawdown:
+            risk.update(peak=np.full(V, np.nan), halt_left=np.zeros(V, dtype=np.int64),
+                        halt_waiting=np.zeros(V, dtype=np.bool_))  # fmt: skip
+        return _frozen(cls(cash, np.zeros(V * n_assets), cash.copy(), 0, n_dates, **risk))
 
     @property
     def n_variants(self) -> int:
@@ -167,6 +198,7 @@ class FoldState:
     def from_dict(cls, values: dict[str, Any]) -> FoldState:
         """The state of `to_dict`'s output (arrays copied); ValueError naming what is inconsistent."""
         names = [f.name for f in fields(cls)]
+        values = {**{k: v for k, v in _RISK_EMPTY.items() if k not in values}, **values}  # a state from before [risk]
         if sorted(values) != sorted(names):
             missing, extra = sorted(set(names) - set(values)), sorted(set(values) - set(names))
             raise ValueError(f"fold state: missing fields {missing}, unknown fields {extra}")
@@ -212,6 +244,10 @@ class FoldState:
             if K and not ((0 <= self.pending_variant).all() and (self.pending_variant < V).all()
                           and (0 <= self.pending_asset).all() and (self.pending_asset < N).all()):  # fmt: skip
                 problems.append("pending variant or asset index out of range")
+        if any(x.size not in (0, V * N) for x in (self.entry_price, self.best_close, self.reentry_left)) or any(
+            x.size not in (0, V) for x in (self.peak, self.halt_left, self.halt_waiting)
+        ):
+            problems.append(f"the [risk] arrays need 0 or {V * N} (entries) and 0 or {V} (peak, halt) entries")
         if problems:
             raise ValueError("fold state: " + "; ".join(problems))
 
@@ -230,6 +266,11 @@ _KINDS: dict[str, Any] = {
     f.name: int if f.type == "int" else {"F64": np.float64, "I64": np.int64, "B": np.bool_}[str(f.type)]
     for f in fields(FoldState)
 }
+
+
+_RISK_EMPTY: dict[str, Any] = {"entry_price": _no_f(), "best_close": _no_f(), "reentry_left": _no_i(), "peak": _no_f(),
+                               "halt_left": _no_i(), "halt_waiting": _no_b()}  # fmt: skip
+"""The `[risk]` fields of a state without the rules (and of one saved before they existed)."""
 
 
 def _frozen(state: FoldState) -> FoldState:

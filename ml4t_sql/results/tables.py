@@ -37,7 +37,7 @@ class Labels:
         return taken if valid.all() else pc.if_else(pa.array(valid), taken, pa.scalar(None, pa.date32()))
 
     def asset_of(self, idx: np.ndarray) -> pa.Array:
-        return pc.take(self.assets, pa.array(idx))
+        return pc.take(self.assets, pa.array(idx, mask=idx < 0))  # -1: none (a portfolio's event)
 
 
 def finish(name: str, run_id: str, table: pa.Table, *, variants: bool) -> pa.Table:

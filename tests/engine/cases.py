@@ -4,11 +4,13 @@
 NULL opens, delistings, rebalance dates per variant, weights summing to less or more than 1
 (more forces the cash rule), and per variant: fractional or whole shares, every rounding mode,
 every cash_shortfall mode, decision_close or fill_price sizing, commissions, slippage and
-min_trade_value. `cases()` is the same as a hypothesis strategy.
+min_trade_value; with `risk` (the default), the bars' high and low and, for most seeds, the
+`[risk]` rules (`with_risk`). `cases()` is the same as a hypothesis strategy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +26,7 @@ from ml4t_sql.engine.state import Book, Decision, FoldState
 
 def random_case(
     seed: int, n_dates: int = 25, n_assets: int = 6, n_variants: int = 4, *, bar_prob: float = 0.8,
-    delist_after: int = 2,
+    delist_after: int = 2, risk: bool = True,
 ) -> tuple[Panel, Targets, Rules]:  # fmt: skip
     """A ragged panel with gaps and NULL opens, random targets, and rules varied per variant."""
     rng = np.random.default_rng(seed)
@@ -82,7 +84,38 @@ def random_case(
             drift_band=rng.choice([np.nan, 0.02, 0.1], V),
             lot_size=np.where(fractional, 1.0, rng.choice([1.0, 5.0], V)),
         )
+    if risk:
+        panel, rules = with_risk(panel, rules, seed)
     return panel, targets, rules
+
+
+def with_risk(panel: Panel, rules: Rules, seed: int) -> tuple[Panel, Rules]:
+    """The panel with bars' high and low, and `[risk]` rules on for most variants of most seeds
+    (drawn from their own generator: the rest of the case is that of the seed without them)."""
+    rng = np.random.default_rng([seed, 13])
+    T, N = panel.n_dates, panel.n_assets
+    V = rules.n_variants
+    close = np.where(np.isnan(panel.open), panel.last_close, panel.open)  # a stand-in where no open
+    top = np.fmax(panel.open, close) * rng.uniform(1.0, 1.12, (T, N))
+    bottom = np.fmin(panel.open, close) * rng.uniform(0.88, 1.0, (T, N))
+    has_bar = ~np.isnan(panel.open)
+    panel = dataclasses.replace(panel, high=np.where(has_bar, top, np.nan), low=np.where(has_bar, bottom, np.nan))
+    if rng.random() < 0.15:
+        return panel, rules
+
+    def level(p: float, values: list[float]) -> np.ndarray:
+        return np.where(rng.random(V) < p, rng.choice(values, V), np.nan)
+
+    rules = dataclasses.replace(
+        rules,
+        stop_loss=level(0.6, [0.02, 0.05, 0.1]),
+        take_profit=level(0.5, [0.03, 0.08, 0.2]),
+        trailing_stop=level(0.5, [0.03, 0.06, 0.15]),
+        reentry_after=rng.integers(0, 3, V).astype(np.int64),
+        max_drawdown=level(0.4, [0.02, 0.05, 0.15]),
+        halt_dates=rng.integers(0, 4, V).astype(np.int64),
+    )
+    return panel, rules
 
 
 @st.composite

@@ -77,3 +77,14 @@ def test_from_dict_names_missing_and_unknown_fields():
     del values["cash"]
     with pytest.raises(ValueError, match=r"missing fields \['cash'\], unknown fields \['extra'\]"):
         FoldState.from_dict(values | {"extra": 1})
+
+
+def test_the_risk_state_round_trips_and_a_state_from_before_it_loads():
+    state = a_state_with_pending()
+    assert state.entry_price.size and state.peak.size, "the random case carries the [risk] state"
+    values = state.to_dict()
+    assert FoldState.from_dict(dict(values)) == state
+    plain = FoldState.start(rules(2), 3, 10).to_dict()
+    risk = ("entry_price", "best_close", "reentry_left", "peak", "halt_left", "halt_waiting")
+    older = {k: v for k, v in plain.items() if k not in risk}
+    assert FoldState.from_dict(older) == FoldState.start(rules(2), 3, 10)

@@ -1,0 +1,61 @@
+"""The `[risk]` rules' per-fold inputs (`Risk`), as the steps stops, trail, drawdown and reentry read them.
+
+Built once per fold by `Risk.build` (None when no variant has a `[risk]` rule, so the default
+path runs none of those steps' work). Levels are per variant, NaN where a variant has the rule
+off; the steps compare with NaN, which is never true, so an off rule never fires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .panel import F64, I64, Panel
+from .rules import Rules
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Risk:
+    """Per-variant levels ([V]) and the bars' high and low ([T, N]) of one fold."""
+
+    stops: bool  # some variant has a stop_loss, take_profit or trailing_stop
+    drawdown: bool  # some variant has a max_drawdown
+    stop_loss: F64
+    take_profit: F64
+    trailing_stop: F64
+    reentry_after: I64
+    any_reentry: bool
+    max_drawdown: F64
+    halt_dates: I64
+    high: F64
+    low: F64
+
+    @classmethod
+    def build(cls, panel: Panel, rules: Rules) -> Risk | None:
+        stops, drawdown = rules.any_stops, rules.any_drawdown
+        if not stops and not drawdown:
+            return None
+        V, T = rules.n_variants, panel.n_dates
+        if stops and (panel.high is None or panel.low is None):
+            raise ValueError("rules with stops need the panel's high and low")
+        off = np.full(V, np.nan)
+        reentry = rules.reentry_after if rules.reentry_after is not None else np.zeros(V, dtype=np.int64)
+        empty = np.empty((T, 0))
+        return cls(
+            stops=stops,
+            drawdown=drawdown,
+            stop_loss=_or(rules.stop_loss, off),
+            take_profit=_or(rules.take_profit, off),
+            trailing_stop=_or(rules.trailing_stop, off),
+            reentry_after=reentry,
+            any_reentry=stops and bool((reentry > 0).any()),
+            max_drawdown=_or(rules.max_drawdown, off),
+            halt_dates=rules.halt_dates if rules.halt_dates is not None else np.full(V, 21, dtype=np.int64),
+            high=panel.high if panel.high is not None else empty,
+            low=panel.low if panel.low is not None else empty,
+        )
+
+
+def _or(x: F64 | None, default: F64) -> F64:
+    return x if x is not None else default

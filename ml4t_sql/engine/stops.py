@@ -1,0 +1,160 @@
+"""Steps *stops* and *trail*: `[risk]` stop_loss, take_profit and trailing_stop (SPEC 11, 14.10).
+
+docs/SEMANTICS.md, *Position rules*. Step stops runs after the fills at the open: it first books
+the date's fills into each position's entry price (the average fill price, reset when the
+position goes flat or flips), then exits every position whose open (held overnight) or bar
+reaches a level. Step trail runs after the close: the best close since entry, the trailing
+stop's reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..choices import EventRule, code
+from .context import Context, per_variant
+from .costs import commission
+from .ledger import Day
+from .panel import F64, I64, B
+from .rules import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP
+from .state import Book
+
+REASONS = ((STOP_LOSS, "stop_loss"), (TRAILING_STOP, "trailing_stop"), (TAKE_PROFIT, "take_profit"))
+
+
+def stops(ctx: Context, book: Book, day: Day) -> None:
+    """Entry prices from the date's fills, then the risk exits of t.
+
+    Per held position with a bar on t (open, high and low known), s = +1 long, -1 short:
+    stop = the tighter of entry x (1 - s stop_loss) and ref x (1 - s trailing_stop) (a tie:
+    stop_loss), take = entry x (1 + s take_profit); ref = the best close since entry, or the
+    entry price for a position entered or flipped at t's open (which has no open check). A
+    position held overnight whose open is at or beyond a level (stop first) exits at the open;
+    otherwise one whose low (long) or high (short) reaches the stop exits at the stop, else one
+    whose high (long) or low (short) reaches the take-profit exits there (a level is clipped into
+    the bar's range). Exits fill in full at that price moved by slippage and pay commission.
+
+    Requires: day.fills (delistings, the decision's fills), book.shares, book.entry, book.best,
+        panel.open, high, low [t], the variants' levels and costs.
+    Sets: book.entry, book.best (the date's fills; NaN when flat), book.cash, book.shares (0 on
+        exit), book.reentry (reentry_after on exit), day.traded, day.costs, day.fills (reasons
+        stop_loss, take_profit, trailing_stop, no decision).
+    """
+    r = ctx.risk
+    if r is None or not r.stops:
+        return
+    if day.fills:
+        _enter(book, day)
+    shares = book.shares
+    held = shares.nonzero()[0]
+    if not held.size:
+        return
+    t = day.t
+    v, a = np.divmod(held, ctx.N)
+    lo, hi, op = r.low[t, a], r.high[t, a], ctx.open[t, a]
+    q = shares[held]
+    long = q > 0
+    s = np.where(long, 1.0, -1.0)
+    entry, best = book.entry[held], book.best[held]
+    fresh = np.isnan(best)  # entered or flipped at t's open
+    ref = np.where(fresh, entry, best)
+    fixed = entry * (1.0 - s * r.stop_loss[v])
+    trailing = ref * (1.0 - s * r.trailing_stop[v])
+    use_trailing = (s * trailing > s * fixed) | (np.isnan(fixed) & ~np.isnan(trailing))
+    stop = np.where(use_trailing, trailing, fixed)
+    take = entry * (1.0 + s * r.take_profit[v])
+    checked = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(op))
+    overnight = checked & ~fresh
+    gap_stop = overnight & (s * op <= s * stop)
+    gap_take = overnight & ~gap_stop & (s * op >= s * take)
+    gap = gap_stop | gap_take
+    worst, best_px = np.where(long, lo, hi), np.where(long, hi, lo)
+    hit_stop = checked & ~gap & (s * worst <= s * stop)
+    hit_take = checked & ~gap & ~hit_stop & (s * best_px >= s * take)
+    out = gap | hit_stop | hit_take
+    if not out.any():
+        return
+    level = np.where(hit_stop, stop, take)
+    raw = np.where(gap, op, np.clip(level, lo, hi))
+    is_stop = gap_stop | hit_stop
+    reason = np.where(is_stop, np.where(use_trailing, TRAILING_STOP, STOP_LOSS), TAKE_PROFIT)
+    _exit(ctx, book, day, held[out], v[out], a[out], q[out], raw[out], reason[out])
+    if r.any_reentry:
+        book.reentry[held[out]] = r.reentry_after[v[out]]
+    _events(day, v[out], a[out], reason[out], entry[out], np.where(is_stop, stop, take)[out], raw[out], gap[out])
+
+
+def trail(ctx: Context, book: Book, day: Day) -> None:
+    """The best close since entry: the highest last close of a long, the lowest of a short.
+
+    Requires: book.shares, book.best, panel.last_close[t].
+    Sets: book.best of every held position.
+    """
+    r = ctx.risk
+    if r is None or not r.stops:
+        return
+    held = book.shares.nonzero()[0]
+    if not held.size:
+        return
+    close = ctx.last_close[day.t, held % ctx.N]
+    b = book.best[held]
+    book.best[held] = np.where(book.shares[held] > 0, np.fmax(b, close), np.fmin(b, close))
+
+
+def _enter(book: Book, day: Day) -> None:
+    """Each fill of the date so far, in order, into its position's entry price (and best close)."""
+    pieces = day.fills
+    flat = np.concatenate([p[0] for p in pieces])
+    u, inv = np.unique(flat, return_inverse=True)
+    signed = np.concatenate([p[3] for p in pieces])
+    running = book.shares[u] - np.bincount(inv, weights=signed, minlength=u.size)  # before the first fill
+    at = 0
+    for piece in pieces:
+        f, q, p = piece[0], piece[3], piece[4]
+        k = inv[at : at + f.size]
+        at += f.size
+        b = running[k]
+        n = b + q
+        running[k] = n
+        e = book.entry[f]
+        closed = n == 0.0
+        opened = ~closed & ((b == 0.0) | (np.sign(b) != np.sign(n)))
+        added = ~closed & ~opened & (np.abs(n) > np.abs(b))
+        average = np.divide(b * e + q * p, n, out=np.zeros(f.size), where=added)
+        book.entry[f] = np.where(closed, np.nan, np.where(opened, p, np.where(added, average, e)))
+        book.best[f] = np.where(closed | opened, np.nan, book.best[f])
+
+
+def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, raw: F64, reason: np.ndarray) -> None:
+    """Close positions `f` (signed shares q) at `raw` moved by slippage, paying commission."""
+    V, slip = ctx.V, ctx.slippage[v]
+    long = q > 0
+    size = np.abs(q)
+    px = raw * np.where(long, 1.0 - slip, 1.0 + slip)
+    notional = size * px
+    paid = commission(ctx, v, size, notional)  # SPEC 14.8: minimums and per-share fees too, no impact
+    cost = size * raw * slip
+    book.cash += per_variant(v, np.where(long, notional - paid, -(notional + paid)), V)
+    day.traded += per_variant(v, notional, V)
+    day.costs += per_variant(v, paid + cost, V)
+    book.shares[f] = 0.0
+    book.entry[f] = np.nan
+    book.best[f] = np.nan
+    zero = np.zeros(f.size)
+    for reason_code, _ in REASONS:
+        m = reason == reason_code
+        if m.any():
+            day.trade(reason_code, -1, f[m], v[m], a[m], -q[m], px[m], notional[m], paid[m], cost[m], zero[m])
+
+
+def _events(day: Day, v: I64, a: I64, reason: np.ndarray, entry: F64, level: F64, raw: F64, gap: B) -> None:
+    """One events row per exit: the rule, its level and where it filled."""
+    for trade_code, name in REASONS:
+        m = reason == trade_code
+        if not m.any():
+            continue
+        detail = [
+            f"entry {e:.6g}, level {lv:.6g}, exit {'at the open' if g else 'at the level'} {x:.6g} (before slippage)"
+            for e, lv, x, g in zip(entry[m], level[m], raw[m], gap[m], strict=True)
+        ]
+        day.event(code(EventRule(name)), v[m], a[m], detail)
