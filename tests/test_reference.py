@@ -66,7 +66,7 @@ def test_plain_fill():
 
     a = one(out["orders"], asset="A")
     assert a == dict(decision_date=D1, fill_date=D2, asset="A", target_weight=0.5, decision_price=10.0,
-                     target_shares=50.0, order_shares=50.0, filled_shares=50.0, status="filled")
+                     target_shares=50.0, order_shares=50.0, capped_shares=50.0, filled_shares=50.0, status="filled")
     assert one(out["orders"], asset="B")["status"] == "filled"
 
     assert out["positions"] == [
@@ -271,7 +271,7 @@ def test_delisting_at_last_close_before_fills_and_coming_back():
     out = run(DELIST_ROWS, DELIST_TARGETS, delist_after=2)
     (d,) = [t for t in out["trades"] if t["reason"] == "delisted"]
     assert d == dict(date=D4, asset="A", side="sell", shares=50.0, price=8.0, notional=400.0,
-                     commission=0.0, slippage_cost=0.0, reason="delisted", decision_date=None)
+                     commission=0.0, slippage_cost=0.0, impact_cost=0.0, reason="delisted", decision_date=None)
     assert one(out["orders"], decision_date=D3, asset="A")["status"] == "cancelled"
     b = one(out["orders"], decision_date=D3, asset="B")
     assert (b["order_shares"], b["filled_shares"], b["status"]) == (90.0, 90.0, "filled")

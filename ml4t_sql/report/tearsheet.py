@@ -210,7 +210,8 @@ def _structure(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     booked = "dividends" in equity and con.sql("select count(*) from equity where dividends <> 0").fetchall() != [(0,)]
     return {
         "dividends": booked,
-        "impact": next((c for c in IMPACT_COLUMNS if c in trades), None),
+        "impact": next((c for c in IMPACT_COLUMNS if c in trades
+                        and con.sql(f"select count(*) from trades where {c} <> 0").fetchall() != [(0,)]), None),
     }
 
 
