@@ -130,7 +130,7 @@ def test_any_periods_per_year_computes_without_overflow(periods: int, kind: str)
     }[kind]
     b = rng.normal(0.0, 0.01, len(r))
     m = metrics_of(r, bench=b, rf=0.04, periods=periods, net=np.ones(len(r)))
-    assert len(m) == 36  # every key, the benchmark ones included
+    assert len(m) == 41  # every key, the benchmark ones included
     for key, value in m.items():
         assert not math.isinf(value), (key, value)
         assert not math.isnan(value) or key in NAN_METRICS, (key, value)
