@@ -18,10 +18,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import Ml4tError, StoreError
+from ..errors import Ml4tError
 from ..schema import TABLES, VARIANTS
-from ..store.layout import RUNS, check_run_id
-from ..store.manifest import inspect_run
+from ..store.runs import checked_run
 from ..templates import params_for, render
 from .common import ECHARTS_VERSION, asset, columns, script_json, template
 from .metric_table import METRICS, metric_text
@@ -130,13 +129,7 @@ def write_sweep_report(tables: Mapping[str, Any], path: str | Path, **options: A
 
 def load_sweep_tables(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
     """A published sweep's `runs`, `variants` and `metrics`, checked against its manifest first."""
-    root = Path(warehouse).resolve()
-    folder = root / RUNS / check_run_id(run_id)
-    if not folder.is_dir():
-        raise Ml4tError(f"no run {run_id!r} in warehouse {root}")
-    check = inspect_run(folder, rows=True, checksums=True)
-    if not check.sound:
-        raise StoreError(f"{check.describe()}; `ml4t-sql check --warehouse {root}` checks every run")
+    folder, check = checked_run(warehouse, run_id)
     if "variants" not in check.tables:
         raise Ml4tError(f"run {run_id!r} is not a sweep")
     return {name: pq.read_table(folder / f"{name}.parquet") for name in ("runs", "variants", "metrics")}

@@ -23,7 +23,7 @@ from ..schema import RESEARCH_RUN_TABLES, TABLES, run_kind
 from ..templates import render
 from .layout import RUNS, check_run_id
 from .locate import no_runs_message
-from .manifest import inspect_run, inspect_runs, sound_runs, table_files
+from .manifest import RunCheck, inspect_run, inspect_runs, sound_runs, table_files
 from .variants import load_variant, read_sweep, split_ref, variant_table
 
 INPUT_TABLES = ("runs", "equity", "positions", "trades", "benchmark", "metrics")
@@ -138,9 +138,9 @@ def _plain_id(text: str) -> bool:
     return True
 
 
-def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
-    """One run's tables, read from `<warehouse>/runs/<run_id>/`, after checking every file's rows
-    and sha256 against the run's manifest (StoreError naming the file if one is missing or altered)."""
+def checked_run(warehouse: str | Path, run_id: str) -> tuple[Path, RunCheck]:
+    """A published run's folder and its manifest check (rows and sha256 of every file), or the
+    error a reader should see: no such run (with the latest ids there), or which file is damaged."""
     root = Path(warehouse).resolve()
     folder = root / RUNS / check_run_id(run_id)
     if not folder.is_dir():
@@ -150,6 +150,13 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
     check = inspect_run(folder, rows=True, checksums=True)
     if not check.sound:
         raise StoreError(f"{check.describe()}; {_verify_hint(root)}")
+    return folder, check
+
+
+def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
+    """One run's tables, read from `<warehouse>/runs/<run_id>/`, after checking every file's rows
+    and sha256 against the run's manifest (StoreError naming the file if one is missing or altered)."""
+    folder, check = checked_run(warehouse, run_id)
     if run_kind(check.tables) == "research":
         raise Ml4tError(
             f"run {run_id!r} is a research run (ml4t-sql research): `ml4t-sql report {run_id}` writes its "
@@ -164,7 +171,8 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
     try:
         return {name: pq.read_table(folder / f"{name}.parquet") for name in INPUT_TABLES}
     except (OSError, ValueError) as exc:  # removed or damaged since it was checked
-        raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {_verify_hint(root)}") from exc
+        hint = _verify_hint(folder.parent.parent)  # <warehouse>/runs/<run_id>
+        raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {hint}") from exc
 
 
 def run_kind_of(warehouse: str | Path, run_id: str) -> str:
@@ -175,19 +183,14 @@ def run_kind_of(warehouse: str | Path, run_id: str) -> str:
 
 def load_research(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
     """A research run's tables (`runs` and the research tables), checked as `load_run` checks a run's."""
-    root = Path(warehouse).resolve()
-    folder = root / RUNS / check_run_id(run_id)
-    if not folder.is_dir():
-        raise Ml4tError(f"no run {run_id!r} in warehouse {root}")
-    check = inspect_run(folder, rows=True, checksums=True)
-    if not check.sound:
-        raise StoreError(f"{check.describe()}; {_verify_hint(root)}")
+    folder, check = checked_run(warehouse, run_id)
     if run_kind(check.tables) != "research":
         raise Ml4tError(f"run {run_id!r} is not a research run")
     try:
         return {name: pq.read_table(folder / f"{name}.parquet") for name in RESEARCH_RUN_TABLES}
     except (OSError, ValueError) as exc:
-        raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {_verify_hint(root)}") from exc
+        hint = _verify_hint(folder.parent.parent)  # <warehouse>/runs/<run_id>
+        raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {hint}") from exc
 
 
 def load_runs(warehouse: str | Path, run_ids: Sequence[str]) -> list[dict[str, pa.Table]]:
