@@ -1,11 +1,20 @@
 """Test depth: the everyday fast subset (`-m "not parity and not slow"`) runs the property tests with
-fewer examples; a full run (CI's `pytest`, no marker filter) runs every example. See tests/depth.py."""
+fewer examples; a full run (CI's `pytest`, no marker filter) runs every example. See tests/depth.py.
+
+Property tests draw the same examples on every run (`derandomize`), so a green suite stays green on
+another machine; `ML4T_SQL_HYPOTHESIS=explore` draws fresh ones (and keeps failures in
+.hypothesis/), which is how to hunt for new counterexamples (README, *Set up*)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("explore" if os.environ.get("ML4T_SQL_HYPOTHESIS") == "explore" else "repeatable")
 
 
 def pytest_configure(config: pytest.Config) -> None:

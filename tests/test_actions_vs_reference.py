@@ -11,7 +11,7 @@ import math
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import ml4t_sql
@@ -113,9 +113,13 @@ def assert_same_nav(a: ml4t_sql.Run, b: ml4t_sql.Run) -> None:
 @st.composite
 def invariant_cases(draw, *, reinvest: bool):
     seed = draw(st.integers(0, 2**31 - 1))
-    adjusted = make_prices(draw(st.integers(1, 5)), draw(st.integers(3, 40)), seed,
-                           gap_prob=draw(st.sampled_from([0.0, 0.1])), delist_prob=draw(st.sampled_from([0.0, 0.3])),
-                           null_open_prob=draw(st.sampled_from([0.0, 0.1])))  # fmt: skip
+    if reinvest:  # every holding re-sized at every open: no asset without a bar or an open while held
+        adjusted = make_prices(draw(st.integers(1, 5)), draw(st.integers(3, 40)), seed, ragged=False)
+    else:
+        adjusted = make_prices(draw(st.integers(1, 5)), draw(st.integers(3, 40)), seed,
+                               gap_prob=draw(st.sampled_from([0.0, 0.1])),
+                               delist_prob=draw(st.sampled_from([0.0, 0.3])),
+                               null_open_prob=draw(st.sampled_from([0.0, 0.1])))  # fmt: skip
     raw, actions = make_actions(adjusted, seed, split_prob=draw(st.sampled_from([0.05, 0.2])),
                                 dividend_prob=0.2 if reinvest else 0.0, off_bar_dividends=False,
                                 need_open=reinvest)  # fmt: skip
@@ -165,11 +169,14 @@ def reinvested(raw: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
 @SETTINGS
 @given(invariant_cases(reinvest=True))
 def test_daily_fill_price_run_on_raw_prices_equals_the_dividend_reinvested_run(case):
+    """The invariant needs every holding re-sized to its target at every open (SPEC 12): an order
+    cancelled or scaled would leave a dividend in cash in one run and in the shares in the other."""
     _, raw, actions, targets, execution = case
     if actions.height == 0 or targets.height == 0:
         return
-    assert_same_nav(run_engine(raw, targets, data={"actions": actions}, **execution),
-                    run_engine(reinvested(raw, actions), targets, **execution))  # fmt: skip
+    on_raw = run_engine(raw, targets, data={"actions": actions}, **execution)
+    assume(set(on_raw.orders["status"]) <= {"filled", "pending"})
+    assert_same_nav(on_raw, run_engine(reinvested(raw, actions), targets, **execution))
 
 
 def test_the_invariants_can_fail():

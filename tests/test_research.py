@@ -64,8 +64,7 @@ def check_against_reference(
     prices: pl.DataFrame, signals: pl.DataFrame, horizons: list[int], q: int, start: dt.date | None
 ) -> None:
     cfg = config(prices, signals, horizons=horizons, quantiles=q)
-    if start is not None:
-        cfg["execution"] = {"start": start}
+    cfg["execution"] = {"start": start or prices["date"].min()}  # the reference's window: not "auto"
     study = ml4t_sql.research(cfg, write=False)
     t = study.tables
     bars = {(r["date"], r["asset"]): r["open"] for r in prices.iter_rows(named=True)}

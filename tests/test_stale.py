@@ -107,7 +107,8 @@ def test_hold_equals_the_references(case):
     data = {"prices": prices, "quality": {"no_signal_date": "cash"}}
     if signals is not None:
         data["signals"] = signals
-    run = ml4t_sql.run({"data": data, "strategy": strategy, "execution": execution}, write=False)
+    window = {"start": prices["date"].min()}  # the reference's window: the whole calendar, not "auto"
+    run = ml4t_sql.run({"data": data, "strategy": strategy, "execution": {**execution, **window}}, write=False)
 
     source = signals if signals is not None else prices
     bars = set(prices.select("date", "asset").iter_rows())
