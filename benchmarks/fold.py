@@ -60,7 +60,8 @@ def build(prices: Path, grid: dict[str, list[Any]], risk: dict[str, Any] | None 
     load_sources(con, base, QualityReport())
     build_targets(con, base, [v.strategy for v in variants])
     T, N = (len(x) for x in window_axes(con))
-    ((_, _, panel),) = iter_panels(con, base.execution.delist_after, T, N, max(T, 1), extremes=bool(risk))
+    high_low = {"extremes": True} if risk else {}  # a checkout before [risk] has no extremes argument
+    ((_, _, panel),) = iter_panels(con, base.execution.delist_after, T, N, max(T, 1), **high_low)
     targets = load_targets(con, panel.n_dates, len(variants))
     executions = [v.execution for v in variants]  # a checkout before [risk] has no risks argument
     rules = rules_for(executions, [v.risk for v in variants]) if risk else rules_for(executions)

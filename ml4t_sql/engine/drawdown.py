@@ -32,6 +32,10 @@ def drawdown(ctx: Context, book: Book, day: Day) -> None:
     if r is None or not r.drawdown:
         return
     t, nav = day.t, day.nav
+    if not (book.halt_left.any() or book.waiting.any()):  # nobody halted: the peaks and one comparison
+        np.fmax(book.peak, np.where(np.isnan(r.max_drawdown), np.nan, nav), out=book.peak)
+        if not (nav < (1.0 - r.max_drawdown) * book.peak).any():
+            return
     on = ~np.isnan(r.max_drawdown)
     paused = on & (book.halt_left > 0)
     book.halt_left[paused] -= 1
