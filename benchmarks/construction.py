@@ -48,6 +48,7 @@ def connect(variants: list[Strategy]) -> duckdb.DuckDBPyConnection:
         "from (select distinct date from ml4t.prices)"
     )
     con.execute(f"create table ml4t.schedule_dates as {render('strategy/schedule_dates')}", {"every": []})
+    con.execute(f"create view ml4t.returns as {render('sources/returns')}")  # inverse_vol reads it
     return con
 
 

@@ -38,7 +38,8 @@ Capacity and trading costs (SPEC 10, 14.7-14.9), formulated per order at the fil
 order's size is first limited to ``max_participation x volume`` of its fill bar (whole shares:
 ``math.floor``, lots: the largest multiple below), and its impact fraction is
 ``impact_coefficient x sigma x sqrt(|capped| / volume)``, sigma taken at the decision with
-``statistics.stdev`` over the asset's own last closes. A fill of q > 0 shares pays
+``statistics.stdev`` over the asset's own last closes, each ex-date rescaling the closes before it
+by ``(1 - dividend / previous close) / split`` (adjusted prices, SPEC 14.3). A fill of q > 0 shares pays
 ``max(commission_min, bps x notional + per_share x q)``. When buys must be scaled and some
 variant pays per share or a minimum, the common factor is found by bisection on the total cost
 (continuous and increasing in the factor); if the minimums alone exceed the room, nothing is
@@ -216,6 +217,9 @@ def simulate(
                 cash += held * dividend
                 dividends += held * dividend
                 events.append(dict(date=t, asset=a, rule="dividend"))
+            if history.get(a):  # impact's sigma reads adjusted closes: the history so far rescaled
+                adjust = (1.0 - dividend / last_close[a]) / split
+                history[a] = [c * adjust for c in history[a]]
             if split == 1.0:
                 continue
             if a in last_close:

@@ -69,6 +69,7 @@ def sql_targets(prices: list[tuple[Any, ...]], signals: list[tuple[Any, ...]], v
             "from (select distinct date from ml4t.prices)"
         )
         con.execute(f"create table ml4t.schedule_dates as {render('strategy/schedule_dates')}", {"every": []})
+        con.execute(f"create view ml4t.returns as {render('sources/returns')}")  # inverse_vol reads it
         # a Config built directly is not validated: short and levered books reach the SQL
         cfg = Config(data=Data(prices="prices", signals="signals"))
         plan = targets_query(con, cfg, variants, QualityReport(strict=False))

@@ -11,11 +11,13 @@ Leaves on the connection (ml4t_sql.data.sources calls `load_actions` after the c
   (sql/checks/split_without_bar.sql: the raw close of the ex-date must be post-split). A
   dividend needs no bar: it is paid on the previous close's shares (SPEC 14.12);
 - `ml4t.action_factors(date, asset, factor)` (sql/sources/action_factors.sql): per bar, the
-  factor on its previous close of the actions since it; the built-in `inverse_vol` returns use
-  it (sql/strategy/volatility.sql);
+  factor on its previous close of the actions since it;
 - `adjusted_prices` (public; sql/sources/adjusted_prices.sql, made by `load_adjusted_prices` for
   every run, prices as they are without actions): prices back-adjusted by the actions, what
-  signal SQL uses for returns.
+  signal SQL uses for returns;
+- `ml4t.returns(date, asset, ret)` (sql/sources/returns.sql, also for every run): the returns of
+  adjusted_prices from raw closes and the factors, which the built-in `inverse_vol`
+  (sql/strategy/volatility.sql) and impact's sigma (sql/sources/impact_sigma.sql) read.
 
 `action_inputs` gives the fold its `engine.panel.Actions` (sql/sources/action_by_date.sql).
 """
@@ -86,9 +88,11 @@ def load_actions(
 
 def load_adjusted_prices(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     """The public view `adjusted_prices`: prices back-adjusted by the actions (prices as they are
-    without `[data] actions`)."""
-    create(con, "adjusted_prices", render("sources/adjusted_prices", actions=cfg.data.actions is not None),
-           view=True)  # fmt: skip
+    without `[data] actions`), and the view `ml4t.returns`: its close-to-close returns, computed
+    from raw closes and the actions' factors, without later data."""
+    actions = cfg.data.actions is not None
+    create(con, "adjusted_prices", render("sources/adjusted_prices", actions=actions), view=True)
+    create(con, "returns", render("sources/returns", actions=actions), view=True)
 
 
 def action_inputs(con: duckdb.DuckDBPyConnection, cfg: Config, n_dates: int, n_assets: int) -> Actions | None:

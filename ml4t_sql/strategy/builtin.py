@@ -97,7 +97,6 @@ def targets_query(
         "history": any(s.min_history is not None for s in variants),
         "adv": any(s.min_adv is not None for s in variants),
         "volatility": any(s.weighting == Weighting.INVERSE_VOL for s in variants),
-        "actions": cfg.data.actions is not None,  # returns back-adjusted (sql/sources/action_factors.sql)
         "membership": membership,
         "spans": spans,
         "groups": groups,

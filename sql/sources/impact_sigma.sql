@@ -2,27 +2,25 @@
 --               sample standard deviation of the asset's last $window close-to-close returns up to
 --               each bar, for the bars on window dates $start - 1 .. $stop - 2, plus (`carry`) each
 --               asset's latest bar before window date $start - 1 (the fold forward-fills them).
--- reads:    ml4t.prices(date, asset, close), ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx)
+-- reads:    ml4t.returns(date, asset, ret), ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx)
 -- produces: (date_idx, asset_idx, sigma, carry): date_idx NULL on carry rows
--- rule:     returns over the asset's own consecutive bars (a gap is one return); fewer than
+-- rule:     the returns of sql/sources/returns.sql: over the asset's own consecutive bars (a gap
+--           is one return), back-adjusted by splits and dividends (SPEC 14.3); fewer than
 --           $window returns: those there are; fewer than 2: sigma 0
+-- exact:    the list's standard deviation, in date order (as sql/strategy/volatility.sql): a
+--           windowed stddev_samp's last bits on t would depend on the bars after t
 -- grain:    bar (asset x date), one carry row per asset at most
-with returns as (
+with sigmas as (
     select
         a.asset_idx,
-        p.date,
-        p.close / lag(p.close) over (partition by p.asset order by p.date) - 1.0 as ret
-    from ml4t.prices as p
-    inner join ml4t.assets as a on a.asset = p.asset
-),
-
-sigmas as (
-    select
-        asset_idx,
-        date,
-        case when count(ret) over recent >= 2 then stddev_samp(ret) over recent else 0.0 end as sigma
-    from returns
-    window recent as (partition by asset_idx order by date rows between $window - 1 preceding and current row)
+        r.date,
+        case
+            when count(r.ret) over recent >= 2 then list_aggregate(list(r.ret) over recent, 'stddev_samp')
+            else 0.0
+        end as sigma
+    from ml4t.returns as r
+    inner join ml4t.assets as a on a.asset = r.asset
+    window recent as (partition by r.asset order by r.date rows between $window - 1 preceding and current row)
 ),
 
 first_decision as (

@@ -1,19 +1,17 @@
 -- volatility: sigma of each asset's close-to-close returns, per window in use, on the rebalance
 --             dates of the universes whose weighting is inverse_vol.
--- reads:    ml4t.prices, ml4t.universes, ml4t.schedule_dates, ml4t.action_factors (with actions)
+-- reads:    ml4t.returns, ml4t.universes, ml4t.schedule_dates
 -- produces: volatility(vol_window, date, asset, vol)
 -- grain:    vol_window x date x asset with a bar on t and at least vol_window returns up to t
--- rule:     a return is close / previous close - 1 over the asset's own consecutive bars (a gap
---           in its dates is skipped: the return spans it); vol = sample standard deviation
---           (ddof 1) of its last vol_window returns up to and including t. An asset with fewer
---           returns (its first bar has none) has no row: not eligible.
+-- rule:     vol = sample standard deviation (ddof 1) of the asset's last vol_window returns up to
+--           and including t. An asset with fewer returns (its first bar has none) has no row:
+--           not eligible.
 -- exact:    the window's returns are gathered as a list (in date order) and the list's standard
 --           deviation taken in that order: a windowed stddev_samp combines partial results in an
 --           order that depends on the partition's length, so its last bits on t would change when
 --           later bars are added (the look-ahead check caught it); the list's do not.
--- actions:  with `[data] actions` (SPEC 12, 14.3) the previous close is back-adjusted by the
---           factor of the actions since it, (1 - dividend / previous close) / split per ex-date
---           (sql/sources/action_factors.sql): the returns of adjusted_prices, without later data.
+-- actions:  returns are back-adjusted by the actions between bars (sql/sources/returns.sql,
+--           SPEC 12, 14.3): those of adjusted_prices, without later data.
 with windows as (
     select distinct vol_window
     from ml4t.universes
@@ -27,20 +25,6 @@ needed as (
     where u.vol_window is not null
 ),
 
-returns as (
-    select
-        p.date,
-        p.asset,
-        {%- if actions | default(false) %}
-        p.close / (lag(p.close) over (partition by p.asset order by p.date) * coalesce(f.factor, 1.0)) - 1 as ret
-    from ml4t.prices as p
-    left join ml4t.action_factors as f on f.date = p.date and f.asset = p.asset
-        {%- else %}
-        p.close / lag(p.close) over (partition by p.asset order by p.date) - 1 as ret
-    from ml4t.prices as p
-        {%- endif %}
-),
-
 measured as (
     select
         w.vol_window,
@@ -48,7 +32,7 @@ measured as (
         r.asset,
         count(r.ret) over last_returns as n_returns,
         list_aggregate(list(r.ret) over last_returns, 'stddev_samp') as vol
-    from returns as r
+    from ml4t.returns as r
     cross join windows as w
     window last_returns as (
         partition by w.vol_window, r.asset

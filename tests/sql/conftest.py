@@ -32,6 +32,12 @@ def load_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
         con.execute(f'create temp view "{name}" as select * from ml4t."{name}"')
 
 
+def returns(*, actions: bool = False) -> str:
+    """The table `returns` as the loaded `prices` (and `action_factors`) give it: a `tables` entry
+    after them, for the SQL that reads ml4t.returns (sql/sources/returns.sql)."""
+    return render("sources/returns", actions=actions)
+
+
 def run_sql(
     file: str,
     tables: Tables,

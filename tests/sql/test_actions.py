@@ -1,5 +1,5 @@
 """The corporate actions' SQL on literal rows: sql/sources/actions.sql, action_factors.sql,
-action_by_date.sql, adjusted_prices.sql, the inverse_vol returns of sql/strategy/volatility.sql,
+action_by_date.sql, adjusted_prices.sql, returns.sql (read by volatility.sql and impact_sigma.sql),
 and the rules sql/checks/bad_split.sql, bad_dividend.sql, split_without_bar.sql,
 off_calendar_action.sql."""
 
@@ -7,6 +7,8 @@ import datetime as dt
 import math
 
 import pytest
+
+from .conftest import returns
 
 D = [dt.date(2024, 1, d) for d in (8, 9, 10, 11, 12)]
 # A: 2-for-1 split on D[2] (raw close 20 -> 10), dividend 0.5 on D[4] with no bar of A that day
@@ -59,16 +61,28 @@ def test_adjusted_prices_back_adjust_by_later_factors(sql):
     assert {r["adjustment"] for r in plain} == {1.0} and len(plain) == len(PRICES)
 
 
-def test_inverse_vol_returns_are_the_adjusted_ones(sql):
+def test_returns_are_the_adjusted_ones_and_inverse_vol_and_impact_read_them(sql):
     tables = {"prices": PRICES, "actions": ACTIONS,
               "universes": [{"universe_id": 0, "schedule": "daily", "vol_window": 2}],
-              "schedule_dates": [{"schedule": "daily", "date": d} for d in D]}  # fmt: skip
+              "schedule_dates": [{"schedule": "daily", "date": d} for d in D],
+              "calendar": [{"date": d, "date_idx": i} for i, d in enumerate(D)],
+              "assets": [{"asset": "A", "asset_idx": 0}, {"asset": "B", "asset_idx": 1}]}  # fmt: skip
     tables["action_factors"] = sql("sources/action_factors", tables)
-    raw = {(r["date"], r["asset"]): r["vol"] for r in sql("strategy/volatility", tables, actions=False)}
-    adjusted = {(r["date"], r["asset"]): r["vol"] for r in sql("strategy/volatility", tables, actions=True)}
-    # A's adjusted returns: 0 (D1), 10 / (20 x 0.5) - 1 = 0 (D2), 10 / (10 x 0.9) - 1 = 1/9 (D3)
-    assert adjusted[(D[2], "A")] == 0.0 and raw[(D[2], "A")] == pytest.approx(math.sqrt(0.125))
-    assert adjusted[(D[3], "A")] == pytest.approx(math.sqrt(((1 / 9) ** 2) / 2), rel=1e-12)
+    plain = {(r["date"], r["asset"]): r["ret"] for r in sql("sources/returns", tables, actions=False)}
+    adjusted = {(r["date"], r["asset"]): r["ret"] for r in sql("sources/returns", tables, actions=True)}
+    # A's raw returns: 0, -0.5, 0; adjusted: 10 / (20 x 0.5) - 1 = 0 (D2), 10 / (10 x 0.9) - 1 = 1/9 (D3)
+    assert [plain[(d, "A")] for d in D[:4]] == [None, 0.0, -0.5, 0.0]
+    assert [adjusted[(d, "A")] for d in D[:3]] == [None, 0.0, 0.0]
+    assert adjusted[(D[3], "A")] == pytest.approx(1 / 9, rel=1e-15)
+    assert all(adjusted[(d, "B")] == plain[(d, "B")] for d in D)
+    for actions in (False, True):
+        tables["returns"] = returns(actions=actions)
+        vol = {(r["date"], r["asset"]): r["vol"] for r in sql("strategy/volatility", tables)}
+        want = math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125)
+        assert vol[(D[3 if actions else 2], "A")] == pytest.approx(want, rel=1e-12)
+        sigma = {r["date_idx"]: r["sigma"] for r in sql("sources/impact_sigma", tables,
+                                                         {"start": 1, "stop": 5, "window": 2}) if r["asset_idx"] == 0}
+        assert sigma[3] == pytest.approx(math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125), rel=1e-12)
 
 
 def test_action_by_date_keeps_the_window_and_real_actions(sql):

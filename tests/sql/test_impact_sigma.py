@@ -6,6 +6,8 @@ import statistics
 import numpy as np
 import pytest
 
+from .conftest import returns
+
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
 CAL = [{"date": d, "date_idx": i} for i, d in enumerate(D)]
 ASSETS = [{"asset": "A", "asset_idx": 0}, {"asset": "B", "asset_idx": 1}]
@@ -16,7 +18,7 @@ PRICES = [{"date": d, "asset": "A", "close": c, "volume": 10.0 * (i + 1)}
 PRICES += [{"date": D[0], "asset": "B", "close": 50.0, "volume": None},
            {"date": D[1], "asset": "B", "close": 55.0, "volume": 0.0},
            {"date": D[3], "asset": "B", "close": 44.0, "volume": 7.0}]  # fmt: skip
-TABLES = {"prices": PRICES, "calendar": CAL, "assets": ASSETS}
+TABLES = {"prices": PRICES, "returns": returns(), "calendar": CAL, "assets": ASSETS}
 
 
 def test_sigma_at_each_bar_of_the_chunks_decisions_and_the_carry_before_them(sql):

@@ -9,6 +9,7 @@ import statistics
 import polars as pl
 import pytest
 
+from .conftest import returns
 from .test_universe import universes
 
 DAYS = [dt.date(2020, 1, d) for d in (2, 3, 6, 7, 8)]
@@ -26,7 +27,7 @@ DAILY = [{"schedule": "daily", "date": d} for d in DAYS] + [{"schedule": "monthl
 
 
 def run(sql, name, **universe):
-    inputs = {"prices": PRICES, "schedule_dates": DAILY,
+    inputs = {"prices": PRICES, "returns": returns(), "schedule_dates": DAILY,
               "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", **universe},
                                      {"universe_id": 1, "signal_id": 0, "schedule": "monthly"})}  # fmt: skip
     return sql(f"strategy/{name}", inputs)
@@ -166,7 +167,7 @@ def test_windows_see_every_earlier_bar_when_only_a_late_date_is_needed(sql):
     """The needed dates filter the rows after the windows, never before (no history is lost)."""
     late = [{"schedule": "month_end", "date": D5}]
     keys = {"min_history": 1, "min_adv": 1.0, "adv_window": 5, "vol_window": 4}
-    inputs = {"prices": PRICES, "schedule_dates": late,
+    inputs = {"prices": PRICES, "returns": returns(), "schedule_dates": late,
               "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "month_end", **keys})}  # fmt: skip
     assert {r["asset"]: r["n_bars"] for r in sql("strategy/history", inputs)} == {"A": 5, "B": 3, "C": 1}
     adv = {r["asset"]: r["adv"] for r in sql("strategy/adv", inputs)}
@@ -178,7 +179,7 @@ def test_windows_see_every_earlier_bar_when_only_a_late_date_is_needed(sql):
     )
 
 
-@pytest.mark.parametrize("name", ["adv", "volatility"])
+@pytest.mark.parametrize("name", ["adv", "volatility", "impact_sigma"])
 def test_window_values_on_t_do_not_change_when_later_bars_are_added(sql, name):
     """The truncation invariant, bit for bit: DuckDB's windowed avg and stddev_samp combine partial
     results in an order that depends on the partition's length (a third of the rows differed in
@@ -191,8 +192,14 @@ def test_window_values_on_t_do_not_change_when_later_bars_are_added(sql, name):
     keys = {"min_adv": 1.0, "adv_window": 60, "vol_window": 60}
 
     def rows(frame: pl.DataFrame) -> dict:
-        inputs = {"prices": frame, "schedule_dates": [{"schedule": "daily", "date": d} for d in dates],
+        inputs = {"prices": frame, "returns": returns(),
+                  "schedule_dates": [{"schedule": "daily", "date": d} for d in dates],
                   "universes": universes({"universe_id": 0, "signal_id": 0, "schedule": "daily", **keys})}  # fmt: skip
+        if name == "impact_sigma":  # the sigma of the decisions up to the cut (window dates 0..300)
+            inputs["calendar"] = [{"date": d, "date_idx": i} for i, d in enumerate(sorted(frame["date"].unique()))]
+            inputs["assets"] = [{"asset": a, "asset_idx": i} for i, a in enumerate(sorted(frame["asset"].unique()))]
+            out = sql("sources/impact_sigma", inputs, {"start": 1, "stop": 302, "window": 60})
+            return {(r["date_idx"], r["asset_idx"]): r["sigma"] for r in out}
         value = "adv" if name == "adv" else "vol"
         return {(r["date"], r["asset"]): r[value] for r in sql(f"strategy/{name}", inputs) if r["date"] <= cut}
 
