@@ -1,8 +1,8 @@
 """The stop rules (`[risk]` stop_loss, take_profit, trailing_stop) against vectorbt's `from_signals` stops.
 
 Each case is one asset and its own cash, a long or a short position opened at the open after an
-"enter" decision (the first date of every other month) and closed at the open after an "exit"
-decision (the first date of the month after), unless a stop or the take-profit closes it first.
+"enter" decision (every 16th date) and closed at the open after an "exit" decision (8 dates
+later), unless a stop or the take-profit closes it first.
 ml4t-sql reads the decisions as a custom SQL strategy (weight +-w, then 0); vectorbt
 (tests/parity/peers/run_vectorbt_stops.py) as entry and exit signals on the fill bars. All cases
 run in one vectorbt process, one column each.
@@ -28,8 +28,8 @@ How the conventions are made to coincide (docs/VALIDATION.md, "Each peer's conve
   tighter level on every bar of such a panel (its reference never falls below the entry price).
 
 Then exits (dates, shares, prices) and NAV agree to 1e-9 relative. `KNOWN` lists the cases whose
-panel does not follow these rules (ordinary bars with wicks on every date), the cause and the
-measured size of the difference.
+panel breaks one of these rules (fill bars with a range; ordinary bars under a trailing stop), the
+cause and the measured size of the difference.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ RUNNER = Path(__file__).resolve().parent / "peers" / "run_vectorbt_stops.py"
 RESULTS = envs.CACHE / "results"
 REL = 1e-9
 N_DATES = 260
+PERIOD = 8  # dates from a decision to the next
 CASH = 100_000.0
 
 
@@ -69,7 +70,14 @@ class StopCase:
     trailing_stop: float | None = None
     commission_bps: float = 0.0
     slippage_bps: float = 0.0
-    coinciding: bool = True  # flat fill bars, and bars that close at their best for a trailing stop
+    flat_fills: bool = True  # the bars that fill a decision have open = high = low = close
+    close_at_best: bool | None = None  # bars close at their high (long) / low (short); None: with a trailing stop
+    gap_vol: float = 0.01  # standard deviation of the overnight log move (the intraday one: 0.015)
+    wick_vol: float = 0.01  # of the wicks beyond the open and the close, in log terms
+
+    @property
+    def at_best(self) -> bool:
+        return self.trailing_stop is not None if self.close_at_best is None else self.close_at_best
 
     def risk(self) -> dict:
         keys = ("stop_loss", "take_profit", "trailing_stop")
@@ -83,7 +91,8 @@ class StopCase:
         sl = self.trailing_stop if trail else self.stop_loss
         return {
             "name": self.name, "side": self.side, "sl_trail": trail, "init_cash": CASH,
-            "sl_stop": np.nan if sl is None else sl, "tp_stop": np.nan if self.take_profit is None else self.take_profit,
+            "sl_stop": np.nan if sl is None else sl,
+            "tp_stop": np.nan if self.take_profit is None else self.take_profit,
             "fees": self.commission_bps / 1e4, "slippage": self.slippage_bps / 1e4,
         }  # fmt: skip
 
@@ -100,10 +109,17 @@ CASES = [
     StopCase("short_stop_loss_take_profit", -1, 8, stop_loss=0.03, take_profit=0.05, commission_bps=5.0),
     StopCase("short_trailing_stop", -1, 9, trailing_stop=0.03, commission_bps=10.0),
     StopCase("short_all_three", -1, 10, stop_loss=0.05, trailing_stop=0.05, take_profit=0.07),
-    # ordinary bars (wicks on every date, fill bars included): the conventions part (KNOWN)
-    StopCase("long_stop_loss_take_profit_wicks", +1, 11, stop_loss=0.03, take_profit=0.05, commission_bps=5.0,
-             coinciding=False),
-    StopCase("long_trailing_stop_wicks", +1, 12, trailing_stop=0.03, coinciding=False),
+    # where the conventions part (KNOWN): fill bars with a range, ordinary bars under a trailing stop
+    StopCase("long_stop_loss_take_profit_ranged_fills", +1, 11, stop_loss=0.01, take_profit=0.015,
+             commission_bps=5.0, flat_fills=False),
+    StopCase("short_stop_loss_ranged_fills", -1, 12, stop_loss=0.015, flat_fills=False),
+    StopCase("long_trailing_stop_ordinary_bars", +1, 13, trailing_stop=0.03, close_at_best=False),
+    StopCase("short_trailing_stop_ordinary_bars", -1, 14, trailing_stop=0.03, close_at_best=False),
+    # wide bars: some open beyond the take-profit and reach the stop later in the day
+    StopCase("long_stop_loss_take_profit_wide_bars", +1, 15, stop_loss=0.02, take_profit=0.02, gap_vol=0.03,
+             wick_vol=0.03),
+    StopCase("short_stop_loss_take_profit_wide_bars", -1, 16, stop_loss=0.02, take_profit=0.02, gap_vol=0.03,
+             wick_vol=0.03),
 ]  # fmt: skip
 
 _ENTRY_BAR = (
@@ -111,14 +127,22 @@ _ENTRY_BAR = (
     "checks from the next bar on. And an exit decision fills at the open before ml4t-sql's check, "
     "while vectorbt's stop, checked first, exits within that bar at the level"
 )
+_GAP_TAKE = (
+    "on a bar that opens beyond the take-profit and then reaches the stop, ml4t-sql exits at the open "
+    "(a gap through a level is checked first, SPEC 11); vectorbt checks its stop loss over the whole "
+    "bar before the take-profit and exits at the stop"
+)
 _TRAIL_HIGH = (
     "vectorbt trails the highest high since the bar after entry, starting at the entry price; "
     "ml4t-sql the best close since entry (SPEC 11), so its stop sits lower and exits later or not"
 )
 KNOWN: dict[str, Known] = {
     # measured: see docs/VALIDATION.md (max_trade_diff: |ml4t-sql's trades - vectorbt's|)
-    "long_stop_loss_take_profit_wicks": Known(_ENTRY_BAR, max_rel_nav=0.05, max_trade_diff=4),
-    "long_trailing_stop_wicks": Known(f"{_TRAIL_HIGH}; {_ENTRY_BAR}", max_rel_nav=0.08, max_trade_diff=6),
+    "long_stop_loss_take_profit_ranged_fills": Known(_ENTRY_BAR, max_rel_nav=0.16, max_trade_diff=0),
+    "short_stop_loss_ranged_fills": Known(_ENTRY_BAR, max_rel_nav=0.05, max_trade_diff=0),
+    "long_trailing_stop_ordinary_bars": Known(_TRAIL_HIGH, max_rel_nav=0.075, max_trade_diff=0),
+    "short_trailing_stop_ordinary_bars": Known(_TRAIL_HIGH, max_rel_nav=0.1, max_trade_diff=0),
+    "short_stop_loss_take_profit_wide_bars": Known(_GAP_TAKE, max_rel_nav=0.045, max_trade_diff=0),
 }
 
 
@@ -132,9 +156,8 @@ def calendar(n: int) -> list[dt.date]:
 
 
 def decisions(dates: list[dt.date]) -> dict[int, float]:
-    """{date index: weight sign}: the first date of each month, +1 (enter) and 0 (exit) in turn."""
-    firsts = [i for i, d in enumerate(dates) if i == 0 or d.month != dates[i - 1].month]
-    return {i: float(k % 2 == 0) for k, i in enumerate(firsts) if i < len(dates) - 1}
+    """{date index: weight sign}: every PERIOD-th date, +1 (enter) and 0 (exit) in turn."""
+    return {i: float(i % (2 * PERIOD) == 0) for i in range(0, len(dates) - 1, PERIOD)}
 
 
 def bars(case: StopCase) -> pl.DataFrame:
@@ -144,20 +167,20 @@ def bars(case: StopCase) -> pl.DataFrame:
     plan = decisions(dates)
     enter = {i + 1 for i, w in plan.items() if w}
     leave = {i + 1 for i, w in plan.items() if not w}
-    best = case.coinciding and case.trailing_stop is not None  # close at the high (long) / low (short)
+    best = case.at_best
     rows, close = [], 100.0
     for t, d in enumerate(dates):
-        gap = rng.normal(-0.006 * case.side if best else 0.0, 0.01)
+        gap = rng.normal(-0.006 * case.side if best else 0.0, case.gap_vol)
         o = close * np.exp(gap)
         move = rng.normal(0.0, 0.015)
-        wick_up, wick_down = np.abs(rng.normal(0.0, 0.01, 2))
+        wick_up, wick_down = np.abs(rng.normal(0.0, case.wick_vol, 2))
         if best:
             c = o * np.exp(case.side * abs(move))
             h, lo = (c, o * np.exp(-wick_down)) if case.side > 0 else (o * np.exp(wick_up), c)
         else:
             c = o * np.exp(move)
             h, lo = max(o, c) * np.exp(wick_up), min(o, c) * np.exp(-wick_down)
-        if case.coinciding and (t in enter or t in leave):
+        if case.flat_fills and (t in enter or t in leave):
             c = h = lo = o
         rows.append((d, "A", o, h, lo, c, 1e6, t in enter, t in leave))
         close = c
@@ -179,12 +202,16 @@ def run_ml4t(case: StopCase, panel: pl.DataFrame) -> ml4t_sql.Run:
             "data": {"prices": panel.drop("enter", "exit"), "tables": {"stop_targets": targets}},
             "strategy": {"sql": "select date, asset, weight from stop_targets"},
             "execution": {
-                "initial_cash": CASH, "fractional": True, "sizing": "fill_price", "start": dates[0],
-                "commission_bps": case.commission_bps, "slippage_bps": case.slippage_bps,
+                "initial_cash": CASH,
+                "fractional": True,
+                "sizing": "fill_price",
+                "start": dates[0],
+                "commission_bps": case.commission_bps,
+                "slippage_bps": case.slippage_bps,
                 "allow_short": case.side < 0,
-            },  # fmt: skip
+            },
             "risk": case.risk(),
-        },
+        },  # fmt: skip
         write=False,
     )
 
@@ -213,8 +240,9 @@ class StopComparison:
     ml4t_trades: int
     peer_trades: int
     risk_exits: dict  # ml4t-sql's exits by reason
+    unmatched: int  # ml4t-sql's trades without a vectorbt trade of the same date and price (1e-6 absolute)
     max_rel_nav_diff: float
-    max_rel_price_diff: float  # over trades on the same date, where both lists agree in dates
+    max_rel_price_diff: float  # over the trades before the first divergence
     first_divergence: str
     ml4t_seconds: float
     peer_seconds: float
@@ -242,16 +270,19 @@ def compare(case: StopCase, run: ml4t_sql.Run, seconds: float, equity: pl.DataFr
     rel_nav = ((nav["nav"] - nav["peer"]).abs() / nav["nav"].abs()).max()
     divergence, rel_price = "", 0.0
     for a, b in zip(ours.iter_rows(), theirs.select("date", "shares", "price").iter_rows(), strict=False):
-        if a[0] != b[0] or not np.isclose(a[1], b[1], rtol=REL, atol=0.0):
+        if a[0] != b[0] or not np.isclose(a[1], b[1], rtol=REL, atol=0.0) or abs(a[2] - b[2]) > REL * abs(a[2]):
             divergence = f"ml4t-sql {a[0]} {a[1]:+.6g} @ {a[2]:.6g} ({a[3]}) | vectorbt {b[0]} {b[1]:+.6g} @ {b[2]:.6g}"
             break
         rel_price = max(rel_price, abs(a[2] - b[2]) / abs(a[2]))
     if not divergence and ours.height != theirs.height:
         divergence = f"ml4t-sql {ours.height} trades, vectorbt {theirs.height}"
+    keys = {(d, round(p, 6)) for d, p in theirs.select("date", "price").iter_rows()}
+    unmatched = sum((d, round(p, 6)) not in keys for d, _, p, _ in ours.iter_rows())
     reasons = ours.filter(pl.col("reason") != "rebalance")["reason"].value_counts(sort=True)
     return StopComparison(
         case=case.name, ml4t_trades=ours.height, peer_trades=theirs.height,
-        risk_exits=dict(reasons.iter_rows()), max_rel_nav_diff=float(rel_nav), max_rel_price_diff=rel_price,
+        risk_exits=dict(reasons.iter_rows()), unmatched=unmatched,
+        max_rel_nav_diff=float(rel_nav), max_rel_price_diff=rel_price,
         first_divergence=divergence, ml4t_seconds=seconds, peer_seconds=peer_seconds,
     )  # fmt: skip
 
