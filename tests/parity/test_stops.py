@@ -108,7 +108,7 @@ CASES = [
     StopCase("short_take_profit", -1, 7, take_profit=0.04),
     StopCase("short_stop_loss_take_profit", -1, 8, stop_loss=0.03, take_profit=0.05, commission_bps=5.0),
     StopCase("short_trailing_stop", -1, 9, trailing_stop=0.03, commission_bps=10.0),
-    StopCase("short_all_three", -1, 10, stop_loss=0.05, trailing_stop=0.05, take_profit=0.07),
+    StopCase("short_all_three", -1, 10, stop_loss=0.06, trailing_stop=0.03, take_profit=0.07, commission_bps=5.0),
     # where the conventions part (KNOWN): fill bars with a range, ordinary bars under a trailing stop
     StopCase("long_stop_loss_take_profit_ranged_fills", +1, 11, stop_loss=0.01, take_profit=0.015,
              commission_bps=5.0, flat_fills=False),
