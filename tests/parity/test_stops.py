@@ -53,7 +53,7 @@ from tests.parity.scenarios import Known
 pytestmark = pytest.mark.parity
 
 RUNNER = Path(__file__).resolve().parent / "peers" / "run_vectorbt_stops.py"
-RESULTS = envs.CACHE / "results"
+STOPS_RESULT = envs.CACHE / "results" / "stops" / "vectorbt.json"  # read by tests/parity/report.py
 REL = 1e-9
 N_DATES = 260
 PERIOD = 8  # dates from a decision to the next
@@ -296,8 +296,8 @@ def comparisons(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StopCompa
         runs[c.name] = (run_ml4t(c, panels[c.name]), time.perf_counter() - start)
     equity, orders, meta = run_vectorbt(panels, tmp_path_factory.mktemp("vectorbt_stops"))
     out = {c.name: compare(c, *runs[c.name], equity, orders, meta["seconds"]) for c in CASES}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "stops__vectorbt.json").write_text(
+    STOPS_RESULT.parent.mkdir(parents=True, exist_ok=True)
+    STOPS_RESULT.write_text(
         json.dumps({"version": meta["version"], "cases": [asdict(r) for r in out.values()]}, indent=1)
     )
     return out
