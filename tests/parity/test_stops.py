@@ -28,8 +28,9 @@ How the conventions are made to coincide (docs/VALIDATION.md, "Each peer's conve
   tighter level on every bar of such a panel (its reference never falls below the entry price).
 
 Then exits (dates, shares, prices) and NAV agree to 1e-9 relative. `KNOWN` lists the cases whose
-panel breaks one of these rules (fill bars with a range; ordinary bars under a trailing stop), the
-cause and the measured size of the difference.
+panel breaks one of these rules (fill bars with a range; ordinary bars under a trailing stop) or
+has a bar that opens through the take-profit and then reaches the stop, the cause, the measured
+size of the difference, and the kind of trade that must differ first.
 """
 
 from __future__ import annotations
