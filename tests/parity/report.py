@@ -47,7 +47,32 @@ def table() -> str:
     if builds:
         lines.append("")
         lines.append("Environment builds (last, in parallel): " + ", ".join(builds) + ".")
-    return "\n".join(lines)
+    return "\n".join(lines + stops_table())
+
+
+def stops_table() -> list[str]:
+    """The stop rules against vectorbt (tests/parity/test_stops.py), if that test has run."""
+    from tests.parity.test_stops import KNOWN, STOPS_RESULT
+
+    if not STOPS_RESULT.exists():
+        return []
+    r = json.loads(STOPS_RESULT.read_text())
+    lines = [
+        "",
+        f"Stops against vectorbt {r['version']}:",
+        "",
+        "| case | trades ml4t-sql / vectorbt | ml4t-sql's risk exits | trades at another date or price "
+        "| max rel. NAV diff | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in r["cases"]:
+        exits = ", ".join(f"{k} {v}" for k, v in c["risk_exits"].items())
+        verdict = "difference: see below" if c["case"] in KNOWN else "equal"
+        lines.append(
+            f"| {c['case']} | {c['ml4t_trades']} / {c['peer_trades']} | {exits} | {c['unmatched']} "
+            f"| {c['max_rel_nav_diff']:.1e} | {verdict} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":
