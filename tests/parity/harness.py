@@ -52,7 +52,7 @@ class Comparison:
 
 
 def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> dict:
-    execution = {**{k: v for k, v in scenario.as_json().items() if k in EXECUTION_KEYS}}
+    execution = {k: v for k, v in scenario.as_json().items() if k in EXECUTION_KEYS and v is not None}
     if peer is not None:
         execution.update(options_for(scenario, peer))
     strategy = {"signal": "signal", "top_n": scenario.top_n, "rebalance": scenario.rebalance}
@@ -66,7 +66,8 @@ def ml4t_config(scenario: Scenario, panel: pl.DataFrame, peer: str | None) -> di
     return {"data": data, "strategy": strategy, "execution": execution}
 
 
-EXECUTION_KEYS = ("initial_cash", "fractional", "commission_bps", "slippage_bps", "delist_after")
+EXECUTION_KEYS = ("initial_cash", "fractional", "commission_bps", "slippage_bps", "delist_after",
+                  "max_participation", "commission_per_share", "commission_min")  # fmt: skip
 
 
 def options_for(scenario: Scenario, peer: str) -> dict:

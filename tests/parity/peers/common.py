@@ -41,6 +41,7 @@ class Case:
     close: np.ndarray  # close of that date's bar, NaN without a bar
     last_close: np.ndarray  # close of the latest bar at or before the date, NaN before the first
     has_bar: np.ndarray  # bool
+    volume: np.ndarray  # volume of that date's bar, NaN without a bar or with a NULL volume
     decisions: dict = field(default_factory=dict)  # date index -> {asset index: weight}; not on the last date
     delist: list = field(default_factory=list)  # (date index, asset index): delisting events of SEMANTICS step 1
     actions: list = field(default_factory=list)  # (date index, asset index, split, dividend): ex-dates
@@ -84,11 +85,14 @@ def build_case(panel: pd.DataFrame, scenario: dict) -> Case:
     open_ = np.full(shape, np.nan)
     close = np.full(shape, np.nan)
     has_bar = np.zeros(shape, dtype=bool)
+    volume = np.full(shape, np.nan)
+    if "volume" in panel.columns:
+        volume[rows, cols] = panel["volume"].to_numpy(dtype=float, na_value=np.nan)
     open_[rows, cols] = panel["open"].to_numpy(dtype=float, na_value=np.nan)
     close[rows, cols] = panel["close"].to_numpy(dtype=float)
     has_bar[rows, cols] = True
     last_close = pd.DataFrame(close).ffill().to_numpy()
-    case = Case(scenario, dates, assets, open_, close, last_close, has_bar)
+    case = Case(scenario, dates, assets, open_, close, last_close, has_bar, volume)
     case.decisions = top_n_targets(panel, scenario, d_idx, a_idx)
     case.decisions.pop(len(dates) - 1, None)  # a decision on the last date never fills
     case.delist = delisting_events(has_bar, int(scenario["delist_after"]))
