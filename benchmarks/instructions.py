@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import re
 import subprocess
 import sys
@@ -54,8 +53,9 @@ def instructions(checkout: Path, inputs: Path, *, fold: bool) -> int:
         code += "import ml4t_sql.engine.fold\n"
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
+        out = f"--callgrind-out-file={tmp}/out"
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, "-c", code, str(inputs)],
+            ["valgrind", "--tool=callgrind", out, sys.executable, "-c", code, str(inputs)],
             env=env, capture_output=True, text=True, check=True,
         )  # fmt: skip
     found = re.search(r"Collected : (\d+)", done.stderr)
