@@ -9,7 +9,8 @@
     ml4t-sql capacity CONFIG --capital 1e6,1e7,... [--participation F] [--impact K] [-o FILE]
                                                         the strategy as one sweep over capital (cap and impact on)
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
-    ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page)
+    ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page;
+                                                        a capacity run: its capacity page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics (sweeps: best, worst)
     ml4t-sql compare RUN_A RUN_B:VARIANT ... [-o FILE]  metrics side by side, then the config values that differ
 
