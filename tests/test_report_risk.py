@@ -100,3 +100,19 @@ def test_halts_are_shaded_and_exits_drawn(browser, risky_html: str, tmp_path: Pa
     assert names == ["Drawdown", "take_profit exits", "trailing_stop exits"]
     assert _drawn(browser, "chart-drawdown")["paths"] > 10
     assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+
+
+def test_a_sweep_variants_tearsheet_has_its_risk_section(tmp_path: Path):
+    from ml4t_sql.store.variants import load_variant
+
+    cfg = load_config(ROOT / "examples" / "top25_momentum_trailing_stop.toml")
+    result = ml4t_sql.sweep(cfg, grid={"max_drawdown": [0.1, 0.5]}, warehouse=tmp_path)
+    assert result.path is not None
+    for variant in (0, 1):
+        html = render_report(load_variant(result.path.parent.parent, result.run_id, str(variant)))
+        events = result.tables["events"].filter(pl.col("variant") == variant)
+        stops = events.filter(pl.col("rule").is_in(STOP_RULES)).height
+        assert _table(html, "risk-exits")[1][1] == f"{stops:,}"
+        halts = events.filter(pl.col("rule") == "max_drawdown").height
+        assert len(_table(html, "halts")) - 1 == max(halts, 1)  # no halt: one row saying so
+        assert ("no halts" in html) == (halts == 0)

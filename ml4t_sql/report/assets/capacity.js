@@ -30,7 +30,7 @@
           "<br>cost " + ratio(data.cost_bps[i]) + " bps";
       },
     },
-    xAxis: { type: "log", name: "capital", nameLocation: "middle", nameGap: 28, axisLabel: { formatter: money } },
+    xAxis: { type: "log", min: function (v) { return v.min; }, max: function (v) { return v.max; }, name: "capital", nameLocation: "middle", nameGap: 28, axisLabel: { formatter: money } },
     yAxis: [
       { type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
       { type: "value", name: "Sharpe", splitLine: { show: false }, axisLabel: { formatter: ratio } },
