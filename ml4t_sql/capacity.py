@@ -27,12 +27,22 @@ import polars as pl
 
 from .config import Config, load_config
 from .errors import ConfigError
+from .format import Kind
 from .sweeps import Sweep, sweep
 
 DEFAULT_PARTICIPATION = 0.01
 DEFAULT_IMPACT = 0.1
 METRICS = ("total_return", "cagr", "sharpe", "max_drawdown", "commission_bps", "spread_bps", "impact_bps")
 SENT = ("filled", "scaled", "partial", "cancelled")
+COLUMNS: tuple[tuple[str, str, Kind], ...] = (
+    ("capital", "capital", "money"), ("total_return", "total return", "pct"), ("cagr", "CAGR", "pct"),
+    ("sharpe", "Sharpe", "ratio"), ("max_drawdown", "max drawdown", "pct"), ("fill_rate", "fill rate", "pct"),
+    ("partial_orders", "partial orders", "count"), ("cost_bps", "cost bps", "ratio"),
+    ("commission_bps", "commission bps", "ratio"), ("spread_bps", "spread bps", "ratio"),
+    ("impact_bps", "impact bps", "ratio"),
+)  # fmt: skip
+"""The capacity table's columns: (column, label, kind of ml4t_sql.format), in order; the command prints
+them by column name, the report page by label."""
 
 
 def capacity(
@@ -59,12 +69,22 @@ def capacity(
     return capacity_table(result), result
 
 
+CAPACITY_TABLES = ("variants", "metrics", "orders", "trades")
+"""The sweep tables the capacity table reads."""
+
+
 def capacity_table(result: Sweep) -> pl.DataFrame:
     """One row per variant of a capital sweep: the columns of the module docstring."""
+    return capacity_frame({"variants": result.variants, **{k: result.tables[k] for k in CAPACITY_TABLES[1:]}})
+
+
+def capacity_frame(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """`capacity_table` from a capital sweep's tables (CAPACITY_TABLES), e.g. read back from the warehouse."""
     cash = pl.Struct({"initial_cash": pl.Float64})
-    params = result.variants.select("variant", pl.col("params").str.json_decode(cash).struct.field("initial_cash"))
-    metrics = result.compare(*METRICS, "total_costs")
-    orders = result.tables["orders"]
+    params = tables["variants"].select("variant", pl.col("params").str.json_decode(cash).struct.field("initial_cash"))
+    long = tables["metrics"].filter(pl.col("metric").is_in((*METRICS, "total_costs")))
+    metrics = long.pivot(on="metric", index="variant", values="value")
+    orders = tables["orders"]
     value = pl.col("decision_price").fill_nan(None).fill_null(0.0)
     fills = (
         orders.filter(pl.col("status").is_in(SENT))
@@ -76,9 +96,9 @@ def capacity_table(result: Sweep) -> pl.DataFrame:
             (pl.col("status") == "partial").sum().alias("partial_orders"),
         )
     )
-    traded = result.tables["trades"].group_by("variant").agg(pl.col("notional").sum().alias("traded"))
+    traded = tables["trades"].group_by("variant").agg(pl.col("notional").sum().alias("traded"))
     table = (
-        params.join(metrics.drop("name"), on="variant", how="left")
+        params.join(metrics, on="variant", how="left")
         .join(fills, on="variant", how="left")
         .join(traded, on="variant", how="left")
         .with_columns(

@@ -6,10 +6,11 @@
     ml4t-sql check --lookahead CONFIG [--cuts N]        also rerun the strategy on the data cut after N dates
     ml4t-sql check --warehouse DIR                      verify every run's files, repair the catalog
     ml4t-sql sweep CONFIG [--sort METRIC] [--quiet]     run every variant of its [sweep] grid; last line = run id
-    ml4t-sql capacity CONFIG --capital 1e6,1e7,... [--participation F] [--impact K]
+    ml4t-sql capacity CONFIG --capital 1e6,1e7,... [--participation F] [--impact K] [-o FILE]
                                                         the strategy as one sweep over capital (cap and impact on)
     ml4t-sql research CONFIG [--warehouse DIR] [-o FILE]  study the config's signal (IC, quantiles); last line = run id
-    ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page)
+    ml4t-sql report RUN_ID [--variant V] [-o FILE]      the run's offline HTML report (a sweep: its heatmap page;
+                                                        a capacity run: its capacity page)
     ml4t-sql runs [--warehouse DIR]                     list runs with their headline metrics (sweeps: best, worst)
     ml4t-sql compare RUN_A RUN_B:VARIANT ... [-o FILE]  metrics side by side, then the config values that differ
 
@@ -40,6 +41,7 @@ from . import __version__, console
 from . import format as fmt
 from .errors import Ml4tError, StoreWarning
 from .pipeline import run
+from .report.capacity_page import is_capacity_sweep, load_capacity, write_capacity_report
 from .report.tearsheet import compare_metrics, render_compare, write_report
 from .store.locate import Located, config_warehouse, locate, remember
 from .store.moved import repoint_catalog
@@ -186,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--impact", type=float, default=0.1,
                     help="impact_coefficient where the config sets none or 0 (default 0.1)")
     cp.add_argument("--warehouse", help=CONFIG_WAREHOUSE_HELP)
+    cp.add_argument("-o", "--output", help="also write the capacity page (the table and a chart) to this HTML file")
     cp.add_argument("--quiet", "-q", action="store_true", help="print only the run id")
     cp.set_defaults(func=_capacity)
     return parser
@@ -216,7 +219,7 @@ def _said(located: Located) -> Path:
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    from .capacity import capacity
+    from .capacity import COLUMNS, capacity
     from .errors import ConfigError
 
     try:
@@ -226,16 +229,17 @@ def _capacity(args: argparse.Namespace) -> int:
     table, result = capacity(args.config, capitals, participation=args.participation, impact=args.impact,
                              warehouse=_writing(args))  # fmt: skip
     if not args.quiet:
-        kinds = {"capital": fmt.money, "total_return": fmt.percent, "cagr": fmt.percent, "sharpe": fmt.ratio,
-                 "max_drawdown": fmt.percent, "fill_rate": fmt.percent, "partial_orders": fmt.count,
-                 "cost_bps": fmt.ratio, "commission_bps": fmt.ratio, "spread_bps": fmt.ratio,
-                 "impact_bps": fmt.ratio}  # fmt: skip
-        rows = [[kinds[c](r[c]) for c in kinds] for r in table.iter_rows(named=True)]
+        kinds = {column: kind for column, _, kind in COLUMNS}
+        rows = [[fmt.fmt(r[c], kinds[c]) for c in kinds] for r in table.iter_rows(named=True)]
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(kinds)]
         print("  ".join(c.rjust(w) for c, w in zip(kinds, widths, strict=True)))
         for r in rows:
             print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
         print(f"{len(table)} capital levels in {result.timings['total']:.2f} s, tables in {result.path}")
+    if args.output:
+        out = write_capacity_report(result.tables["runs"], table, args.output)
+        if not args.quiet:
+            print(out)
     print(result.run_id)
     return 0
 
@@ -344,6 +348,9 @@ def _report(args: argparse.Namespace) -> int:
         return 0
     if args.variant is not None:
         tables = load_variant(root, run_id, args.variant)
+    elif run_kind_of(root, run_id) == "sweep" and is_capacity_sweep(root, run_id):
+        print(write_capacity_report(*load_capacity(root, run_id), output))
+        return 0
     elif run_kind_of(root, run_id) == "sweep":
         from .report.sweep_page import load_sweep_tables, write_sweep_report
 

@@ -127,12 +127,15 @@ def write_sweep_report(tables: Mapping[str, Any], path: str | Path, **options: A
     return out
 
 
-def load_sweep_tables(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
-    """A published sweep's `runs`, `variants` and `metrics`, checked against its manifest first."""
+def load_sweep_tables(
+    warehouse: str | Path, run_id: str, names: Sequence[str] = ("runs", "variants", "metrics")
+) -> dict[str, pa.Table]:
+    """A published sweep's tables `names` (default: `runs`, `variants` and `metrics`), checked
+    against its manifest first."""
     folder, check = checked_run(warehouse, run_id)
     if "variants" not in check.tables:
         raise Ml4tError(f"run {run_id!r} is not a sweep")
-    return {name: pq.read_table(folder / f"{name}.parquet") for name in ("runs", "variants", "metrics")}
+    return {name: pq.read_table(folder / f"{name}.parquet") for name in names}
 
 
 def _arrow(tables: Mapping[str, Any], name: str, schema: pa.Schema | None) -> pa.Table:

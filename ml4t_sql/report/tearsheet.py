@@ -4,7 +4,8 @@ The data comes from SQL, one file per relation in sql/reports/, run over the run
 (`equity`, `positions`, `trades`, `benchmark`, `metrics`, `runs`) of the runs shown:
 
     equity_curve, drawdowns -> drawdown_periods, monthly_returns, annual_returns, rolling_stats,
-    contributions, turnover, exposure, carry, cost_split, current_holdings, trade_blotter
+    contributions, turnover, exposure, carry, cost_split, current_holdings, trade_blotter,
+    stop_exits -> stop_exit_totals, halts (over `events`: the risk section, ml4t_sql.report.risk)
 
 `carry` and `cost_split` take equity's `dividends` when the runs booked any and an impact column of
 trades when the run has one (their SQL is shaped by Jinja; the charts and rows for them appear only then). The
@@ -29,6 +30,7 @@ from ..store.runs import INPUT_TABLES
 from ..templates import params_for, render
 from .common import ECHARTS_VERSION, arrow, asset, columns, fmt_pct, plain, run_info, script_json, template
 from .metric_table import METRICS, metric_groups, metric_text
+from .risk import risk_section
 from .summary import config_rows, quality_rows, strategy_line
 
 ROLLING_WINDOW = 126
@@ -54,6 +56,9 @@ RELATIONS = (
     "cost_split",
     "current_holdings",
     "trade_blotter",
+    "stop_exits",
+    "stop_exit_totals",
+    "halts",
 )
 """The report relations, in an order where each reads only run tables and earlier relations."""
 
@@ -72,6 +77,8 @@ def report_data(
             parts = [arrow(run, name) for run in runs]
             con.register(f"_{name}", pa.concat_tables(parts, promote_options="permissive"))
             con.execute(f"create temp table {name} as select * from _{name}")
+        con.register("_events", pa.concat_tables([arrow(run, "events") for run in runs]))
+        con.execute("create temp table events as select * from _events")
         structure = _structure(con)
         values = _values(infos[0], window)
         out: dict[str, list[dict[str, Any]]] = {}
@@ -114,6 +121,8 @@ def render_report(tables: Mapping[str, Any]) -> str:
     holdings = sorted(rows_of["current_holdings"], key=lambda r: (-abs(r["weight"]), r["asset"]))
     blotter = sorted(rows_of["trade_blotter"], key=lambda r: r["n"])
     impact = next((c for c in IMPACT_COLUMNS if blotter and c in blotter[0]), None)
+    risk = risk_section(rows_of, info["end_date"])
+    payload["risk"] = risk["payload"] if risk else None
     return template("report.html.j2").render(
         info=info,
         strategy=strategy_line(info["config_parsed"], info),
@@ -132,6 +141,7 @@ def render_report(tables: Mapping[str, Any]) -> str:
         quality_rows=quality_rows(info["quality_parsed"]),
         quality=info["quality_parsed"],
         has_dividends=has_dividends,
+        risk=risk,
         payload=script_json(payload),
         echarts=asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,

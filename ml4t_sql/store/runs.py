@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from .. import format as fmt
 from ..errors import Ml4tError, StoreError
-from ..schema import RESEARCH_RUN_TABLES, TABLES, run_kind
+from ..schema import LATER_TABLES, RESEARCH_RUN_TABLES, TABLES, run_kind
 from ..templates import render
 from .layout import RUNS, check_run_id
 from .locate import no_runs_message
@@ -169,7 +169,8 @@ def load_run(warehouse: str | Path, run_id: str) -> dict[str, pa.Table]:
             "sweep's page)"
         )
     try:
-        return {name: pq.read_table(folder / f"{name}.parquet") for name in INPUT_TABLES}
+        names = INPUT_TABLES + tuple(name for name in LATER_TABLES if name in check.tables)
+        return {name: pq.read_table(folder / f"{name}.parquet") for name in names}
     except (OSError, ValueError) as exc:  # removed or damaged since it was checked
         hint = _verify_hint(folder.parent.parent)  # <warehouse>/runs/<run_id>
         raise StoreError(f"run {run_id} cannot be read: {_first_line(exc)}; {hint}") from exc

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import Ml4tError, StoreError
+from ..schema import LATER_TABLES
 from .layout import RUNS, check_run_id
 from .manifest import inspect_run
 
@@ -36,7 +37,8 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 
 def read_sweep(warehouse: str | Path, run_id: str, names: tuple[str, ...] = SWEEP_TABLES) -> dict[str, pa.Table]:
-    """A sweep's tables, each file checked against its manifest first (StoreError if altered)."""
+    """A sweep's tables `names`, and those of LATER_TABLES it has (`events`), each file checked
+    against its manifest first (StoreError if altered)."""
     root = Path(warehouse).resolve()
     folder = root / RUNS / check_run_id(run_id)
     check = inspect_run(folder, rows=True, checksums=True)
@@ -44,6 +46,7 @@ def read_sweep(warehouse: str | Path, run_id: str, names: tuple[str, ...] = SWEE
         raise StoreError(f"{check.describe()}; `ml4t-sql check --warehouse {root}` checks every run")
     if "variants" not in check.tables:
         raise Ml4tError(f"run {run_id!r} is not a sweep: it has no variants")
+    names += tuple(name for name in LATER_TABLES if name in check.tables and name not in names)
     return {name: pq.read_table(folder / f"{name}.parquet") for name in names}
 
 
@@ -81,7 +84,7 @@ def load_variant(warehouse: str | Path, run_id: str, spec: str) -> dict[str, pa.
     row = next(r for r in tables["variants"].to_pylist() if r["variant"] == number)
     label = f"{run_id}:{number}"
     out: dict[str, pa.Table] = {}
-    for name in ("equity", "positions", "trades", "benchmark", "metrics"):
+    for name in ("equity", "positions", "trades", "benchmark", "metrics", *(n for n in LATER_TABLES if n in tables)):
         table = tables[name]
         table = table.filter(pc.equal(table["variant"], number)).drop_columns(["variant"])
         out[name] = _relabel(table, label)

@@ -44,9 +44,18 @@
     return s;
   };
 
+  // the risk rules (ml4t_sql.report.risk): halted spans shaded, stop exits per date by rule
+  var risk = data.risk;
+  var halted = function () {
+    if (!risk || !risk.halts.length) return {};
+    return { markArea: { silent: true, itemStyle: { color: "rgba(120,120,120,0.18)" },
+      label: { show: false }, data: risk.halts.map(function (h) { return [{ xAxis: h[0], name: "halted" }, { xAxis: h[1] }]; }) } };
+  };
+  var ruleColors = { stop_loss: "#d48265", take_profit: "#61a0a8", trailing_stop: "#2f4554" };
+
   // 1. equity vs benchmarks, with a log-scale switch
   var c = data.curve;
-  var equitySeries = [line("Strategy NAV", pairs(c.date, c.nav), { lineStyle: { width: 2 } })];
+  var equitySeries = [line("Strategy NAV", pairs(c.date, c.nav), Object.assign({ lineStyle: { width: 2 } }, halted()))];
   if (data.benchmark_label) equitySeries.push(line(data.benchmark_label, pairs(c.date, c.benchmark_nav)));
   equitySeries.push(line("Equal-weight universe", pairs(c.date, c.universe_nav), { lineStyle: { width: 1, type: "dashed" } }));
   var equity = draw("chart-equity", base({
@@ -70,12 +79,23 @@
     series: [line("Excess return vs " + (data.benchmark_label || "equal-weight universe"), pairs(c.date, c.excess_return), { areaStyle: { opacity: 0.15 } })],
   }));
 
-  // 3. drawdown
+  // 3. drawdown (with a run's halts shaded and its stop exits per date on a right axis)
+  var ddSeries = [line("Drawdown", pairs(data.drawdown.date, data.drawdown.drawdown), Object.assign({ color: "#c23531", areaStyle: { opacity: 0.3 } }, halted()))];
+  var ddAxes = [{ type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } }];
+  var exitRules = risk ? Object.keys(risk.exits) : [];
+  if (exitRules.length) {
+    ddAxes.push({ type: "value", name: "exits", minInterval: 1, splitLine: { show: false } });
+    exitRules.forEach(function (rule) {
+      ddSeries.push({ name: rule + " exits", type: "bar", yAxisIndex: 1, stack: "exits", barMaxWidth: 3,
+        itemStyle: { color: ruleColors[rule] }, data: risk.exits[rule],
+        tooltip: { valueFormatter: function (v) { return String(v); } } });
+    });
+  }
   draw("chart-drawdown", base({
     xAxis: { type: "time" },
-    yAxis: { type: "value", axisLabel: { formatter: function (v) { return pct(v, 0); } } },
+    yAxis: ddAxes,
     tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v); } },
-    series: [line("Drawdown", pairs(data.drawdown.date, data.drawdown.drawdown), { color: "#c23531", areaStyle: { opacity: 0.3 } })],
+    series: ddSeries,
   }));
 
   // 4. monthly returns heatmap (year x month)
