@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..capacity import CAPACITY_TABLES, COLUMNS, capacity_frame
 from ..errors import Ml4tError
-from .common import ECHARTS_VERSION, asset, columns, script_json, template
+from .common import ECHARTS_VERSION, asset, columns, page_script, script_json, template
 from .sweep_page import load_sweep_tables, swept_keys
 
 CHART_COLUMNS = ("capital", "total_return", "sharpe", "fill_rate", "cost_bps")
@@ -56,7 +56,7 @@ def render_capacity(runs: Any, table: pl.DataFrame) -> str:
         echarts=asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=asset("report.css"),
-        script=asset("capacity.js"),
+        script=page_script("capacity.js"),
     )
 
 

@@ -88,6 +88,11 @@ def asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8").replace("</script", "<\\/script").replace("</style", "<\\/style")
 
 
+def page_script(name: str) -> str:
+    """A page's script of assets/, after the number format it uses (assets/numbers.js)."""
+    return asset("numbers.js") + "\n" + asset(name)
+
+
 @cache
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ASSETS), undefined=jinja2.StrictUndefined, autoescape=True)

@@ -20,7 +20,7 @@ import pyarrow as pa
 from ..errors import Ml4tError
 from ..schema import RESEARCH, TABLES
 from ..templates import params_for, render
-from .common import ECHARTS_VERSION
+from .common import ECHARTS_VERSION, page_script
 from .common import asset as _asset
 from .common import columns as _columns
 from .common import fmt_pct as _fmt_pct
@@ -82,7 +82,7 @@ def render_research(tables: Mapping[str, Any]) -> str:
         echarts=_asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=_asset("report.css"),
-        script=_asset("research.js"),
+        script=page_script("research.js"),
         window=ROLLING_IC_WINDOW,
         pct=_fmt_pct,
         num=_fmt_num,

@@ -22,7 +22,7 @@ from ..errors import Ml4tError
 from ..schema import TABLES, VARIANTS
 from ..store.runs import checked_run
 from ..templates import params_for, render
-from .common import ECHARTS_VERSION, asset, columns, script_json, template
+from .common import ECHARTS_VERSION, asset, columns, page_script, script_json, template
 from .metric_table import METRICS, metric_text
 
 TABLE_METRICS = ("total_return", "cagr", "volatility", "sharpe", "max_drawdown", "annual_turnover", "total_costs")
@@ -97,7 +97,7 @@ def render_sweep(
         echarts=asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=asset("report.css"),
-        script=asset("sweep.js"),
+        script=page_script("sweep.js"),
     )
 
 

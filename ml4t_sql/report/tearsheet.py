@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ..store.runs import INPUT_TABLES
 from ..templates import params_for, render
-from .common import ECHARTS_VERSION, arrow, asset, columns, fmt_pct, plain, run_info, script_json, template
+from .common import ECHARTS_VERSION, arrow, asset, columns, fmt_pct, page_script, plain, run_info, script_json, template
 from .metric_table import METRICS, metric_groups, metric_text
 from .risk import risk_section
 from .summary import config_rows, quality_rows, strategy_line
@@ -54,6 +54,8 @@ RELATIONS = (
     "exposure",
     "carry",
     "cost_split",
+    "window_dates",
+    "position_spells",
     "current_holdings",
     "trade_blotter",
     "stop_exits",
@@ -146,7 +148,7 @@ def render_report(tables: Mapping[str, Any]) -> str:
         echarts=asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=asset("report.css"),
-        script=asset("report.js"),
+        script=page_script("report.js"),
         window=ROLLING_WINDOW,
         pct=fmt_pct,
     )
@@ -208,7 +210,7 @@ def render_compare(runs: Sequence[Mapping[str, Any]]) -> str:
         echarts=asset("echarts/echarts.min.js"),
         echarts_version=ECHARTS_VERSION,
         css=asset("report.css"),
-        script=asset("compare.js"),
+        script=page_script("compare.js"),
     )
 
 

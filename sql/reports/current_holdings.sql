@@ -1,6 +1,6 @@
 -- current_holdings: what each run holds at its last close, with the P&L and age of each position.
--- reads:    positions(run_id, date, asset, shares, close, market_value, weight), equity(run_id, date),
---           trades(run_id, date, asset, side, notional, commission)
+-- reads:    positions(run_id, date, asset, shares, close, market_value, weight), trades(run_id, date,
+--           asset, side, notional, commission), window_dates, position_spells (its spells)
 -- produces: current_holdings(run_id, asset, side, shares, close, market_value, weight, since, days_held, pnl)
 -- grain:    run x asset held at the run's last window date
 -- rule:     a position's spell is the unbroken run of window dates, ending at the last date, on which
@@ -12,8 +12,7 @@
 --           dividends, so that pnl adds up to the sum of the spell's daily changes in the asset's value.
 -- order:    sums add in date order (then value), so the bits do not depend on the order rows arrive in.
 with calendar as (
-    select run_id, date, row_number() over (partition by run_id order by date) as k
-    from equity
+    select run_id, date, k from window_dates
 ),
 
 last_dates as (
@@ -21,25 +20,13 @@ last_dates as (
 ),
 
 held as (
-    select
-        p.run_id,
-        p.asset,
-        p.date,
-        c.k,
-        p.shares,
-        p.close,
-        p.market_value,
-        p.weight,
-        sign(p.shares) as side_sign,
-        c.k - row_number() over (partition by p.run_id, p.asset, sign(p.shares) order by c.k) as island
+    select p.run_id, p.asset, p.date, c.k, p.shares, p.close, p.market_value, p.weight
     from positions as p
     inner join calendar as c using (run_id, date)
 ),
 
 spells as (
-    select run_id, asset, side_sign, island, min(k) as first_k, max(k) as end_k
-    from held
-    group by run_id, asset, side_sign, island
+    select * from position_spells
 ),
 
 open_spells as (

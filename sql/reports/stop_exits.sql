@@ -1,7 +1,7 @@
 -- stop_exits: every exit of a position rule (stop_loss, take_profit, trailing_stop), with the P&L
 --           of the position it closed.
 -- reads:    events(run_id, date, asset, rule), trades(run_id, date, asset, side, notional, commission, reason),
---           positions(run_id, date, asset, shares, market_value), equity(run_id, date)
+--           positions(run_id, date, asset, market_value), window_dates, position_spells
 -- produces: stop_exits(run_id, date, asset, rule, side, shares, price, since, pnl)
 -- grain:    run x exit (date x asset): one events row of a position rule and its exit fill
 -- rule:     side and shares are the exit fill's (a long position's exit sells); the position's spell
@@ -14,8 +14,7 @@
 --           counts an open one's, before financing and dividends.
 -- order:    sums add in date order (then value), so the bits do not depend on the order rows arrive in.
 with calendar as (
-    select run_id, date, row_number() over (partition by run_id order by date) as k
-    from equity
+    select run_id, date, k from window_dates
 ),
 
 exits as (
@@ -36,21 +35,13 @@ exits as (
 ),
 
 held as (
-    select
-        p.run_id,
-        p.asset,
-        c.k,
-        p.market_value,
-        sign(p.shares) as side_sign,
-        c.k - row_number() over (partition by p.run_id, p.asset, sign(p.shares) order by c.k) as island
+    select p.run_id, p.asset, c.k, p.market_value
     from positions as p
     inner join calendar as c using (run_id, date)
 ),
 
 spells as (
-    select run_id, asset, side_sign, island, min(k) as first_k, max(k) as end_k
-    from held
-    group by run_id, asset, side_sign, island
+    select * from position_spells
 ),
 
 opened as (

@@ -38,6 +38,12 @@ def returns(*, actions: bool = False) -> str:
     return render("sources/returns", actions=actions)
 
 
+def spells() -> dict[str, str]:
+    """The report relations window_dates and position_spells as the loaded `equity` and
+    `positions` give them: `tables` entries after those, for the reports that read them."""
+    return {name: render(f"reports/{name}") for name in ("window_dates", "position_spells")}
+
+
 def run_sql(
     file: str,
     tables: Tables,

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from .conftest import spells
+
 D = [dt.date(2020, 1, d) for d in (2, 3, 6, 7)]
 
 
@@ -37,7 +39,7 @@ def test_spell_age_and_pnl_of_long_and_short(sql):
         _trade(D[0], "B", "buy", 4, 9), _trade(D[2], "B", "sell", 4, 12), _trade(D[3], "B", "buy", 2, 20),
         _trade(D[3], "C", "sell", 3, 50), _trade(D[1], "E", "buy", 1, 5), _trade(D[2], "E", "sell", 1, 6),
     ]  # fmt: skip
-    out = sql("reports/current_holdings", {"equity": _equity(), "positions": positions, "trades": trades})
+    out = sql("reports/current_holdings", {"equity": _equity(), "positions": positions, "trades": trades, **spells()})
     got = {r["asset"]: (r["side"], r["since"], r["days_held"], r["pnl"], r["market_value"]) for r in out}
     assert got == {
         "A": ("long", D[1], 3, pytest.approx(195 - 100 - 60 - 2), 195.0),
@@ -50,7 +52,8 @@ def test_a_flip_counts_from_the_previous_close(sql):
     # long 2 @ close 10 on D2, sells 5 @ 11 on D3 (close 12): short 3, value -36; pnl = -36 - 20 + 55 - 1
     positions = [_pos(D[2], "A", 2, 10), _pos(D[3], "A", -3, 12)]
     trades = [_trade(D[2], "A", "buy", 2, 10), _trade(D[3], "A", "sell", 5, 11)]
-    (row,) = sql("reports/current_holdings", {"equity": _equity(), "positions": positions, "trades": trades})
+    tables = {"equity": _equity(), "positions": positions, "trades": trades, **spells()}
+    (row,) = sql("reports/current_holdings", tables)
     assert (row["side"], row["since"], row["days_held"]) == ("short", D[3], 1)
     assert row["pnl"] == pytest.approx(-36 - 20 + 55 - 1)
 
@@ -59,6 +62,7 @@ def test_runs_are_kept_apart_and_cash_holds_nothing(sql):
     positions = [_pos(D[3], "A", 1, 10, run="r"), _pos(D[2], "A", 1, 10, run="s")]
     trades = [_trade(D[3], "A", "buy", 1, 10, run="r"), _trade(D[2], "A", "buy", 1, 10, run="s")]
     out = sql(
-        "reports/current_holdings", {"equity": _equity("r") + _equity("s"), "positions": positions, "trades": trades}
+        "reports/current_holdings", {"equity": _equity("r") + _equity("s"), "positions": positions, "trades": trades,
+                                 **spells()}
     )
     assert [(r["run_id"], r["asset"]) for r in out] == [("r", "A")]  # run s is in cash at its last date

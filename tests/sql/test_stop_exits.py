@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from .conftest import spells
+
 D = [dt.date(2020, 1, d) for d in (2, 3, 6, 7)]
 
 
@@ -45,7 +47,7 @@ def _tables():
     ]  # fmt: skip
     events = [_event(D[2], "A", "trailing_stop"), _event(D[2], "B", "stop_loss"), _event(D[2], "C", "take_profit"),
               _event(D[3], "D", "stop_loss"), _event(D[1], None, "max_drawdown")]  # fmt: skip
-    return {"equity": _equity(), "positions": positions, "trades": trades, "events": events}
+    return {"equity": _equity(), "positions": positions, "trades": trades, "events": events, **spells()}
 
 
 def test_each_exit_with_the_pnl_of_its_position(sql):

@@ -6,10 +6,7 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var charts = {};
   window.ml4tCharts = charts;
-  var unsigned = function (text) { return /^-[0.,]*$/.test(text) ? text.slice(1) : text; };
-  var pct = function (v, digits) { return v == null ? "n/a" : unsigned((v * 100).toFixed(digits == null ? 2 : digits)) + "%"; };
-  var ratio = function (v) { return v == null ? "n/a" : unsigned(v.toFixed(2)); };
-  var money = function (v) { return v == null ? "n/a" : unsigned(v.toLocaleString("en-US", { maximumFractionDigits: 0 })); };
+  var pct = window.ml4tFormat.pct, ratio = window.ml4tFormat.ratio, money = window.ml4tFormat.money;  // numbers.js
   var pairs = function (ys) { return data.capital.map(function (x, i) { return [x, ys[i]]; }); };
   var series = function (name, ys, extra) {
     var s = { name: name, type: "line", data: pairs(ys), symbolSize: 7 };

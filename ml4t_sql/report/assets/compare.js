@@ -5,7 +5,7 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var charts = {};
   window.ml4tCharts = charts;
-  var pct = function (v, d) { return v == null ? "n/a" : (v * 100).toFixed(d == null ? 2 : d) + "%"; };
+  var pct = window.ml4tFormat.pct;  // numbers.js
   var pairs = function (xs, ys) { var o = []; for (var i = 0; i < xs.length; i++) o.push([xs[i], ys[i]]); return o; };
   var draw = function (id, option) {
     var chart = echarts.init(document.getElementById(id), null, { renderer: "svg" });
@@ -26,7 +26,7 @@
       }),
     };
   };
-  var growthOption = option("growth", "growth", function (v) { return v == null ? "n/a" : v.toFixed(2); });
+  var growthOption = option("growth", "growth", function (v) { return window.ml4tFormat.ratio(v); });
   var b = data.benchmark;  // the first run's primary benchmark, for reference
   growthOption.series.push({ name: b.name, type: "line", showSymbol: false, data: pairs(b.date, b.growth),
     lineStyle: { width: 1, type: "dashed" }, color: "#888" });

@@ -7,15 +7,7 @@
   var charts = {};
   window.ml4tCharts = charts;
 
-  // one number format (ml4t_sql.report.numbers): a value that rounds to zero has no sign, never -0.0%
-  var unsigned = function (text) { return /^-[0.,]*$/.test(text) ? text.slice(1) : text; };
-  var pct = function (v, digits) {
-    return v == null ? "n/a" : unsigned((v * 100).toFixed(digits == null ? 2 : digits)) + "%";
-  };
-  var money = function (v) {
-    return v == null ? "n/a" : unsigned(v.toLocaleString("en-US", { maximumFractionDigits: 0 }));
-  };
-  window.ml4tFormat = { pct: pct, money: money };
+  var pct = window.ml4tFormat.pct, money = window.ml4tFormat.money;  // numbers.js
   var pairs = function (xs, ys) {
     var out = [];
     for (var i = 0; i < xs.length; i++) out.push([xs[i], ys[i]]);
@@ -129,7 +121,7 @@
   draw("chart-rolling-sharpe", base({
     xAxis: { type: "time" },
     yAxis: { type: "value" },
-    tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "n/a" : v.toFixed(2); } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return window.ml4tFormat.ratio(v); } },
     series: [line("Rolling Sharpe (" + data.window + " days)", pairs(r.date, r.sharpe))],
   }));
   draw("chart-rolling-vol", base({

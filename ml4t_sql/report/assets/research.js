@@ -7,10 +7,8 @@
   var charts = {};
   window.ml4tCharts = charts;
 
-  var pct = function (v, digits) {
-    return v == null ? "n/a" : (v * 100).toFixed(digits == null ? 2 : digits) + "%";
-  };
-  var fixed = function (v) { return v == null ? "n/a" : v.toFixed(4); };
+  var pct = window.ml4tFormat.pct;  // numbers.js
+  var fixed = function (v) { return window.ml4tFormat.ratio(v, 4); };
   var pairs = function (xs, ys) {
     var out = [];
     for (var i = 0; i < xs.length; i++) out.push([xs[i], ys[i]]);

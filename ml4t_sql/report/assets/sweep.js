@@ -5,10 +5,8 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var charts = {};
   window.ml4tCharts = charts;
-  var unsigned = function (text) { return /^-[0.,]*$/.test(text) ? text.slice(1) : text; };
-  var show = function (v) {
-    if (v == null) return "n/a";
-    return data.kind === "pct" ? unsigned((v * 100).toFixed(1)) + "%" : unsigned(v.toFixed(2));
+  var show = function (v) {  // numbers.js
+    return data.kind === "pct" ? window.ml4tFormat.pct(v, 1) : window.ml4tFormat.ratio(v);
   };
   var g = data.grid, xs = [], ys = [], cells = [], lo = Infinity, hi = -Infinity;
   for (var i = 0; i < g.x.length; i++) {
