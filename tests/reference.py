@@ -226,7 +226,7 @@ def simulate(
                 last_close[a] = last_close[a] / split
             if held != 0.0:
                 exact = held * split
-                kept = whole(exact)
+                kept = exact if fractional else float(math.trunc(exact))  # an odd lot stays: fractions go to cash
                 cash += (exact - kept) * last_close[a]  # the fraction, at the post-split close
                 if kept == 0.0:
                     shares.pop(a)
@@ -235,12 +235,21 @@ def simulate(
                 if risk is not None:
                     risk.on_split(a, split, exact, kept)
                 events.append(dict(date=t, asset=a, rule="split"))
-            if decision is not None:
+            if decision is not None:  # restated in new shares; the holding is post-split already
                 for o in decision["orders"]:
-                    if o["asset"] == a:
-                        o["target_shares"] = whole(o["target_shares"] * split)
+                    if o["asset"] != a:
+                        continue
+                    now = shares.get(a, 0.0)
+                    if fractional:
+                        o["target_shares"] *= split
+                        o["order_shares"] *= split
+                    elif rounding in ("order", "order_snap"):  # the order in lots, the target what it makes
                         o["order_shares"] = whole(o["order_shares"] * split)
-                        o["decision_price"] = o["decision_price"] / split
+                        o["target_shares"] = now + o["order_shares"]
+                    else:  # the target in lots, the order what reaches it
+                        o["target_shares"] = whole(o["target_shares"] * split)
+                        o["order_shares"] = o["target_shares"] - now
+                    o["decision_price"] = o["decision_price"] / split
 
         # 1. Delisting: a held asset whose last bar was exactly `delist_after` dates ago, with no
         #    bar since (and none today), is sold at its last close. No commission, no slippage.

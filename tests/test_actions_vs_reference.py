@@ -7,6 +7,7 @@ dividing its remembered last close; the engine reads raw closes from its panel.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import polars as pl
@@ -78,6 +79,25 @@ def test_fixed_seed_with_actions(case):
     assert rules == {"split", "dividend"}, f"the fixed case must move holdings by both rules, got {rules}"
     if case.get("allow_short"):
         assert any(r["dividends"] < 0 for r in ref["equity"]) or any(r["dividends"] > 0 for r in ref["equity"])
+
+
+def test_a_split_restates_the_pending_order_in_lots_and_a_holding_keeps_its_odd_lot():
+    """lot_size 10: 100,010 shares held (a lot multiple) become 150,015 at a 3-for-2 split (no
+    fraction: nothing to cash, the odd 5 shares stay); the pending target 50,000 becomes 75,000
+    (toward zero to a lot) and its order what reaches it, a sale of 75,015 (found by hypothesis,
+    explore mode: the engine had restated the target without its lot)."""
+    days = [dt.date(2021, 3, d) for d in (1, 2, 3, 4)]
+    price = [10.0, 10.0, 10.0 / 1.5, 10.0 / 1.5]
+    prices = pl.DataFrame([(d, "A", p, p, p, p, 1e6) for d, p in zip(days, price, strict=True)],
+                          schema=["date", "asset", "open", "high", "low", "close", "volume"], orient="row")  # fmt: skip
+    targets = pl.DataFrame({"date": days[:2], "asset": ["A", "A"], "weight": [1.0, 0.5]})
+    actions = pl.DataFrame({"date": [days[2]], "asset": ["A"], "split": [1.5], "dividend": [0.0]})
+    execution = dict(initial_cash=1_000_100.0, fractional=False, lot_size=10, delist_after=0)
+    check_with_actions(prices, targets, actions, **execution)
+    run = run_engine(prices, targets, data={"actions": actions}, **execution)
+    order = run.orders.filter(pl.col("decision_date") == days[1])
+    assert order.select("target_shares", "order_shares", "filled_shares").row(0) == (75_000.0, -75_015.0, -75_015.0)
+    assert run.positions.filter(pl.col("date") == days[2])["shares"].item() == 75_000.0
 
 
 @st.composite

@@ -11,6 +11,7 @@ from ..choices import EventRule, code
 from .context import Context, per_variant
 from .ledger import Day
 from .panel import F64, I64
+from .rules import ROUND_TARGET
 from .state import Book
 
 SPLIT, DIVIDEND = code(EventRule.SPLIT), code(EventRule.DIVIDEND)
@@ -23,7 +24,10 @@ def actions(ctx: Context, book: Book, day: Day) -> None:
     (a short pays it); then shares x= split, a whole-share variant keeping the part toward zero
     and taking the fraction in cash at ``previous last close / split`` (a short pays for its
     fraction). An `events` row per rule that applied. The pending decision (from t - 1) is
-    scaled: target and order shares x split (whole shares: toward zero), decision prices and
+    restated: shares x split; whole shares round the target toward zero to a multiple of
+    `lot_size` and order what reaches it from the post-split holding (an exit sells all of it), or
+    (`rounding = "order"`) the order so, the target what it makes; a holding keeps its odd lot
+    (only fractions go to cash). Decision prices and
     closes / split. The panel's last closes are raw: from t on they are post-split already
     (a split needs a bar on its ex-date, data.actions).
 
@@ -104,9 +108,17 @@ def _scale_pending(ctx: Context, book: Book, asset: I64, split: F64) -> None:
     r = ratio[d.asset]
     if (r == 1.0).all():
         return
-    whole = ~ctx.fractional[d.variant]
-    d.target = np.where(whole, np.trunc(d.target * r), d.target * r)
-    d.order = np.where(whole, np.trunc(d.order * r), d.order * r)
+    moved = r != 1.0
+    whole = moved & ~ctx.fractional[d.variant]
+    lot = ctx.lot[d.variant]  # whole shares: toward zero to a multiple of the lot (1: a share)
+    held = book.shares[d.flat]  # post-split (_book ran first)
+    by_order = np.zeros(r.size, dtype=bool)
+    if ctx.rules.rounding is not None:  # rounding "order": the order in lots, the target what it makes
+        by_order = whole & (ctx.rules.rounding[d.variant] != ROUND_TARGET)
+    by_target = whole & ~by_order  # the target in lots, the order what reaches it
+    target = np.where(by_target, np.trunc(d.target * r / lot) * lot, d.target * r)
+    order = np.where(by_order, np.trunc(d.order * r / lot) * lot, np.where(by_target, target - held, d.order * r))
+    d.target, d.order = np.where(by_order, held + order, target), order
     d.price = d.price / r
     if d.close_row is not None:
         d.close_row = d.close_row / ratio

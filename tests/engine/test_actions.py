@@ -66,7 +66,8 @@ def test_a_dividend_without_a_bar_is_paid_and_nothing_held_writes_nothing():
 
 def test_the_pending_decision_is_restated_in_new_shares():
     # decided at date 0 (close 10): buy 30 of asset 0 for a target of 37, held 7; after 2:1, order 60,
-    # target 74, price 5; whole shares: a 3:2 split truncates each toward zero
+    # target 74, price 5; whole shares: a 3:2 split truncates the target toward zero (7.5 -> 7) and
+    # orders what reaches it from the post-split holding (2 -> 3): 4
     p = _panel([(1, 0, 2.0, 0.0)])
     ctx, book, day = one_date(p, rules(1), 1, cash=[0.0], shares={(0, 0): 7})
     d = decision(2, 1, {(0, 0): 30.0, (0, 1): 1.0}, price=10.0)
@@ -77,7 +78,7 @@ def test_the_pending_decision_is_restated_in_new_shares():
     assert d.order.tolist() == [60.0, 1.0] and d.target.tolist() == [74.0, 1.0]
     assert d.price.tolist() == [5.0, 10.0] and d.close_row.tolist() == [5.0, 20.0]
     p = _panel([(1, 0, 1.5, 0.0)])
-    ctx, book, day = one_date(p, rules(1, fractional=False), 1, cash=[0.0])
+    ctx, book, day = one_date(p, rules(1, fractional=False), 1, cash=[0.0], shares={(0, 0): 2})
     d = decision(2, 1, {(0, 0): 3.0})
     d.target = np.array([5.0])
     book.pending = d
