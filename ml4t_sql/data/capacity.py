@@ -1,11 +1,12 @@
-"""Capacity inputs of the fold: each fill bar's volume and impact's sigma, as dense arrays.
+"""Capacity inputs of the fold: each fill bar's volume (a dense array) and impact's sigma.
 
 Only loaded when some variant sets `max_participation` or `impact_coefficient` (the default
 path reads neither). `capacity_arrays` gives, for window dates start..stop-1, the [T, N] volume
 (sql/sources/fill_volume.sql; NaN without a bar or with a NULL volume) and the [K, T, N] sigma
-per distinct `impact_vol_window` (sql/sources/impact_sigma.sql gives it at each bar; here it is
-carried forward to the decision, the previous window date; 0 with fewer than two returns or
-before the asset's first bar).
+per distinct `impact_vol_window`, as an engine.sigma.WindowSigma over the returns of
+sql/sources/impact_returns.sql: it computes the sigma of the orders step cap asks for only, each
+from its asset's latest bar at or before the decision (0 with fewer than two returns or before
+the asset's first bar).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Execution
+from ..engine.sigma import WindowSigma
 from ..templates import render
 
 
@@ -31,8 +33,8 @@ def sigma_windows(executions: Sequence[Execution]) -> tuple[int, ...] | None:
 
 def capacity_arrays(
     con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, n_assets: int
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(volume [T, N], sigma [K, T, N] or None without windows) for window dates start..stop-1."""
+) -> tuple[np.ndarray, WindowSigma | None]:
+    """(volume [T, N], the [K, T, N] sigma or None without windows) for window dates start..stop-1."""
     shape = (stop - start, n_assets)
     volume = np.full(shape, np.nan)
     rows = con.sql(render("sources/fill_volume"), params={"start": start, "stop": stop}).to_arrow_table()
@@ -40,36 +42,31 @@ def capacity_arrays(
     volume[d, a] = np.asarray(rows.column("volume").to_numpy(zero_copy_only=False), dtype=np.float64)
     if not windows:
         return volume, None
-    sigma = np.zeros((len(windows), *shape))
-    for k, window in enumerate(windows):
-        params = {"start": start, "stop": stop, "window": window}
-        rows = con.sql(render("sources/impact_sigma"), params=params).to_arrow_table()
-        sigma[k] = _forward(rows, start, stop, n_assets)
-    return volume, sigma
+    params = {"start": start, "stop": stop, "window": max(windows)}
+    rows = con.sql(render("sources/impact_returns"), params=params).to_arrow_table()
+    return volume, window_sigma(rows, windows, start, stop, n_assets)
 
 
-def _forward(table: pa.Table, start: int, stop: int, n_assets: int) -> np.ndarray:
-    """[stop - start, N] the sigma for fills on start..stop-1: each asset's sigma at its latest bar
-    at or before the decision (the window date before), 0 before its first bar."""
+def window_sigma(table: pa.Table, windows: tuple[int, ...], start: int, stop: int, n_assets: int) -> WindowSigma:
+    """The sigma of fills on start..stop-1 from sql/sources/impact_returns.sql's rows: each fill
+    reads the window ending at its asset's latest bar at or before the decision (the window date
+    before), none before the asset's first bar."""
     n = stop - start
-    out = np.zeros((n, n_assets))
-    if n == 0:
-        return out
-    carry = np.asarray(table.column("carry").to_numpy(zero_copy_only=False), dtype=bool)
-    a = _ints(table.column("asset_idx"))
-    value = np.nan_to_num(np.asarray(table.column("sigma").to_numpy(zero_copy_only=False), dtype=np.float64))
-    before = np.zeros(n_assets)
-    before[a[carry]] = value[carry]
-    here = ~carry
-    day = np.asarray(table.column("date_idx").to_numpy(zero_copy_only=False), dtype=np.float64)[here]
-    row = day.astype(np.int64) - (start - 1)  # decision rows 0..n-1 for fills start..stop-1
-    at = np.full((n, n_assets), np.nan)
-    at[row, a[here]] = value[here]
-    latest = np.where(~np.isnan(at), np.arange(n)[:, None], -1)
-    np.maximum.accumulate(latest, axis=0, out=latest)
-    filled = np.take_along_axis(at, np.maximum(latest, 0), axis=0)
-    out[:] = np.where(latest >= 0, filled, before[None, :])
-    return out
+    asset = _ints(table.column("asset_idx"))
+    ret = np.asarray(table.column("ret").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
+    day = np.asarray(table.column("date_idx").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
+    row = np.arange(1, asset.size + 1)  # row 0: "no bar yet"
+    new = np.r_[True, asset[1:] != asset[:-1]] if asset.size else np.zeros(0, dtype=bool)
+    first = np.r_[1, np.maximum.accumulate(np.where(new, row, 0))]
+    bar = np.zeros((max(n, 0), n_assets), dtype=np.int64)
+    history = np.isnan(day)
+    if n > 0:
+        here = ~history
+        bar[day[here].astype(np.int64) - (start - 1), asset[here]] = row[here]  # decision rows 0..n-1
+        carried = history & np.r_[~history[1:] | new[1:], True]  # an asset's last bar before them
+        bar[0, asset[carried]] = np.maximum(bar[0, asset[carried]], row[carried])
+        np.maximum.accumulate(bar, axis=0, out=bar)  # rows grow with the date within an asset
+    return WindowSigma(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64))
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:

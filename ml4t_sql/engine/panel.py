@@ -7,9 +7,13 @@ index; ml4t_sql.data.panel builds them from relations. The fold only reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from .sigma import WindowSigma
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -80,7 +84,8 @@ class Panel:
     volume: [T, N] the bar's volume, NaN without a bar or with a NULL volume (step cap; None:
         no variant caps or prices impact).
     sigma: [K, T, N] impact's sigma for an order filling on t (its decision's returns, one plane
-        per window of `sigma_windows`); None: no variant prices impact.
+        per window of `sigma_windows`), read as sigma[k, t, a]: an array, or a sigma.WindowSigma
+        that computes the entries asked for; None: no variant prices impact.
     high, low: the bar's high and low, NaN where no bar or NULL (step stops; None: not loaded,
         which rules with stops refuse).
     """
@@ -92,7 +97,7 @@ class Panel:
     finance: Finance | None = None
     actions: Actions | None = None
     volume: F64 | None = None
-    sigma: F64 | None = None
+    sigma: F64 | WindowSigma | None = None
     sigma_windows: tuple[int, ...] = ()
     high: F64 | None = None
     low: F64 | None = None
@@ -117,7 +122,7 @@ class Panel:
         return Panel(self.open[start:stop], self.last_close[start:stop], self.delist_ptr[start : stop + 1] - p0,
                      self.delist_asset[p0:p1], finance, actions,
                      volume=None if self.volume is None else self.volume[start:stop],
-                     sigma=None if self.sigma is None else self.sigma[:, start:stop],
+                     sigma=_chunk_sigma(self.sigma, start, stop),
                      sigma_windows=self.sigma_windows, **rows)  # fmt: skip
 
 
@@ -156,3 +161,9 @@ class Targets:
         return Targets(self.is_rebalance[:, start:stop], self.ptr[start : stop + 1] - k0, self.variant[k0:k1],
                        self.asset[k0:k1], self.weight[k0:k1], long_exposure=self.long_exposure,
                        short_exposure=self.short_exposure, **stale)  # fmt: skip
+
+
+def _chunk_sigma(sigma: F64 | WindowSigma | None, start: int, stop: int) -> F64 | WindowSigma | None:
+    if sigma is None:
+        return None
+    return sigma[:, start:stop] if isinstance(sigma, np.ndarray) else sigma.chunk(start, stop)

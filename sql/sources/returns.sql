@@ -1,7 +1,7 @@
 -- returns: each asset's close-to-close returns over its own consecutive bars, back-adjusted by the
 --          corporate actions between the two bars (SPEC 14.3): the returns of adjusted_prices,
 --          computed without later data. inverse_vol (sql/strategy/volatility.sql) and impact's
---          sigma (sql/sources/impact_sigma.sql) read them.
+--          sigma (sql/sources/impact_returns.sql, ml4t_sql/engine/sigma.py) read them.
 -- reads:    ml4t.prices, ml4t.action_factors (with actions)
 -- produces: returns(date, asset, ret)
 -- grain:    bar (asset x date); ret NULL on the asset's first bar

@@ -38,6 +38,22 @@ def returns(*, actions: bool = False) -> str:
     return render("sources/returns", actions=actions)
 
 
+def impact_sigma(tables: Tables, windows: tuple[int, ...], start: int, stop: int) -> Any:
+    """[K, stop - start, N] impact's sigma of the fills on window dates start..stop-1 over the
+    literal `tables` (prices, returns, calendar, assets), as the fold reads it (every entry)."""
+    from ml4t_sql.data.capacity import capacity_arrays
+
+    con = duckdb.connect()
+    try:
+        load_tables(con, tables)
+        n_assets = con.sql("select count(*) from ml4t.assets").fetchall()[0][0]
+        _, sigma = capacity_arrays(con, windows, start, stop, n_assets)
+    finally:
+        con.close()
+    assert sigma is not None
+    return sigma.dense()
+
+
 def spells() -> dict[str, str]:
     """The report relations window_dates and position_spells as the loaded `equity` and
     `positions` give them: `tables` entries after those, for the reports that read them."""

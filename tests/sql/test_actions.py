@@ -1,5 +1,5 @@
 """The corporate actions' SQL on literal rows: sql/sources/actions.sql, action_factors.sql,
-action_by_date.sql, adjusted_prices.sql, returns.sql (read by volatility.sql and impact_sigma.sql),
+action_by_date.sql, adjusted_prices.sql, returns.sql (read by volatility.sql and impact_returns.sql),
 and the rules sql/checks/bad_split.sql, bad_dividend.sql, split_without_bar.sql,
 off_calendar_action.sql."""
 
@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from .conftest import returns
+from .conftest import impact_sigma, returns
 
 D = [dt.date(2024, 1, d) for d in (8, 9, 10, 11, 12)]
 # A: 2-for-1 split on D[2] (raw close 20 -> 10), dividend 0.5 on D[4] with no bar of A that day
@@ -80,8 +80,7 @@ def test_returns_are_the_adjusted_ones_and_inverse_vol_and_impact_read_them(sql)
         vol = {(r["date"], r["asset"]): r["vol"] for r in sql("strategy/volatility", tables)}
         want = math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125)
         assert vol[(D[3 if actions else 2], "A")] == pytest.approx(want, rel=1e-12)
-        sigma = {r["date_idx"]: r["sigma"] for r in sql("sources/impact_sigma", tables,
-                                                         {"start": 1, "stop": 5, "window": 2}) if r["asset_idx"] == 0}
+        sigma = impact_sigma(tables, (2,), 1, 5)[0, :, 0]  # fills on 1..4: a fill on 4 reads window date 3
         assert sigma[3] == pytest.approx(math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125), rel=1e-12)
 
 

@@ -1,4 +1,5 @@
-"""Capacity inputs' SQL on literal rows: sql/sources/impact_sigma.sql and fill_volume.sql."""
+"""Capacity inputs on literal rows: sql/sources/impact_returns.sql, the sigma the fold reads from
+them (ml4t_sql/engine/sigma.py), and fill_volume.sql."""
 
 import datetime as dt
 import statistics
@@ -6,7 +7,7 @@ import statistics
 import numpy as np
 import pytest
 
-from .conftest import returns
+from .conftest import impact_sigma, returns
 
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
 CAL = [{"date": d, "date_idx": i} for i, d in enumerate(D)]
@@ -21,37 +22,42 @@ PRICES += [{"date": D[0], "asset": "B", "close": 50.0, "volume": None},
 TABLES = {"prices": PRICES, "returns": returns(), "calendar": CAL, "assets": ASSETS}
 
 
-def test_sigma_at_each_bar_of_the_chunks_decisions_and_the_carry_before_them(sql):
+def test_the_returns_of_the_chunks_decisions_and_the_bars_their_windows_reach_back_to(sql):
     ret_a = [A[k] / A[k - 1] - 1 for k in range(1, 6)]
-    # fills on D3..D5: decisions on D2..D4 (window dates 2..4), carry: each asset's bar before D2
-    rows = sql("sources/impact_sigma", TABLES, {"start": 3, "stop": 6, "window": 3})
-    got = {(r["date_idx"], r["asset_idx"], r["carry"]): r["sigma"] for r in rows}
-    assert sorted(got, key=str) == sorted([(2, 0, False), (3, 0, False), (4, 0, False), (3, 1, False),
-                                           (None, 0, True), (None, 1, True)], key=str)  # fmt: skip
-    assert got[(None, 0, True)] == 0.0  # A on D1: one return
-    assert got[(2, 0, False)] == pytest.approx(statistics.stdev(ret_a[0:2]), rel=1e-12)
-    assert got[(4, 0, False)] == pytest.approx(statistics.stdev(ret_a[1:4]), rel=1e-12)  # the last 3 up to D4
-    assert got[(None, 1, True)] == 0.0  # B on D1: one return
-    assert got[(3, 1, False)] == pytest.approx(statistics.stdev([0.1, -0.2]), rel=1e-12)  # across B's gap
+    # fills on D4..D5: decisions on D3..D4 (window dates 3..4); before D3: each asset's last 2 bars
+    rows = sql("sources/impact_returns", TABLES, {"start": 4, "stop": 6, "window": 2})  # sorted by the fixture
+    got = sorted((r["asset_idx"], -1 if r["date_idx"] is None else r["date_idx"], r["ret"]) for r in rows
+                 if r["ret"] is not None)  # fmt: skip
+    want = [(0, -1, ret_a[0]), (0, -1, ret_a[1]), (0, 3, ret_a[2]), (0, 4, ret_a[3]), (1, -1, 0.1), (1, 3, -0.2)]
+    assert [g[:2] for g in got] == [w[:2] for w in sorted(want)]
+    assert [g[2] for g in got] == pytest.approx([w[2] for w in sorted(want)], rel=1e-12)
+    assert sum(r["ret"] is None for r in rows) == 1  # B's first bar, D0: A's D0 is 3 bars back
 
 
-def test_the_fold_gets_the_decisions_sigma_carried_over_gaps_and_chunks():
-    import duckdb
+def sigma(start: int, stop: int, windows: tuple[int, ...] = (3,)) -> np.ndarray:
+    return impact_sigma(TABLES, windows, start, stop)
 
-    from ml4t_sql.data.capacity import capacity_arrays
-    from tests.sql.conftest import load_tables
 
-    con = duckdb.connect()
-    load_tables(con, TABLES)
-    _, whole = capacity_arrays(con, (3,), 0, 6, 2)
-    parts = [capacity_arrays(con, (3,), a, b, 2)[1] for a, b in ((0, 2), (2, 5), (5, 6))]
-    con.close()
-    assert whole is not None and all(p is not None for p in parts)
-    assert np.array_equal(np.concatenate(parts, axis=1), whole)  # type: ignore[arg-type]
-    sd_b = statistics.stdev([0.1, -0.2])
+def test_each_fill_gets_its_decisions_sigma_over_the_assets_own_bars():
+    ret_a = [A[k] / A[k - 1] - 1 for k in range(1, 6)]
+    whole = sigma(0, 6)
+    # a fill on t reads the decision's (t - 1) last 3 bars: on D3, A's bars D0..D2 (two returns)
+    assert whole[0, 3, 0] == pytest.approx(statistics.stdev(ret_a[0:2]), rel=1e-12)
+    assert whole[0, 5, 0] == pytest.approx(statistics.stdev(ret_a[1:4]), rel=1e-12)  # the last 3 up to D4
+    assert whole[0, 1, 0] == whole[0, 2, 0] == 0.0  # fewer than two returns so far
+    sd_b = statistics.stdev([0.1, -0.2])  # B's bars D0, D1, D3: the gap D1 -> D3 is one return
     # fill on D4: decision D3 (B's bar there); fill on D5: decision D4 (no bar of B: its latest, D3)
     assert whole[0, 4, 1] == pytest.approx(sd_b, rel=1e-12) and whole[0, 5, 1] == whole[0, 4, 1]
-    assert whole[0, 3, 1] == 0.0 and whole[0, 1, 0] == 0.0  # one return so far
+    assert whole[0, 3, 1] == 0.0  # B's decision D2 carries its bar D1: one return
+
+
+def test_sigma_is_the_same_in_chunks_and_with_other_windows_beside_it():
+    whole = sigma(0, 6, (3, 2))
+    parts = [sigma(a, b, (3, 2)) for a, b in ((0, 2), (2, 5), (5, 6))]
+    assert np.array_equal(np.concatenate(parts, axis=1), whole)
+    assert np.array_equal(whole[0], sigma(0, 6, (3,))[0])  # bit for bit: a wider window beside it adds zeros
+    ret_a = [A[k] / A[k - 1] - 1 for k in range(1, 6)]
+    assert whole[1, 5, 0] == pytest.approx(abs(ret_a[3] - ret_a[2]) / 2**0.5, rel=1e-12)  # window 2: D3's and D4's
 
 
 def test_fill_volume_keeps_null_and_zero(sql):

@@ -1,0 +1,74 @@
+"""Impact's sigma, computed for the orders that need it (`WindowSigma`), not for every bar.
+
+docs/SEMANTICS.md, *Capacity and trading costs*: sigma is the sample standard deviation (ddof 1)
+of the asset's last w returns over its own bars up to the decision (its latest bar at or before
+it), those there are if fewer, 0 with fewer than 2. Step cap asks for the sigma of each order of
+the pending decision; a day has tens of orders, the panel hundreds of thousands of bars, so the
+sigma is taken from the window's returns when asked (sql/sources/impact_returns.sql gives them).
+
+Each value depends on the returns of its window only, summed in date order by a running sum
+(`np.cumsum` adds in sequence whatever the number of orders): a sigma never changes when later
+bars are added, when the dates are folded in chunks or when a sweep asks for more orders at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .panel import F64, I64
+
+
+@dataclass(frozen=True)
+class WindowSigma:
+    """The [K, T, N] sigmas of the fills on T dates, one plane per window, as `sigma[k, t, a]`.
+
+    ret: [R + 1] the returns the windows read, by (asset, date), NaN on an asset's first bar;
+        row 0 is a NaN that no window counts (the row of "no bar yet").
+    first: [R + 1] each row's asset's first row (a window never reaches before it; 1 for row 0).
+    bar: [T, N] the row of the asset's latest bar at or before the decision of a fill on t
+        (the window date before t); 0 before its first bar.
+    windows: [K] the returns in each plane's window.
+    """
+
+    ret: F64
+    first: I64
+    bar: I64
+    windows: I64
+
+    def __getitem__(self, key: tuple[I64 | int, int, I64]) -> F64:
+        """The sigma of plane k[i] for a fill on t of asset a[i] (k an array like a, or one plane)."""
+        k, t, a = key
+        end = self.bar[t, a]
+        if self.windows.size == 1:
+            span = int(self.windows[0])
+            w: int | I64 = span
+        else:
+            w = self.windows[k]
+            span = int(np.max(w, initial=1))
+        lowest = np.maximum(self.first[end], end - (w - 1))  # the window's rows: lowest .. end
+        rows = end[:, None] - np.arange(span - 1, -1, -1)  # oldest first: the sums run in date order
+        rows = np.where(rows >= lowest[:, None], rows, 0)  # row 0 is no return
+        x = self.ret[rows]
+        inside = ~np.isnan(x)
+        n = np.count_nonzero(inside, axis=1)
+        x = np.where(inside, x, 0.0)
+        mean = np.cumsum(x, axis=1)[:, -1] / np.maximum(n, 1)
+        dev = np.where(inside, x - mean[:, None], 0.0)
+        var = np.cumsum(dev * dev, axis=1)[:, -1] / np.maximum(n - 1, 1)
+        return np.where(n >= 2, np.sqrt(var), 0.0)
+
+    def chunk(self, start: int, stop: int) -> WindowSigma:
+        """Fills on dates start..stop-1 (views)."""
+        return WindowSigma(self.ret, self.first, self.bar[start:stop], self.windows)
+
+    def dense(self) -> F64:
+        """[K, T, N] every sigma (to read or compare; the fold asks `sigma[k, t, a]` for its orders)."""
+        K, (T, N) = self.windows.size, self.bar.shape
+        out = np.zeros((K, T, N))
+        a = np.arange(N)
+        for k in range(K):
+            for t in range(T):
+                out[k, t] = self[np.full(N, k), t, a]
+        return out
