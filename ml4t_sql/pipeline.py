@@ -252,12 +252,13 @@ def execute(
             if actions is not None:
                 panel = replace(panel, actions=actions.chunk(start, stop, prev_close))
             prev_close = panel.last_close[-1] if stop > start else prev_close
+            chunk_targets = targets.chunk(start, stop)
             if windows is not None:
                 with clock("capacity"):
-                    volume, sigma = capacity_arrays(con, windows, start, stop, N)
+                    volume, sigma = capacity_arrays(con, windows, start, stop, N, chunk_targets)
                 panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=windows)
             with clock("fold"):
-                ledger = run_fold(panel, targets.chunk(start, stop), rules, progress, state)
+                ledger = run_fold(panel, chunk_targets, rules, progress, state)
             state = ledger.state
             with clock("tables"):
                 big.add(big_tables(run_id, ledger, labels, variants=sweep))

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Execution
+from ..engine.panel import Targets
 from ..engine.sigma import WindowSigma
 from ..templates import render
 
@@ -32,9 +33,11 @@ def sigma_windows(executions: Sequence[Execution]) -> tuple[int, ...] | None:
 
 
 def capacity_arrays(
-    con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, n_assets: int
+    con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, n_assets: int,
+    targets: Targets | None = None,
 ) -> tuple[np.ndarray, WindowSigma | None]:
-    """(volume [T, N], the [K, T, N] sigma or None without windows) for window dates start..stop-1."""
+    """(volume [T, N], the [K, T, N] sigma or None without windows) for window dates start..stop-1;
+    with `targets` (the chunk's), the sigma of the likely orders is computed at once."""
     shape = (stop - start, n_assets)
     volume = np.full(shape, np.nan)
     rows = con.sql(render("sources/fill_volume"), params={"start": start, "stop": stop}).to_arrow_table()
@@ -44,7 +47,21 @@ def capacity_arrays(
         return volume, None
     params = {"start": start, "stop": stop, "window": max(windows)}
     rows = con.sql(render("sources/impact_returns"), params=params).to_arrow_table()
-    return volume, window_sigma(rows, windows, start, stop, n_assets)
+    sigma = window_sigma(rows, windows, start, stop, n_assets)
+    return volume, sigma if targets is None else sigma.with_known(*likely_orders(targets))
+
+
+def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """(t, a): the fills on t of the assets with a target weight on t - 1 or t - 2 (any variant),
+    the orders a decision on t - 1 most likely sends (its targets and what the one before bought)."""
+    T = targets.is_rebalance.shape[1]
+    day = np.repeat(np.arange(T), np.diff(targets.ptr))
+    t = np.concatenate([day + 1, day + 2])
+    a = np.concatenate([targets.asset, targets.asset])
+    keep = t < T
+    width = int(a.max(initial=0)) + 1
+    pairs = np.unique(t[keep] * width + a[keep])
+    return pairs // width, pairs % width
 
 
 def window_sigma(table: pa.Table, windows: tuple[int, ...], start: int, stop: int, n_assets: int) -> WindowSigma:
@@ -66,7 +83,7 @@ def window_sigma(table: pa.Table, windows: tuple[int, ...], start: int, stop: in
         carried = history & np.r_[~history[1:] | new[1:], True]  # an asset's last bar before them
         bar[0, asset[carried]] = np.maximum(bar[0, asset[carried]], row[carried])
         np.maximum.accumulate(bar, axis=0, out=bar)  # rows grow with the date within an asset
-    return WindowSigma(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64))
+    return WindowSigma.build(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64))
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:

@@ -47,8 +47,8 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     b = np.where(c > 0, m / np.where(c > 0, c, 1.0), np.inf)
     by = np.lexsort((b, v))
     v, n, c, b, m = v[by], n[by], c[by], b[by], m[by]
-    start = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
-    size = np.diff(np.r_[start, v.size])
+    start = np.flatnonzero(np.diff(v, prepend=-1))  # v >= 0: each variant's first buy
+    size = np.diff(start, append=v.size)
     rank = np.arange(v.size) - np.repeat(start, size)
     cum_c = np.cumsum(c)
     cum_c -= np.repeat(cum_c[start] - c[start], size)

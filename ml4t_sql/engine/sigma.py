@@ -3,12 +3,14 @@
 docs/SEMANTICS.md, *Capacity and trading costs*: sigma is the sample standard deviation (ddof 1)
 of the asset's last w returns over its own bars up to the decision (its latest bar at or before
 it), those there are if fewer, 0 with fewer than 2. Step cap asks for the sigma of each order of
-the pending decision; a day has tens of orders, the panel hundreds of thousands of bars, so the
-sigma is taken from the window's returns when asked (sql/sources/impact_returns.sql gives them).
+the pending decision: a date has tens of orders, the panel hundreds of thousands of bars. The
+sigmas of the likely orders (the assets with a target weight at the decision or the date before)
+are computed in bulk when the chunk is loaded (`known`); any other is computed when asked.
 
 Each value depends on the returns of its window only, summed in date order by a running sum
-(`np.cumsum` adds in sequence whatever the number of orders): a sigma never changes when later
-bars are added, when the dates are folded in chunks or when a sweep asks for more orders at once.
+(`np.cumsum` adds in sequence whatever the number of rows): a sigma never changes when later bars
+are added, when the dates are folded in chunks, when a sweep asks for more orders at once, or
+whether it was computed in bulk or when asked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .panel import F64, I64
+
+BULK_ROWS = 1 << 16
+"""Windows per bulk step (bounds the [rows, window] scratch)."""
 
 
 @dataclass(frozen=True)
@@ -30,27 +35,43 @@ class WindowSigma:
     bar: [T, N] the row of the asset's latest bar at or before the decision of a fill on t
         (the window date before t); 0 before its first bar.
     windows: [K] the returns in each plane's window.
+    known: [K, T, N] the sigmas computed in bulk, NaN where not (see `with_known`).
     """
 
     ret: F64
     first: I64
     bar: I64
     windows: I64
+    known: F64
+
+    @classmethod
+    def build(cls, ret: F64, first: I64, bar: I64, windows: I64) -> WindowSigma:
+        return cls(ret, first, bar, windows, np.full((windows.size, *bar.shape), np.nan))
+
+    def with_known(self, t: I64, a: I64) -> WindowSigma:
+        """This sigma with the fills (t[i], a[i]) computed in bulk, in every plane."""
+        known = self.known.copy()
+        for k, w in enumerate(self.windows):
+            for i in range(0, t.size, BULK_ROWS):
+                tt, aa = t[i : i + BULK_ROWS], a[i : i + BULK_ROWS]
+                known[k, tt, aa] = self._compute(self.bar[tt, aa], int(w), int(w))
+        return WindowSigma(self.ret, self.first, self.bar, self.windows, known)
 
     def __getitem__(self, key: tuple[I64 | int, int, I64]) -> F64:
         """The sigma of plane k[i] for a fill on t of asset a[i] (k an array like a, or one plane)."""
         k, t, a = key
-        end = self.bar[t, a]
-        if self.windows.size == 1:
-            span = int(self.windows[0])
-            w: int | I64 = span
-        else:
-            w = self.windows[k]
-            span = int(np.max(w, initial=1))
+        out = self.known[k, t, a]
+        missing = np.isnan(out)
+        if missing.any():
+            w = np.broadcast_to(self.windows[k], a.shape)[missing]
+            out[missing] = self._compute(self.bar[t, a[missing]], w, int(w.max()))
+        return out
+
+    def _compute(self, end: I64, w: I64 | int, span: int) -> F64:
+        """The sigma of the windows of w rows ending at rows `end` (span: the widest w)."""
         lowest = np.maximum(self.first[end], end - (w - 1))  # the window's rows: lowest .. end
         rows = end[:, None] - np.arange(span - 1, -1, -1)  # oldest first: the sums run in date order
-        rows = np.where(rows >= lowest[:, None], rows, 0)  # row 0 is no return
-        x = self.ret[rows]
+        x = self.ret[np.where(rows >= np.reshape(lowest, (-1, 1)), rows, 0)]  # row 0 is no return
         inside = ~np.isnan(x)
         n = np.count_nonzero(inside, axis=1)
         x = np.where(inside, x, 0.0)
@@ -61,7 +82,7 @@ class WindowSigma:
 
     def chunk(self, start: int, stop: int) -> WindowSigma:
         """Fills on dates start..stop-1 (views)."""
-        return WindowSigma(self.ret, self.first, self.bar[start:stop], self.windows)
+        return WindowSigma(self.ret, self.first, self.bar[start:stop], self.windows, self.known[:, start:stop])
 
     def dense(self) -> F64:
         """[K, T, N] every sigma (to read or compare; the fold asks `sigma[k, t, a]` for its orders)."""

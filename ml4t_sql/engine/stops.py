@@ -104,6 +104,18 @@ def trail(ctx: Context, book: Book, day: Day) -> None:
 def _enter(book: Book, day: Day) -> None:
     """Each fill of the date so far, in order, into its position's entry price (and best close)."""
     pieces = day.fills
+    if len(pieces) == 1:
+        f, q, p = pieces[0][0], pieces[0][3], pieces[0][4]
+    else:
+        f, q, p = (np.concatenate([piece[i] for piece in pieces]) for i in (0, 3, 4))
+        if np.bincount(f).max() > 1:  # a position filled twice on one date: one fill after the other
+            _enter_in_order(book, pieces)
+            return
+    n = book.shares[f]
+    _book_fills(book, f, n - q, n, q, p)
+
+
+def _enter_in_order(book: Book, pieces: list[tuple[np.ndarray, ...]]) -> None:
     flat = np.concatenate([p[0] for p in pieces])
     u, inv = np.unique(flat, return_inverse=True)
     signed = np.concatenate([p[3] for p in pieces])
@@ -116,13 +128,18 @@ def _enter(book: Book, day: Day) -> None:
         b = running[k]
         n = b + q
         running[k] = n
-        e = book.entry[f]
-        closed = n == 0.0
-        opened = ~closed & ((b == 0.0) | (np.sign(b) != np.sign(n)))
-        added = ~closed & ~opened & (np.abs(n) > np.abs(b))
-        average = np.divide(b * e + q * p, n, out=np.zeros(f.size), where=added)
-        book.entry[f] = np.where(closed, np.nan, np.where(opened, p, np.where(added, average, e)))
-        book.best[f] = np.where(closed | opened, np.nan, book.best[f])
+        _book_fills(book, f, b, n, q, p)
+
+
+def _book_fills(book: Book, f: I64, b: F64, n: F64, q: F64, p: F64) -> None:
+    """Fills of q shares at p moving positions f (distinct) from b to n shares."""
+    e = book.entry[f]
+    side_b, side_n = np.sign(b), np.sign(n)
+    new = side_b != side_n  # opened, flipped or closed (a fill moves the shares: b and n both 0 never)
+    added = ~new & (np.abs(n) > np.abs(b))
+    entry = np.divide(b * e + q * p, n, out=e.copy(), where=added)  # the average; e where not added
+    book.entry[f] = np.where(new, np.where(n == 0.0, np.nan, p), entry)
+    book.best[f] = np.where(new, np.nan, book.best[f])
 
 
 def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, raw: F64, reason: np.ndarray) -> None:
