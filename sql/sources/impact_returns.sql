@@ -4,8 +4,9 @@
 --                 before window date $start - 1 (as far back as those decisions' windows reach, and
 --                 the bar a decision without a bar of its own carries).
 -- reads:    ml4t.returns(date, asset, ret), ml4t.calendar(date, date_idx), ml4t.assets(asset, asset_idx)
--- produces: (asset_idx, date_idx, ret) in (asset_idx, date) order; date_idx NULL on the bars
---           before window date $start - 1 (some are before the window, which has no index for them)
+-- produces: (asset_idx, date_idx, ret)
+-- order:    by asset_idx, then date; date_idx NULL on the bars before window date $start - 1
+--           (some are before the window, which has no index for them)
 -- rule:     the returns of sql/sources/returns.sql: over the asset's own consecutive bars (a gap
 --           is one return), back-adjusted by splits and dividends (SPEC 14.3); ret NULL on the
 --           asset's first bar

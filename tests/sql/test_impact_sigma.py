@@ -65,3 +65,34 @@ def test_fill_volume_keeps_null_and_zero(sql):
     assert [(r["date_idx"], r["asset_idx"], r["volume"]) for r in rows] == [
         (0, 0, 10.0), (0, 1, None), (1, 0, 20.0), (1, 1, 0.0)
     ]
+
+
+def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
+    """The fold's sigma of an order is the same bits whether the chunk computed it in bulk (a likely
+    order) or step cap asked for it, with a wider window beside it or not."""
+    import duckdb
+    import polars as pl
+
+    from ml4t_sql.data.capacity import capacity_arrays
+    from tests.factories import make_prices
+
+    from .conftest import load_tables
+
+    prices = make_prices(12, 120, seed=5).select("date", "asset", "close", "volume")
+    dates, assets = sorted(prices["date"].unique()), sorted(prices["asset"].unique())
+    prices = prices.filter(pl.col("close").hash(seed=1) % 7 != 0)  # gaps in every asset's bars
+    tables = {"prices": prices, "returns": returns(),
+              "calendar": [{"date": d, "date_idx": i} for i, d in enumerate(dates)],
+              "assets": [{"asset": a, "asset_idx": i} for i, a in enumerate(assets)]}  # fmt: skip
+    con = duckdb.connect()
+    load_tables(con, tables)
+    _, asked = capacity_arrays(con, (20, 7), 30, 120, len(assets))
+    con.close()
+    assert asked is not None
+    t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
+    bulk = asked.with_known(t, a)
+    every = asked.dense()
+    assert not np.isnan(bulk.known).any() and np.array_equal(bulk.known, every)
+    assert (every > 0).mean() > 0.9
+    planes, n = np.arange(len(assets)) % 2, np.arange(len(assets))  # a sweep's orders of both windows at once
+    assert all(np.array_equal(asked[planes, t, n], every[planes, t, n]) for t in range(90))
