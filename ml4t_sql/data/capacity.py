@@ -47,8 +47,8 @@ def capacity_arrays(
         return volume, None
     params = {"start": start, "stop": stop, "window": max(windows)}
     rows = con.sql(render("sources/impact_returns"), params=params).to_arrow_table()
-    sigma = window_sigma(rows, windows, start, stop, n_assets)
-    return volume, sigma if targets is None else sigma.with_known(*likely_orders(targets))
+    likely = None if targets is None else likely_orders(targets)
+    return volume, window_sigma(rows, windows, start, stop, n_assets, likely)
 
 
 def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
@@ -64,10 +64,13 @@ def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
     return pairs // width, pairs % width
 
 
-def window_sigma(table: pa.Table, windows: tuple[int, ...], start: int, stop: int, n_assets: int) -> WindowSigma:
+def window_sigma(
+    table: pa.Table, windows: tuple[int, ...], start: int, stop: int, n_assets: int,
+    likely: tuple[np.ndarray, np.ndarray] | None = None,
+) -> WindowSigma:
     """The sigma of fills on start..stop-1 from sql/sources/impact_returns.sql's rows: each fill
     reads the window ending at its asset's latest bar at or before the decision (the window date
-    before), none before the asset's first bar."""
+    before), none before the asset's first bar; `likely` fills (t, a) computed at once."""
     n = stop - start
     asset = _ints(table.column("asset_idx"))
     ret = np.asarray(table.column("ret").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
@@ -83,7 +86,7 @@ def window_sigma(table: pa.Table, windows: tuple[int, ...], start: int, stop: in
         carried = history & np.r_[~history[1:] | new[1:], True]  # an asset's last bar before them
         bar[0, asset[carried]] = np.maximum(bar[0, asset[carried]], row[carried])
         np.maximum.accumulate(bar, axis=0, out=bar)  # rows grow with the date within an asset
-    return WindowSigma.build(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64))
+    return WindowSigma.build(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64), likely)
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:

@@ -35,7 +35,7 @@ class WindowSigma:
     bar: [T, N] the row of the asset's latest bar at or before the decision of a fill on t
         (the window date before t); 0 before its first bar.
     windows: [K] the returns in each plane's window.
-    known: [K, T, N] the sigmas computed in bulk, NaN where not (see `with_known`).
+    known: [K, T, N] the sigmas computed in bulk, NaN where not (see `build`).
     """
 
     ret: F64
@@ -45,17 +45,18 @@ class WindowSigma:
     known: F64
 
     @classmethod
-    def build(cls, ret: F64, first: I64, bar: I64, windows: I64) -> WindowSigma:
-        return cls(ret, first, bar, windows, np.full((windows.size, *bar.shape), np.nan))
-
-    def with_known(self, t: I64, a: I64) -> WindowSigma:
-        """This sigma with the fills (t[i], a[i]) computed in bulk, in every plane."""
-        known = self.known.copy()
-        for k, w in enumerate(self.windows):
-            for i in range(0, t.size, BULK_ROWS):
-                tt, aa = t[i : i + BULK_ROWS], a[i : i + BULK_ROWS]
-                known[k, tt, aa] = self._compute(self.bar[tt, aa], int(w), int(w))
-        return WindowSigma(self.ret, self.first, self.bar, self.windows, known)
+    def build(cls, ret: F64, first: I64, bar: I64, windows: I64, likely: tuple[I64, I64] | None = None) -> WindowSigma:
+        """The sigma over these returns; with `likely` (t, a), the fills (t[i], a[i]) computed in
+        bulk now, in every plane."""
+        known = np.full((windows.size, *bar.shape), np.nan)
+        sigma = cls(ret, first, bar, windows, known)
+        if likely is not None:
+            t, a = likely
+            for k, w in enumerate(windows):
+                for i in range(0, t.size, BULK_ROWS):
+                    tt, aa = t[i : i + BULK_ROWS], a[i : i + BULK_ROWS]
+                    known[k, tt, aa] = sigma._compute(bar[tt, aa], int(w), int(w))
+        return sigma
 
     def __getitem__(self, key: tuple[I64 | int, int, I64]) -> F64:
         """The sigma of plane k[i] for a fill on t of asset a[i] (k an array like a, or one plane)."""

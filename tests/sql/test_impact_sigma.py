@@ -74,6 +74,7 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     import polars as pl
 
     from ml4t_sql.data.capacity import capacity_arrays
+    from ml4t_sql.engine.sigma import WindowSigma
     from tests.factories import make_prices
 
     from .conftest import load_tables
@@ -90,7 +91,7 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     con.close()
     assert asked is not None
     t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
-    bulk = asked.with_known(t, a)
+    bulk = WindowSigma.build(asked.ret, asked.first, asked.bar, asked.windows, (t, a))
     every = asked.dense()
     assert not np.isnan(bulk.known).any() and np.array_equal(bulk.known, every)
     assert (every > 0).mean() > 0.9
