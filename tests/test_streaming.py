@@ -91,6 +91,24 @@ def test_chunked_sweep_writes_the_same_tables(prices: pl.DataFrame, tmp_path: Pa
         assert a.equals(b), f"{name} differs when folded in chunks"
 
 
+def test_chunked_sweep_with_caps_impact_and_stops_writes_the_same_tables(prices: pl.DataFrame):
+    """Impact's sigma in chunks: each chunk computes its likely orders' sigma in bulk and any other
+    when asked (a chunk's first decision is the chunk before's), two windows side by side."""
+    grid = {"impact_vol_window": [3, 20], "trailing_stop": [0.05]}
+
+    def costly(**execution: Any) -> dict[str, Any]:
+        cfg = config(prices, max_participation=0.05, impact_coefficient=0.5, drift_band=0.01,
+                     commission_per_share=0.01, commission_min=1.0, **execution)  # fmt: skip
+        return {**cfg, "strategy": {**cfg["strategy"], "rebalance": "daily"}}
+
+    whole = sweep(costly(), grid=grid, write=False)
+    chunked = sweep(costly(memory_budget_mb=0.01), grid=grid, write=False)
+    assert (whole.tables["trades"]["impact_cost"].to_numpy() > 0).mean() > 0.5
+    for name in (*TABLES, "events"):
+        a, b = whole.tables[name].drop("run_id"), chunked.tables[name].drop("run_id")
+        assert a.equals(b), f"{name} differs when folded in chunks"
+
+
 def test_a_run_kept_in_memory_honours_the_budget_too(prices: pl.DataFrame, monkeypatch: pytest.MonkeyPatch):
     import ml4t_sql.pipeline as pipeline
 
