@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from fold import time_fold  # noqa: E402
-from panel import write_panel  # noqa: E402
+from panel import cached_panel  # noqa: E402
 
 RULES = {"max_participation": 0.01, "commission_bps": 1.0, "commission_per_share": 0.005, "commission_min": 1.0,
          "impact_coefficient": 0.1, "impact_vol_window": 20, "drift_band": 0.005}  # fmt: skip
@@ -65,10 +65,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    prices = HERE / ".data" / args.size / "prices.parquet"
-    if not prices.exists():
-        n_assets, n_days = (int(x) for x in args.size.split("x"))
-        write_panel(n_assets, n_days, prices.parent, seed=0)
+    prices = cached_panel(args.size)
     panel, targets, plain, costly = build(prices)
     result: dict[str, Any] = {"size": args.size}
     for label, rules in (("plain", plain), ("capacity and costs", costly)):

@@ -30,7 +30,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from panel import write_panel  # noqa: E402
+from panel import cached_panel  # noqa: E402
 
 GRIDS: dict[str, dict[str, list[Any]]] = {
     "1 variant": {"top_n": [25]},
@@ -89,10 +89,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line: microseconds per date, best call")
     parser.add_argument("--risk", action="store_true", help="also the 1-variant workload with every [risk] rule on")
     args = parser.parse_args()
-    n_assets, n_days = (int(x) for x in args.size.split("x"))
-    prices = HERE / ".data" / args.size / "prices.parquet"
-    if not prices.exists():
-        write_panel(n_assets, n_days, prices.parent, seed=0)
+    prices = cached_panel(args.size)
 
     import ml4t_sql
 

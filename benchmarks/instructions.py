@@ -31,11 +31,8 @@ HERE = Path(__file__).resolve().parent
 def build(checkout: Path, size: str, workload: str, risk: bool, out: Path) -> None:
     """Pickle (panel, targets, rules) built by `checkout`'s pipeline (a subprocess)."""
     code = (
-        "import pickle, sys; sys.path.insert(0, sys.argv[1]); import fold; from panel import write_panel\n"
-        "from pathlib import Path\n"
-        "n, d = (int(x) for x in sys.argv[2].split('x')); prices = Path(sys.argv[1]) / '.data' / sys.argv[2]"
-        " / 'prices.parquet'\n"
-        "prices.exists() or write_panel(n, d, prices.parent, seed=0)\n"
+        "import pickle, sys; sys.path.insert(0, sys.argv[1]); import fold; from panel import cached_panel\n"
+        "prices = cached_panel(sys.argv[2])\n"
         "inputs = fold.build(prices, fold.GRIDS[sys.argv[3]], fold.RISK if sys.argv[4] == '1' else None)\n"
         "pickle.dump(inputs, open(sys.argv[5], 'wb'))\n"
     )

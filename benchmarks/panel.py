@@ -58,6 +58,16 @@ def write_panel(n_assets: int, n_days: int, out: Path, seed: int = 0) -> Path:
     return path
 
 
+def cached_panel(size: str) -> Path:
+    """benchmarks/.data/<size>/prices.parquet for a size like "500x2520" (assets x days), seed 0,
+    written on first use."""
+    path = Path(__file__).resolve().parent / ".data" / size / "prices.parquet"
+    if not path.exists():
+        n_assets, n_days = (int(x) for x in size.split("x"))
+        write_panel(n_assets, n_days, path.parent, seed=0)
+    return path
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n_assets", type=int)

@@ -32,7 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from panel import write_panel  # noqa: E402
+from panel import cached_panel  # noqa: E402
 
 SPEC10 = {"max_participation": 0.01, "commission_bps": 1.0, "commission_per_share": 0.005, "commission_min": 1.0,
           "impact_coefficient": 0.1, "impact_vol_window": 20, "drift_band": 0.005}  # fmt: skip
@@ -60,10 +60,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    prices = HERE / ".data" / args.size / "prices.parquet"
-    if not prices.exists():
-        n_assets, n_days = (int(x) for x in args.size.split("x"))
-        write_panel(n_assets, n_days, prices.parent, seed=0)
+    prices = cached_panel(args.size)
     runs = ["plain", *[r for r in args.runs if r != "plain"]]
     every = configs(prices)
     best: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(lambda: float("inf")))

@@ -27,7 +27,7 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from panel import write_panel  # noqa: E402
+from panel import cached_panel  # noqa: E402
 
 import ml4t_sql  # noqa: E402
 from ml4t_sql.data.panel import load_panel, load_targets  # noqa: E402
@@ -68,10 +68,7 @@ def main() -> None:
     parser.add_argument("--size", default="500x2520")
     parser.add_argument("--skip-pool", action="store_true")
     args = parser.parse_args()
-    n_assets, n_days = (int(x) for x in args.size.split("x"))
-    prices = HERE / ".data" / args.size / "prices.parquet"
-    if not prices.exists():
-        write_panel(n_assets, n_days, prices.parent, seed=0)
+    prices = cached_panel(args.size)
 
     base, combos = load_sweep(config(prices), GRID)
     variants = variant_configs(base, combos)

@@ -84,13 +84,3 @@ class WindowSigma:
     def chunk(self, start: int, stop: int) -> WindowSigma:
         """Fills on dates start..stop-1 (views)."""
         return WindowSigma(self.ret, self.first, self.bar[start:stop], self.windows, self.known[:, start:stop])
-
-    def dense(self) -> F64:
-        """[K, T, N] every sigma (to read or compare; the fold asks `sigma[k, t, a]` for its orders)."""
-        K, (T, N) = self.windows.size, self.bar.shape
-        out = np.zeros((K, T, N))
-        a = np.arange(N)
-        for k in range(K):
-            for t in range(T):
-                out[k, t] = self[np.full(N, k), t, a]
-        return out

@@ -51,7 +51,16 @@ def impact_sigma(tables: Tables, windows: tuple[int, ...], start: int, stop: int
     finally:
         con.close()
     assert sigma is not None
-    return sigma.dense()
+    return every_sigma(sigma)
+
+
+def every_sigma(sigma: Any) -> Any:
+    """[K, T, N] every entry of a sigma the fold reads as sigma[k, t, a] (engine/sigma.py)."""
+    import numpy as np
+
+    K, (T, N) = sigma.windows.size, sigma.bar.shape
+    a = np.arange(N)
+    return np.array([[sigma[np.full(N, k), t, a] for t in range(T)] for k in range(K)]).reshape(K, T, N)
 
 
 def spells() -> dict[str, str]:

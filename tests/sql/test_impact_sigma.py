@@ -7,7 +7,7 @@ import statistics
 import numpy as np
 import pytest
 
-from .conftest import impact_sigma, returns
+from .conftest import every_sigma, impact_sigma, returns
 
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
 CAL = [{"date": d, "date_idx": i} for i, d in enumerate(D)]
@@ -92,7 +92,7 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     assert asked is not None
     t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
     bulk = WindowSigma.build(asked.ret, asked.first, asked.bar, asked.windows, (t, a))
-    every = asked.dense()
+    every = every_sigma(asked)
     assert not np.isnan(bulk.known).any() and np.array_equal(bulk.known, every)
     assert (every > 0).mean() > 0.9
     planes, n = np.arange(len(assets)) % 2, np.arange(len(assets))  # a sweep's orders of both windows at once
