@@ -47,8 +47,11 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     b = np.where(c > 0, m / np.where(c > 0, c, 1.0), np.inf)
     by = np.lexsort((b, v))
     v, n, c, b, m = v[by], n[by], c[by], b[by], m[by]
-    start = np.flatnonzero(np.diff(v, prepend=-1))  # v >= 0: each variant's first buy
-    size = np.diff(start, append=v.size)
+    first = np.ones(v.size, dtype=bool)
+    np.not_equal(v[1:], v[:-1], out=first[1:])
+    start = np.flatnonzero(first)  # each variant's first buy
+    size = np.empty(start.size, dtype=np.int64)
+    size[:-1], size[-1] = start[1:] - start[:-1], v.size - start[-1]
     rank = np.arange(v.size) - np.repeat(start, size)
     cum_c = np.cumsum(c)
     cum_c -= np.repeat(cum_c[start] - c[start], size)

@@ -56,6 +56,8 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
     v, a = np.divmod(f, N)
     buf = ctx.weight_buf
     buf[chosen] = ctx.targets.weight[lo:hi]
+    if day.blocked is not None:  # step reentry: an asset blocked after a risk exit targets 0
+        buf[day.blocked] = 0.0
     weight = buf[f]
     buf[chosen] = 0.0
     close_row = ctx.last_close[t]
@@ -67,8 +69,6 @@ def decide(ctx: Context, book: Book, day: Day) -> None:
         weight = weight * np.where(weight < 0, day.leg_scale[v, 1], day.leg_scale[v, 0])
     if day.flatten is not None:  # step drawdown: a halted variant targets all zero
         weight = np.where(day.flatten[v], 0.0, weight)
-    if day.blocked is not None:  # step reentry: an asset blocked after a risk exit targets 0
-        weight = np.where(np.isin(f, day.blocked), 0.0, weight)
     # a book whose NAV is not positive (shorts can take it there) is sized to nothing: it closes out
     nav = np.maximum(day.nav, 0.0) if ctx.signed else day.nav
     target = whole_shares(ctx, weight * nav[v] / np.where(valued > 0, valued, 1.0), held, v)

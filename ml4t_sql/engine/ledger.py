@@ -17,7 +17,7 @@ appended per date, built into records once at the end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self
@@ -222,30 +222,33 @@ class Day:
         self.deciding = self.flatten = self.blocked = None
 
     def trade(
-        self, reason: int, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64, notional: F64,
-        commission: F64, slippage_cost: F64, impact_cost: F64,
+        self, reason: int | I8, decision: int, flat: I64, v: I64, a: I64, shares: F64, price: F64,
+        notional: F64, commission: F64, slippage_cost: F64, impact_cost: F64,
     ) -> None:  # fmt: skip
-        """Trades of this date, sorted by `flat` (variant * N + asset), all of one reason and decision
-        (-1: none); `shares` signed (< 0: sells); `slippage_cost` includes `impact_cost`."""
+        """Trades of this date, sorted by `flat` (variant * N + asset), all of one decision (-1: none)
+        and of one reason or one per trade; `shares` signed (< 0: sells); `slippage_cost` includes
+        `impact_cost`."""
         n = flat.size
         self.fills.append((flat, v, a, shares, price, notional, commission, slippage_cost, impact_cost,
                            np.full(n, reason, dtype=np.int8), np.full(n, decision, dtype=np.int64)))  # fmt: skip
 
-    def event(self, rule: int, v: I64, a: I64, detail: list[str]) -> None:
-        """Events rows of this date (one rule), in (variant, asset) order."""
-        self.journal.events.append((self.date, rule, v, a, np.array(detail, dtype=object)))
+    def event(self, rule: int | I8, v: I64, a: I64, detail: list[str] | Callable[[], list[str]]) -> None:
+        """Events rows of this date in (variant, asset) order, of one rule or one per row; `detail`:
+        their texts, or a function giving them, called once when the fold is done (the formatting
+        is what costs, and a step firing on most dates should not pay it per date)."""
+        self.journal.events.append((self.date, np.full(v.size, rule, dtype=np.int8), v, a, detail))
 
     def book_trades(self) -> None:
-        """The date's trades to the journal in (variant, asset) order, appends' order kept for one pair."""
+        """The date's trades to the journal; `Journal.ledger` puts them in (variant, asset) order,
+        appends' order kept for one pair (one sort at the end, not one per date)."""
         fills = self.fills
         if not fills:
             return
-        columns = fills[0]
+        journal = self.journal
+        for piece in fills:
+            journal.trades.append((self.date, *piece[1:]))
         if len(fills) > 1:
-            merged = [np.concatenate(c) for c in zip(*fills, strict=True)]
-            by_pair = np.argsort(merged[0], kind="stable")
-            columns = tuple(c[by_pair] for c in merged)
-        self.journal.trades.append((self.date, *columns[1:]))
+            journal.trades_interleaved = True
 
 
 class Journal:
@@ -254,7 +257,7 @@ class Journal:
     Equity: [T, V] arrays written per date (cash, market_value, gross, traded, costs). Trades,
     orders, positions: row logs whose columns are named as in the records; trades carry signed
     shares (< 0: sells) until `ledger` splits them into side and shares; `Day.book_trades` appends
-    each date's trades in (variant, asset) order.
+    each date's pieces of trades, put in (date, variant, asset) order by `ledger`.
     """
 
     def __init__(self, n_dates: int, n_variants: int, n_assets: int, t0: int) -> None:
@@ -263,8 +266,9 @@ class Journal:
         self.cash, self.market_value, self.gross = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.traded, self.costs, self.financing = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.dividends = np.zeros(shape)
-        self.events = _Log((("date_idx", np.int64), ("rule", np.int8)),
-                           (("variant", np.int64), ("asset_idx", np.int64), ("detail", np.object_)))  # fmt: skip
+        self.trades_interleaved = False  # a date's trades came in more than one piece (Day.book_trades)
+        self.events = _Log((("date_idx", np.int64),), (("rule", np.int8), ("variant", np.int64),
+                           ("asset_idx", np.int64), ("detail", np.object_)))  # fmt: skip
         self.trades = _Log(
             (("date_idx", np.int64),),
             (("variant", np.int64), ("asset_idx", np.int64), ("signed_shares", np.float64), ("price", np.float64),
@@ -307,12 +311,18 @@ class Journal:
             financing=self.financing.ravel(),
             dividends=self.dividends.ravel(),
         )
-        t = self.trades.build()  # every log is in (date, variant, asset) order as appended
+        t = self.trades.build()  # every other log is in (date, variant, asset) order as appended
+        if self.trades_interleaved:  # some date had trades of more than one step: (date, variant, asset)
+            key = (t["date_idx"] * self.n_variants + t["variant"]) * self.n_assets + t["asset_idx"]
+            by = np.argsort(key, kind="stable")
+            t = {name: values[by] for name, values in t.items()}
         signed = t.pop("signed_shares")
         side = (signed < 0).view(np.int8)  # SELL is 1, BUY 0 (checked at import)
         trades = Trades(side=side, shares=np.abs(signed), **t)
         positions = Positions(**self.positions.build())
         orders = Orders(**self.orders.build())
+        rows = self.events.rows
+        rows[:] = [(*row[:-1], np.array(row[-1]() if callable(row[-1]) else row[-1], dtype=object)) for row in rows]
         events = _events(self.events.build())
         return Ledger(equity=equity, trades=trades, orders=orders, positions=positions, state=state, events=events)
 

@@ -19,7 +19,11 @@ from .panel import F64, I64, B
 from .rules import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP
 from .state import Book
 
-REASONS = ((STOP_LOSS, "stop_loss"), (TRAILING_STOP, "trailing_stop"), (TAKE_PROFIT, "take_profit"))
+EVENT_OF_REASON = np.zeros(max(STOP_LOSS, TRAILING_STOP, TAKE_PROFIT) + 1, dtype=np.int8)
+"""The events rule of a risk exit's trade reason."""
+for _reason, _rule in ((STOP_LOSS, EventRule.STOP_LOSS), (TRAILING_STOP, EventRule.TRAILING_STOP),
+                       (TAKE_PROFIT, EventRule.TAKE_PROFIT)):  # fmt: skip
+    EVENT_OF_REASON[_reason] = code(_rule)
 
 
 def stops(ctx: Context, book: Book, day: Day) -> None:
@@ -157,21 +161,16 @@ def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, ra
     book.shares[f] = 0.0
     book.entry[f] = np.nan
     book.best[f] = np.nan
-    zero = np.zeros(f.size)
-    for reason_code, _ in REASONS:
-        m = reason == reason_code
-        if m.any():
-            day.trade(reason_code, -1, f[m], v[m], a[m], -q[m], px[m], notional[m], paid[m], cost[m], zero[m])
+    day.trade(reason, -1, f, v, a, -q, px, notional, paid, cost, np.zeros(f.size))
 
 
 def _events(day: Day, v: I64, a: I64, reason: np.ndarray, entry: F64, level: F64, raw: F64, gap: B) -> None:
     """One events row per exit: the rule, its level and where it filled."""
-    for trade_code, name in REASONS:
-        m = reason == trade_code
-        if not m.any():
-            continue
-        detail = [
+
+    def detail() -> list[str]:
+        return [
             f"entry {e:.6g}, level {lv:.6g}, exit {'at the open' if g else 'at the level'} {x:.6g} (before slippage)"
-            for e, lv, x, g in zip(entry[m], level[m], raw[m], gap[m], strict=True)
+            for e, lv, x, g in zip(entry.tolist(), level.tolist(), raw.tolist(), gap.tolist(), strict=True)
         ]
-        day.event(code(EventRule(name)), v[m], a[m], detail)
+
+    day.event(EVENT_OF_REASON[reason], v, a, detail)
