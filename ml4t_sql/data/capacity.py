@@ -71,22 +71,17 @@ def window_sigma(
     """The sigma of fills on start..stop-1 from sql/sources/impact_returns.sql's rows: each fill
     reads the window ending at its asset's latest bar at or before the decision (the window date
     before), none before the asset's first bar; `likely` fills (t, a) computed at once."""
-    n = stop - start
+    n = max(stop - start, 0)
     asset = _ints(table.column("asset_idx"))
     ret = np.asarray(table.column("ret").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
-    day = np.asarray(table.column("date_idx").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
+    # j: 1 + the fill date of a decision bar (window date start - 1 + i fills on i), 0 before them
+    j = _ints(table.column("date_idx").fill_null(start - 2)) - (start - 2)
     row = np.arange(1, asset.size + 1)  # row 0: "no bar yet"
-    new = np.r_[True, asset[1:] != asset[:-1]] if asset.size else np.zeros(0, dtype=bool)
+    new = np.ones(asset.size, dtype=bool)
+    np.not_equal(asset[1:], asset[:-1], out=new[1:])
     first = np.r_[1, np.maximum.accumulate(np.where(new, row, 0))]
-    bar = np.zeros((max(n, 0), n_assets), dtype=np.int64)
-    history = np.isnan(day)
-    if n > 0:
-        here = ~history
-        bar[day[here].astype(np.int64) - (start - 1), asset[here]] = row[here]  # decision rows 0..n-1
-        carried = history & np.r_[~history[1:] | new[1:], True]  # an asset's last bar before them
-        bar[0, asset[carried]] = np.maximum(bar[0, asset[carried]], row[carried])
-        np.maximum.accumulate(bar, axis=0, out=bar)  # rows grow with the date within an asset
-    return WindowSigma.build(np.r_[np.nan, ret], first, bar, np.asarray(windows, dtype=np.int64), likely)
+    key = asset * (n + 1) + j
+    return WindowSigma.build(np.r_[np.nan, ret], first, key, np.asarray(windows, dtype=np.int64), n, n_assets, likely)
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:

@@ -32,30 +32,38 @@ class WindowSigma:
     ret: [R + 1] the returns the windows read, by (asset, date), NaN on an asset's first bar;
         row 0 is a NaN that no window counts (the row of "no bar yet").
     first: [R + 1] each row's asset's first row (a window never reaches before it; 1 for row 0).
-    bar: [T, N] the row of the asset's latest bar at or before the decision of a fill on t
-        (the window date before t); 0 before its first bar.
+    key: [R] the sort key of rows 1..R, asset x `width` + j: j = 1 + t for the bar of the
+        decision of a fill on t (the window date before t), 0 for the bars before the first
+        decision; ascending, so the latest bar at or before a decision is a binary search away.
+    width: the fill dates the keys count (T of `build`) + 1.
     windows: [K] the returns in each plane's window.
     known: [K, T, N] the sigmas computed in bulk, NaN where not (see `build`).
+    offset: the first fill date of `known` in the dates of `key` (a chunk's start).
     """
 
     ret: F64
     first: I64
-    bar: I64
+    key: I64
+    width: int
     windows: I64
     known: F64
+    offset: int = 0
 
     @classmethod
-    def build(cls, ret: F64, first: I64, bar: I64, windows: I64, likely: tuple[I64, I64] | None = None) -> WindowSigma:
-        """The sigma over these returns; with `likely` (t, a), the fills (t[i], a[i]) computed in
-        bulk now, in every plane."""
-        known = np.full((windows.size, *bar.shape), np.nan)
-        sigma = cls(ret, first, bar, windows, known)
+    def build(cls, ret: F64, first: I64, key: I64, windows: I64, n_dates: int, n_assets: int,
+              likely: tuple[I64, I64] | None = None) -> WindowSigma:  # fmt: skip
+        """The sigma of fills on `n_dates` dates over these returns (`key` counting asset x
+        (n_dates + 1)); with `likely` (t, a), the fills (t[i], a[i]) computed in bulk now, in every
+        plane."""
+        known = np.full((windows.size, n_dates, n_assets), np.nan)
+        sigma = cls(ret, first, key, n_dates + 1, windows, known)
         if likely is not None:
             t, a = likely
-            for k, w in enumerate(windows):
-                for i in range(0, t.size, BULK_ROWS):
-                    tt, aa = t[i : i + BULK_ROWS], a[i : i + BULK_ROWS]
-                    known[k, tt, aa] = sigma._compute(bar[tt, aa], int(w), int(w))
+            for i in range(0, t.size, BULK_ROWS):
+                tt, aa = t[i : i + BULK_ROWS], a[i : i + BULK_ROWS]
+                end = sigma.end(tt, aa)
+                for k, w in enumerate(windows):
+                    known[k, tt, aa] = sigma._compute(end, int(w), int(w))
         return sigma
 
     def __getitem__(self, key: tuple[I64 | int, int, I64]) -> F64:
@@ -65,8 +73,14 @@ class WindowSigma:
         missing = np.isnan(out)
         if missing.any():
             w = np.broadcast_to(self.windows[k], a.shape)[missing]
-            out[missing] = self._compute(self.bar[t, a[missing]], w, int(w.max()))
+            out[missing] = self._compute(self.end(t, a[missing]), w, int(w.max()))
         return out
+
+    def end(self, t: I64 | int, a: I64) -> I64:
+        """The row of asset a's latest bar at or before the decision of a fill on t (0: none)."""
+        width = self.width
+        r = np.searchsorted(self.key, a * width + (np.asarray(t) + self.offset + 1), side="right")
+        return np.where((r > 0) & (self.key[np.maximum(r - 1, 0)] // width == a), r, 0)
 
     def _compute(self, end: I64, w: I64 | int, span: int) -> F64:
         """The sigma of the windows of w rows ending at rows `end` (span: the widest w)."""
@@ -83,4 +97,5 @@ class WindowSigma:
 
     def chunk(self, start: int, stop: int) -> WindowSigma:
         """Fills on dates start..stop-1 (views)."""
-        return WindowSigma(self.ret, self.first, self.bar[start:stop], self.windows, self.known[:, start:stop])
+        return WindowSigma(self.ret, self.first, self.key, self.width, self.windows, self.known[:, start:stop],
+                           self.offset + start)  # fmt: skip

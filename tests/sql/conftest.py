@@ -58,7 +58,7 @@ def every_sigma(sigma: Any) -> Any:
     """[K, T, N] every entry of a sigma the fold reads as sigma[k, t, a] (engine/sigma.py)."""
     import numpy as np
 
-    K, (T, N) = sigma.windows.size, sigma.bar.shape
+    K, T, N = sigma.known.shape
     a = np.arange(N)
     return np.array([[sigma[np.full(N, k), t, a] for t in range(T)] for k in range(K)]).reshape(K, T, N)
 

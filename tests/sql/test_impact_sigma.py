@@ -91,7 +91,7 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     con.close()
     assert asked is not None
     t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
-    bulk = WindowSigma.build(asked.ret, asked.first, asked.bar, asked.windows, (t, a))
+    bulk = WindowSigma.build(asked.ret, asked.first, asked.key, asked.windows, 90, len(assets), (t, a))
     every = every_sigma(asked)
     assert not np.isnan(bulk.known).any() and np.array_equal(bulk.known, every)
     assert (every > 0).mean() > 0.9
