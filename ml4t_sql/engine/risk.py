@@ -2,7 +2,9 @@
 
 Built once per fold by `Risk.build` (None when no variant has a `[risk]` rule, so the default
 path runs none of those steps' work). Levels are per variant, NaN where a variant has the rule
-off; the steps compare with NaN, which is never true, so an off rule never fires.
+off; the steps compare with NaN, which is never true, so an off rule never fires. The stops'
+levels are factors on a price per side and variant ([2, V], row `long` of a position: 0 short,
+1 long), so step stops prices each held position's levels with one look-up each.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from .rules import Rules
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Risk:
-    """Per-variant levels ([V]) and the bars' high and low ([T, N]) of one fold."""
+    """Per-variant levels ([V], the stops' [2, V]) and the bars' high and low ([T, N]) of one fold."""
 
     stops: bool  # some variant has a stop_loss, take_profit or trailing_stop
     drawdown: bool  # some variant has a max_drawdown
-    stop_loss: F64
-    take_profit: F64
-    trailing_stop: F64
+    stop_factor: F64  # [2, V] the stop_loss level over the entry price: row 0 short (1 + x), 1 long (1 - x)
+    trailing_factor: F64  # [2, V] the trailing stop over the best close: 1 + x, 1 - x
+    take_factor: F64  # [2, V] the take-profit over the entry price: 1 - x, 1 + x
     reentry_after: I64
     any_reentry: bool
     max_drawdown: F64
@@ -42,12 +44,14 @@ class Risk:
         off = np.full(V, np.nan)
         reentry = rules.reentry_after if rules.reentry_after is not None else np.zeros(V, dtype=np.int64)
         empty = np.empty((T, 0))
+        stop_loss, take_profit = _or(rules.stop_loss, off), _or(rules.take_profit, off)
+        trailing_stop = _or(rules.trailing_stop, off)
         return cls(
             stops=stops,
             drawdown=drawdown,
-            stop_loss=_or(rules.stop_loss, off),
-            take_profit=_or(rules.take_profit, off),
-            trailing_stop=_or(rules.trailing_stop, off),
+            stop_factor=np.stack([1.0 + stop_loss, 1.0 - stop_loss]),
+            trailing_factor=np.stack([1.0 + trailing_stop, 1.0 - trailing_stop]),
+            take_factor=np.stack([1.0 - take_profit, 1.0 + take_profit]),
             reentry_after=reentry,
             any_reentry=stops and bool((reentry > 0).any()),
             max_drawdown=_or(rules.max_drawdown, off),

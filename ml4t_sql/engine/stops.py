@@ -53,39 +53,44 @@ def stops(ctx: Context, book: Book, day: Day) -> None:
     held = shares.nonzero()[0]
     if not held.size:
         return
-    t = day.t
-    v, a = np.divmod(held, ctx.N)
+    t, N = day.t, ctx.N
+    v, a = held // N, held % N
     lo, hi, op = r.low[t, a], r.high[t, a], ctx.open[t, a]
     q = shares[held]
     long = q > 0
-    s = np.where(long, 1.0, -1.0)
+    side = long.view(np.int8)  # the row of the level factors: 0 short, 1 long
     entry, best = book.entry[held], book.best[held]
     fresh = np.isnan(best)  # entered or flipped at t's open
-    ref = np.where(fresh, entry, best)
-    fixed = entry * (1.0 - s * r.stop_loss[v])
-    trailing = ref * (1.0 - s * r.trailing_stop[v])
-    use_trailing = (s * trailing > s * fixed) | (np.isnan(fixed) & ~np.isnan(trailing))
-    stop = np.where(use_trailing, trailing, fixed)
-    take = entry * (1.0 + s * r.take_profit[v])
-    checked = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(op))
+    fixed = entry * r.stop_factor[side, v]
+    trailing = np.where(fresh, entry, best) * r.trailing_factor[side, v]
+    take = entry * r.take_factor[side, v]
+    stop = np.where(long, np.fmax(fixed, trailing), np.fmin(fixed, trailing))  # the tighter; NaN: rule off
+    # times s, every position is a long: it exits at or below its stop, at or above its take
+    s = np.where(long, 1.0, -1.0)
+    op_s, stop_s, take_s = s * op, s * stop, s * take
+    checked = ~np.isnan(lo + hi + op)  # the bar has an open, a high and a low
     overnight = checked & ~fresh
-    gap_stop = overnight & (s * op <= s * stop)
-    gap_take = overnight & ~gap_stop & (s * op >= s * take)
+    gap_stop = overnight & (op_s <= stop_s)
+    gap_take = overnight & ~gap_stop & (op_s >= take_s)
     gap = gap_stop | gap_take
-    worst, best_px = np.where(long, lo, hi), np.where(long, hi, lo)
-    hit_stop = checked & ~gap & (s * worst <= s * stop)
-    hit_take = checked & ~gap & ~hit_stop & (s * best_px >= s * take)
+    intraday = checked & ~gap
+    hit_stop = intraday & (np.where(long, lo, -hi) <= stop_s)
+    hit_take = intraday & ~hit_stop & (np.where(long, hi, -lo) >= take_s)
     out = gap | hit_stop | hit_take
     if not out.any():
         return
-    level = np.where(hit_stop, stop, take)
-    raw = np.where(gap, op, np.clip(level, lo, hi))
-    is_stop = gap_stop | hit_stop
+    i = out.nonzero()[0]
+    is_stop = gap_stop[i] | hit_stop[i]
+    level = np.where(is_stop, stop[i], take[i])
+    raw = np.where(gap[i], op[i], np.clip(level, lo[i], hi[i]))
+    si, tr, fx = s[i], trailing[i], fixed[i]
+    use_trailing = (si * tr > si * fx) | (np.isnan(fx) & ~np.isnan(tr))  # a tie: stop_loss
     reason = np.where(is_stop, np.where(use_trailing, TRAILING_STOP, STOP_LOSS), TAKE_PROFIT)
-    _exit(ctx, book, day, held[out], v[out], a[out], q[out], raw[out], reason[out])
+    f, vi, ai = held[i], v[i], a[i]
+    _exit(ctx, book, day, f, vi, ai, q[i], raw, reason)
     if r.any_reentry:
-        book.reentry[held[out]] = r.reentry_after[v[out]]
-    _events(day, v[out], a[out], reason[out], entry[out], np.where(is_stop, stop, take)[out], raw[out], gap[out])
+        book.reentry[f] = r.reentry_after[vi]
+    _events(day, vi, ai, reason, entry[i], level, raw, gap[i])
 
 
 def trail(ctx: Context, book: Book, day: Day) -> None:
@@ -138,12 +143,11 @@ def _enter_in_order(book: Book, pieces: list[tuple[np.ndarray, ...]]) -> None:
 def _book_fills(book: Book, f: I64, b: F64, n: F64, q: F64, p: F64) -> None:
     """Fills of q shares at p moving positions f (distinct) from b to n shares."""
     e = book.entry[f]
-    side_b, side_n = np.sign(b), np.sign(n)
-    new = side_b != side_n  # opened, flipped or closed (a fill moves the shares: b and n both 0 never)
-    added = ~new & (np.abs(n) > np.abs(b))
-    entry = np.divide(b * e + q * p, n, out=e.copy(), where=added)  # the average; e where not added
+    new = np.sign(b) != np.sign(n)  # opened, flipped or closed (a fill moves the shares: b and n both 0 never)
+    added = q * b > 0.0  # bought onto a long, sold onto a short (not new: n has b's side)
+    entry = np.divide(b * e + q * p, n, out=e, where=added)  # the average; e where not added
     book.entry[f] = np.where(new, np.where(n == 0.0, np.nan, p), entry)
-    book.best[f] = np.where(new, np.nan, book.best[f])
+    book.best[f[new]] = np.nan
 
 
 def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, raw: F64, reason: np.ndarray) -> None:
