@@ -35,8 +35,8 @@ def build(prices: Path) -> tuple[Any, Any, Any, Any]:
     import duckdb
 
     from ml4t_sql.config import load_config
-    from ml4t_sql.data.capacity import capacity_arrays, sigma_windows
-    from ml4t_sql.data.panel import load_panel, load_targets
+    from ml4t_sql.data.capacity import impact_sigma, sigma_windows
+    from ml4t_sql.data.panel import iter_panels, load_targets, window_axes
     from ml4t_sql.data.quality import QualityReport
     from ml4t_sql.data.sources import load_sources
     from ml4t_sql.pipeline import rules_for
@@ -49,13 +49,14 @@ def build(prices: Path) -> tuple[Any, Any, Any, Any]:
     con = duckdb.connect()
     load_sources(con, plain, QualityReport())
     build_targets(con, plain, [plain.strategy])
-    panel, _, _ = load_panel(con, plain.execution.delist_after)
+    T, N = (len(x) for x in window_axes(con))
+    ((_, _, panel),) = iter_panels(con, plain.execution.delist_after, T, N, max(T, 1), volume=True)
     targets = load_targets(con, panel.n_dates, 1)
     windows = sigma_windows([costly.execution])
     assert windows is not None
-    volume, sigma = capacity_arrays(con, windows, 0, panel.n_dates, panel.n_assets, targets)
+    sigma = impact_sigma(con, windows, 0, panel.n_dates, panel.n_assets, targets)
     con.close()
-    panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=windows)
+    panel = replace(panel, sigma=sigma, sigma_windows=windows)
     return panel, targets, rules_for([plain.execution]), rules_for([costly.execution])
 
 

@@ -47,7 +47,7 @@ from . import __version__
 from .choices import Sizing, Stale, code
 from .config import Config, Execution, Risk, Strategy, load_config
 from .data.actions import action_inputs
-from .data.capacity import capacity_arrays, sigma_windows
+from .data.capacity import impact_sigma, sigma_windows
 from .data.financing import finance_inputs
 from .data.lineage import fingerprint, lineage_table
 from .data.panel import BYTES_PER_CELL, chunk_dates, iter_panels, load_targets, window_axes
@@ -246,17 +246,17 @@ def execute(
         actions = action_inputs(con, base, T, N)
         prev_close = np.full(N, np.nan)
         for start, stop, panel in clock.each("panel", iter_panels(con, base.execution.delist_after, T, N, chunk,
-                                                                     extremes=extremes)):
+                                                                     extremes=extremes, volume=windows is not None)):
             if financing is not None:
                 panel = replace(panel, finance=financing.chunk(con, start, stop, N, prev_close))
             if actions is not None:
                 panel = replace(panel, actions=actions.chunk(start, stop, prev_close))
             prev_close = panel.last_close[-1] if stop > start else prev_close
             chunk_targets = targets.chunk(start, stop)
-            if windows is not None:
+            if windows:
                 with clock("capacity"):
-                    volume, sigma = capacity_arrays(con, windows, start, stop, N, chunk_targets)
-                panel = replace(panel, volume=volume, sigma=sigma, sigma_windows=windows)
+                    sigma = impact_sigma(con, windows, start, stop, N, chunk_targets)
+                panel = replace(panel, sigma=sigma, sigma_windows=windows)
             with clock("fold"):
                 ledger = run_fold(panel, chunk_targets, rules, progress, state)
             state = ledger.state

@@ -1,9 +1,9 @@
-"""Capacity inputs of the fold: each fill bar's volume (a dense array) and impact's sigma.
+"""Impact's sigma for the fold: `impact_sigma` (the bars' volume, which step cap also reads,
+comes with the panel: data.panel.iter_panels).
 
-Only loaded when some variant sets `max_participation` or `impact_coefficient` (the default
-path reads neither). `capacity_arrays` gives, for window dates start..stop-1, the [T, N] volume
-(sql/sources/fill_volume.sql; NaN without a bar or with a NULL volume) and the [K, T, N] sigma
-per distinct `impact_vol_window`, as an engine.sigma.WindowSigma over the returns of
+Only loaded when some variant prices impact (`impact_coefficient`; the default path reads
+nothing of it). `impact_sigma` gives, for window dates start..stop-1, the [K, T, N] sigma per
+distinct `impact_vol_window`, as an engine.sigma.WindowSigma over the returns of
 sql/sources/impact_returns.sql: it computes the sigma of the orders step cap asks for only, each
 from its asset's latest bar at or before the decision (0 with fewer than two returns or before
 the asset's first bar).
@@ -25,30 +25,23 @@ from ..templates import render
 
 def sigma_windows(executions: Sequence[Execution]) -> tuple[int, ...] | None:
     """The distinct `impact_vol_window`s of the variants pricing impact; None: no variant caps or
-    prices impact (no capacity inputs at all)."""
+    prices impact (no capacity inputs at all: neither volume nor sigma)."""
     impact = sorted({x.impact_vol_window for x in executions if x.impact_coefficient > 0})
     if not impact and all(x.max_participation is None for x in executions):
         return None
     return tuple(impact)
 
 
-def capacity_arrays(
+def impact_sigma(
     con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, n_assets: int,
     targets: Targets | None = None,
-) -> tuple[np.ndarray, WindowSigma | None]:
-    """(volume [T, N], the [K, T, N] sigma or None without windows) for window dates start..stop-1;
-    with `targets` (the chunk's), the sigma of the likely orders is computed at once."""
-    shape = (stop - start, n_assets)
-    volume = np.full(shape, np.nan)
-    rows = con.sql(render("sources/fill_volume"), params={"start": start, "stop": stop}).to_arrow_table()
-    d, a = _ints(rows.column("date_idx")) - start, _ints(rows.column("asset_idx"))
-    volume[d, a] = np.asarray(rows.column("volume").to_numpy(zero_copy_only=False), dtype=np.float64)
-    if not windows:
-        return volume, None
+) -> WindowSigma:  # fmt: skip
+    """The [K, T, N] sigma of `windows` (not empty) for window dates start..stop-1; with `targets`
+    (the chunk's), the sigma of the likely orders is computed at once."""
     params = {"start": start, "stop": stop, "window": max(windows)}
     rows = con.sql(render("sources/impact_returns"), params=params).to_arrow_table()
     likely = None if targets is None else likely_orders(targets)
-    return volume, window_sigma(rows, windows, start, stop, n_assets, likely)
+    return window_sigma(rows, windows, start, stop, n_assets, likely)
 
 
 def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
@@ -56,12 +49,11 @@ def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
     the orders a decision on t - 1 most likely sends (its targets and what the one before bought)."""
     T = targets.is_rebalance.shape[1]
     day = np.repeat(np.arange(T), np.diff(targets.ptr))
-    t = np.concatenate([day + 1, day + 2])
-    a = np.concatenate([targets.asset, targets.asset])
-    keep = t < T
-    width = int(a.max(initial=0)) + 1
-    pairs = np.unique(t[keep] * width + a[keep])
-    return pairs // width, pairs % width
+    likely = np.zeros((T + 2, int(targets.asset.max(initial=0)) + 1), dtype=bool)
+    likely[day + 1, targets.asset] = True
+    likely[day + 2, targets.asset] = True
+    t, a = likely[:T].nonzero()  # row-major: sorted by date, then asset, once each
+    return t, a
 
 
 def window_sigma(

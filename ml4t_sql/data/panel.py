@@ -1,9 +1,9 @@
 """From relations to the fold's dense arrays (dates x assets), and back to asset names.
 
-This is where the window's bars become NumPy: a query pulls (date_idx, asset_idx, open, close)
-as Arrow record batches, each scattered into T x N arrays, and a forward fill gives the last
-close. Delisting dates are found here too, from the gaps between an asset's bars, so the fold
-only looks them up.
+This is where the window's bars become NumPy: a query pulls (date_idx, asset_idx, open, close,
+and as the rules need them high, low and volume) as Arrow record batches, each scattered into
+T x N arrays, and a forward fill gives the last close. Delisting dates are found here too, from
+the gaps between an asset's bars, so the fold only looks them up.
 
 A window too big for memory comes in chunks of dates (`iter_panels`): each chunk is one query
 over that date range, and what a chunk hands to the next (each asset's last close and the index
@@ -26,7 +26,7 @@ BYTES_PER_CELL = 48
 """Peak bytes per (date, asset) cell while a panel is built: six float64 or int64 T x N arrays."""
 
 _BARS = """
-select c.date_idx, a.asset_idx, p.open, p.close{extremes}
+select c.date_idx, a.asset_idx, p.open, p.close{extremes}{volume}
 from ml4t.prices as p
 inner join ml4t.calendar as c on c.date = p.date
 inner join ml4t.assets as a on a.asset = p.asset
@@ -59,17 +59,19 @@ def load_panel(con: duckdb.DuckDBPyConnection, delist_after: int) -> tuple[Panel
 
 def iter_panels(
     con: duckdb.DuckDBPyConnection, delist_after: int, n_dates: int, n_assets: int, chunk_dates: int,
-    *, extremes: bool = False,
+    *, extremes: bool = False, volume: bool = False,
 ) -> Iterator[tuple[int, int, Panel]]:  # fmt: skip
     """(start, stop, panel of window dates start..stop-1), chunk after chunk; with `extremes`, the
-    panels carry the bars' high and low too (for `[risk]` stops)."""
+    panels carry the bars' high and low too (for `[risk]` stops), with `volume` the bars' volume
+    (for `max_participation` and impact: NaN without a bar or with a NULL volume)."""
     carry = _start(n_assets)
     for start in range(0, n_dates, chunk_dates):
         stop = min(start + chunk_dates, n_dates)
         sql = _BARS.format(where="where c.date_idx >= $start and c.date_idx < $stop",
-                           extremes=", p.high, p.low" if extremes else "")  # fmt: skip
+                           extremes=", p.high, p.low" if extremes else "",
+                           volume=", p.volume" if volume else "")  # fmt: skip
         reader = con.sql(sql, params={"start": start, "stop": stop}).to_arrow_reader(BATCH_ROWS)
-        panel, carry = _build(reader, start, stop - start, n_assets, carry, delist_after, extremes)
+        panel, carry = _build(reader, start, stop - start, n_assets, carry, delist_after, extremes, volume)
         yield start, stop, panel
 
 
@@ -91,13 +93,14 @@ def _start(n_assets: int) -> _Carry:
 
 def _build(
     reader: pa.RecordBatchReader, start: int, n_dates: int, n_assets: int, carry: _Carry, delist_after: int,
-    extremes: bool = False,
+    extremes: bool = False, volume: bool = False,
 ) -> tuple[Panel, _Carry]:  # fmt: skip
     """Scatter the reader's bars (window dates start..start+n_dates-1) into a Panel."""
     shape = (n_dates, n_assets)
     close = np.full(shape, np.nan)
     opens = np.full(shape, np.nan)  # NULL open (no_fill policy) stays NaN: cannot trade
     high, low = (np.full(shape, np.nan), np.full(shape, np.nan)) if extremes else (None, None)
+    volumes = np.full(shape, np.nan) if volume else None
     has_bar = np.zeros(shape, dtype=bool)
     for batch in reader:
         d = _ints(batch.column(0)) - start
@@ -105,8 +108,10 @@ def _build(
         opens[d, a] = _floats(batch.column(2))
         close[d, a] = _floats(batch.column(3))
         if high is not None and low is not None:
-            high[d, a] = _floats(batch.column(4))
-            low[d, a] = _floats(batch.column(5))
+            high[d, a] = _floats(batch.column("high"))
+            low[d, a] = _floats(batch.column("low"))
+        if volumes is not None:
+            volumes[d, a] = _floats(batch.column("volume"))
         has_bar[d, a] = True
     # window index of each asset's latest bar at or before each date (-1 before the first)
     latest = np.where(has_bar, np.arange(start, start + n_dates, dtype=np.int64)[:, None], carry.latest[None, :])
@@ -115,7 +120,8 @@ def _build(
     last_close = np.take_along_axis(close, np.where(here, latest - start, 0), axis=0)
     last_close = np.where(here, last_close, carry.last_close[None, :])
     ptr, who = _delistings(latest, start, delist_after)
-    panel = Panel(open=opens, last_close=last_close, delist_ptr=ptr, delist_asset=who, high=high, low=low)
+    panel = Panel(open=opens, last_close=last_close, delist_ptr=ptr, delist_asset=who, high=high, low=low,
+                  volume=volumes)  # fmt: skip
     after = _Carry(last_close[-1].copy(), latest[-1].copy()) if n_dates else carry
     return panel, after
 

@@ -36,15 +36,14 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     If room is below the minimums of all the variant's buys (k m), no s > 0 fits: s = 0.
     """
     V = ctx.V
-    s = np.ones(V)
     rows = np.flatnonzero(scaled[vb])
     if not rows.size:
-        return s
+        return np.ones(V)
     v = vb[rows]
     n = q[rows] * px[rows]
     c = q[rows] * (ctx.commission[v] * px[rows] + ctx.per_share[v])
     m = ctx.commission_min[v]
-    b = np.where(c > 0, m / np.where(c > 0, c, 1.0), np.inf)
+    b = np.divide(m, c, out=np.full(c.size, np.inf), where=c > 0)  # a minimum-only commission: never proportional
     by = np.lexsort((b, v))
     v, n, c, b, m = v[by], n[by], c[by], b[by], m[by]
     first = np.ones(v.size, dtype=bool)
@@ -52,21 +51,19 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     start = np.flatnonzero(first)  # each variant's first buy
     size = np.empty(start.size, dtype=np.int64)
     size[:-1], size[-1] = start[1:] - start[:-1], v.size - start[-1]
-    rank = np.arange(v.size) - np.repeat(start, size)
+    after = np.repeat(start + size - 1, size) - np.arange(v.size)  # the variant's buys after this one
     cum_c = np.cumsum(c)
     cum_c -= np.repeat(cum_c[start] - c[start], size)
     total_n = np.bincount(v, weights=n, minlength=V)
-    k = np.bincount(v, minlength=V).astype(np.float64)
-    # the total at each breakpoint (the buys up to this one in the sorted order pay proportionally)
-    at_b = np.where(np.isfinite(b), b * (total_n[v] + cum_c) + (k[v] - rank - 1) * m, np.inf)
+    k = np.bincount(v, minlength=V)
+    # the total at each breakpoint (the buys up to this one in the sorted order pay proportionally;
+    # inf at b = inf: total_n > 0, the buys have a notional)
+    at_b = b * (total_n[v] + cum_c) + after * m
     ok = at_b <= room[v]
-    j = np.bincount(v, weights=ok.astype(np.float64), minlength=V)  # buys paying proportionally at s
+    j = np.bincount(v, weights=ok, minlength=V)  # buys paying proportionally at s
     slope = total_n + np.bincount(v, weights=np.where(ok, c, 0.0), minlength=V)
-    floor_min = np.bincount(v, weights=m, minlength=V) / np.maximum(k, 1.0)  # the variant's minimum
-    fixed = (k - j) * floor_min
+    minimum = ctx.commission_min
     room_v = np.maximum(room, 0.0)
-    factor = np.where(slope > 0, (room_v - fixed) / np.where(slope > 0, slope, 1.0), 0.0)
-    factor = np.where(room_v < k * floor_min, 0.0, np.clip(factor, 0.0, 1.0))
-    here = k > 0
-    s[here] = factor[here]
-    return s
+    factor = np.divide(room_v - (k - j) * minimum, slope, out=np.zeros(V), where=slope > 0)
+    factor = np.where(room_v < k * minimum, 0.0, np.clip(factor, 0.0, 1.0))
+    return np.where(k > 0, factor, 1.0)

@@ -41,16 +41,15 @@ def returns(*, actions: bool = False) -> str:
 def impact_sigma(tables: Tables, windows: tuple[int, ...], start: int, stop: int) -> Any:
     """[K, stop - start, N] impact's sigma of the fills on window dates start..stop-1 over the
     literal `tables` (prices, returns, calendar, assets), as the fold reads it (every entry)."""
-    from ml4t_sql.data.capacity import capacity_arrays
+    from ml4t_sql.data.capacity import impact_sigma as load_sigma
 
     con = duckdb.connect()
     try:
         load_tables(con, tables)
         n_assets = con.sql("select count(*) from ml4t.assets").fetchall()[0][0]
-        _, sigma = capacity_arrays(con, windows, start, stop, n_assets)
+        sigma = load_sigma(con, windows, start, stop, n_assets)
     finally:
         con.close()
-    assert sigma is not None
     return every_sigma(sigma)
 
 

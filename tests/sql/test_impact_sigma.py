@@ -1,5 +1,5 @@
 """Capacity inputs on literal rows: sql/sources/impact_returns.sql, the sigma the fold reads from
-them (ml4t_sql/engine/sigma.py), and fill_volume.sql."""
+them (ml4t_sql/engine/sigma.py), and the bars' volume in the panel."""
 
 import datetime as dt
 import statistics
@@ -60,11 +60,22 @@ def test_sigma_is_the_same_in_chunks_and_with_other_windows_beside_it():
     assert whole[1, 5, 0] == pytest.approx(abs(ret_a[3] - ret_a[2]) / 2**0.5, rel=1e-12)  # window 2: D3's and D4's
 
 
-def test_fill_volume_keeps_null_and_zero(sql):
-    rows = sql("sources/fill_volume", TABLES, {"start": 0, "stop": 2})
-    assert [(r["date_idx"], r["asset_idx"], r["volume"]) for r in rows] == [
-        (0, 0, 10.0), (0, 1, None), (1, 0, 20.0), (1, 1, 0.0)
-    ]
+def test_the_panel_keeps_a_null_volume_as_nan_and_zero_as_zero():
+    """Step cap's volume: the fill bar's, NaN without a bar or with a NULL volume (fills nothing)."""
+    import duckdb
+
+    from ml4t_sql.data.panel import iter_panels
+
+    from .conftest import load_tables
+
+    con = duckdb.connect()
+    load_tables(con, {**TABLES, "prices": [{**r, "open": r["close"]} for r in PRICES]})
+    ((_, _, panel),) = iter_panels(con, 0, len(D), 2, len(D), volume=True)
+    ((_, _, plain),) = iter_panels(con, 0, len(D), 2, len(D))
+    con.close()
+    assert panel.volume is not None and plain.volume is None
+    want = np.array([[10.0, np.nan], [20.0, 0.0], [30.0, np.nan], [40.0, 7.0], [50.0, np.nan], [60.0, np.nan]])
+    assert np.array_equal(panel.volume, want, equal_nan=True)
 
 
 def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
@@ -73,7 +84,7 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     import duckdb
     import polars as pl
 
-    from ml4t_sql.data.capacity import capacity_arrays
+    from ml4t_sql.data.capacity import impact_sigma
     from ml4t_sql.engine.sigma import WindowSigma
     from tests.factories import make_prices
 
@@ -87,9 +98,8 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
               "assets": [{"asset": a, "asset_idx": i} for i, a in enumerate(assets)]}  # fmt: skip
     con = duckdb.connect()
     load_tables(con, tables)
-    _, asked = capacity_arrays(con, (20, 7), 30, 120, len(assets))
+    asked = impact_sigma(con, (20, 7), 30, 120, len(assets))
     con.close()
-    assert asked is not None
     t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
     bulk = WindowSigma.build(asked.ret, asked.first, asked.key, asked.windows, 90, len(assets), (t, a))
     every = every_sigma(asked)
