@@ -54,7 +54,7 @@ def build(prices: Path) -> tuple[Any, Any, Any, Any]:
     targets = load_targets(con, panel.n_dates, 1)
     windows = sigma_windows([costly.execution])
     assert windows is not None
-    sigma = impact_sigma(con, windows, 0, panel.n_dates, panel.n_assets, targets)
+    sigma = impact_sigma(con, windows, 0, panel.n_dates, panel, actions=False, targets=targets)
     con.close()
     panel = replace(panel, sigma=sigma, sigma_windows=windows)
     return panel, targets, rules_for([plain.execution]), rules_for([costly.execution])

@@ -255,7 +255,8 @@ def execute(
             chunk_targets = targets.chunk(start, stop)
             if windows:
                 with clock("capacity"):
-                    sigma = impact_sigma(con, windows, start, stop, N, chunk_targets)
+                    sigma = impact_sigma(con, windows, start, stop, panel, actions=actions is not None,
+                                         targets=chunk_targets)  # fmt: skip
                 panel = replace(panel, sigma=sigma, sigma_windows=windows)
             with clock("fold"):
                 ledger = run_fold(panel, chunk_targets, rules, progress, state)

@@ -2,11 +2,16 @@
 comes with the panel: data.panel.iter_panels).
 
 Only loaded when some variant prices impact (`impact_coefficient`; the default path reads
-nothing of it). `impact_sigma` gives, for window dates start..stop-1, the [K, T, N] sigma per
-distinct `impact_vol_window`, as an engine.sigma.WindowSigma over the returns of
-sql/sources/impact_returns.sql: it computes the sigma of the orders step cap asks for only, each
-from its asset's latest bar at or before the decision (0 with fewer than two returns or before
-the asset's first bar).
+nothing of it). `impact_sigma` gives, for the fills on a chunk's window dates start..stop-1, the
+[K, T, N] sigma per distinct `impact_vol_window`, as an engine.sigma.WindowSigma: it computes
+the sigma of the orders step cap asks for only, each from its asset's latest bar at or before the
+decision (0 with fewer than two returns or before the asset's first bar).
+
+The returns are those of sql/sources/returns.sql. Those dated before the chunk come from
+sql/sources/impact_history.sql (each asset's last bars there); the chunk's own bars' returns are
+computed from its panel by the same rule, close / (previous close x factor) - 1 with the factors
+of sql/sources/action_factors.sql, in the same floating-point operations, so the bits are the
+view's (tests/sql/test_impact_sigma.py) without computing a window function over every bar.
 """
 
 from __future__ import annotations
@@ -18,9 +23,17 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Execution
-from ..engine.panel import Targets
+from ..engine.panel import F64, I64, B, Panel, Targets
 from ..engine.sigma import WindowSigma
 from ..templates import render
+
+_FACTORS = """
+select c.date_idx, a.asset_idx, f.factor
+from ml4t.action_factors as f
+inner join ml4t.calendar as c on c.date = f.date
+inner join ml4t.assets as a on a.asset = f.asset
+where c.date_idx >= $start and c.date_idx < $stop
+"""
 
 
 def sigma_windows(executions: Sequence[Execution]) -> tuple[int, ...] | None:
@@ -33,15 +46,39 @@ def sigma_windows(executions: Sequence[Execution]) -> tuple[int, ...] | None:
 
 
 def impact_sigma(
-    con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, n_assets: int,
-    targets: Targets | None = None,
+    con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], start: int, stop: int, panel: Panel, *,
+    actions: bool, targets: Targets | None = None,
 ) -> WindowSigma:  # fmt: skip
-    """The [K, T, N] sigma of `windows` (not empty) for window dates start..stop-1; with `targets`
-    (the chunk's), the sigma of the likely orders is computed at once."""
-    params = {"start": start, "stop": stop, "window": max(windows)}
-    rows = con.sql(render("sources/impact_returns"), params=params).to_arrow_table()
+    """The [K, T, N] sigma of `windows` (not empty) for fills on window dates start..stop-1;
+    `panel`: those dates' (loaded with `volume`: its bars and last closes), `actions`: whether
+    `[data] actions` are given; with `targets` (the chunk's), the likely orders' sigmas at once."""
+    assert panel.bars is not None, "the panel of impact's sigma is loaded with volume=True"
+    sql = render("sources/impact_history", actions=actions, before=True)
+    history = con.sql(sql, params={"before": start, "window": max(windows)}).to_arrow_table()
+    h_asset, h_ret, h_close = _ints(history.column(0)), _floats(history.column(1)), _floats(history.column(2))
+    n, N = stop - start, panel.n_assets
+    m = max(n - 1, 0)  # the bars deciding this chunk's fills: window dates start..stop-2
+    factor = _factors(con, start, start + m, m, N) if actions else None
+    ret = chunk_returns(panel.bars[:m], panel.last_close[:m], _last_per_asset(h_asset, h_close, N), factor)
+    w_asset, w_t = np.nonzero(panel.bars[:m].T)  # by asset, then date
+    rows = _merge(h_asset, h_ret, w_asset, w_t, ret[w_t, w_asset], n, N)
     likely = None if targets is None else likely_orders(targets)
-    return window_sigma(rows, windows, start, stop, n_assets, likely)
+    return WindowSigma.build(*rows, np.asarray(windows, dtype=np.int64), n, N, likely)
+
+
+def chunk_returns(bars: B, last_close: F64, prev_close: F64, factor: F64 | None) -> F64:
+    """[m, N] each bar's return over the asset's previous bar, NaN without a bar or on the asset's
+    first: close / (previous close x factor) - 1, as sql/sources/returns.sql (factor 1 where None).
+    `prev_close`: [N] the close of each asset's latest bar before these dates (NaN: none)."""
+    prev = np.empty_like(last_close)
+    if prev.shape[0]:
+        prev[0] = prev_close
+        prev[1:] = last_close[:-1]
+        unknown = np.isnan(prev)  # no bar in the window yet (the first chunk): the one before the window
+        prev[unknown] = np.broadcast_to(prev_close, prev.shape)[unknown]
+    if factor is not None:
+        prev *= factor
+    return np.where(bars, last_close / prev - 1, np.nan)
 
 
 def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
@@ -56,25 +93,48 @@ def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
     return t, a
 
 
-def window_sigma(
-    table: pa.Table, windows: tuple[int, ...], start: int, stop: int, n_assets: int,
-    likely: tuple[np.ndarray, np.ndarray] | None = None,
-) -> WindowSigma:
-    """The sigma of fills on start..stop-1 from sql/sources/impact_returns.sql's rows: each fill
-    reads the window ending at its asset's latest bar at or before the decision (the window date
-    before), none before the asset's first bar; `likely` fills (t, a) computed at once."""
-    n = max(stop - start, 0)
-    asset = _ints(table.column("asset_idx"))
-    ret = np.asarray(table.column("ret").to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN
-    # j: 1 + the fill date of a decision bar (window date start - 1 + i fills on i), 0 before them
-    j = _ints(table.column("date_idx").fill_null(start - 2)) - (start - 2)
-    row = np.arange(1, asset.size + 1)  # row 0: "no bar yet"
-    new = np.ones(asset.size, dtype=bool)
-    np.not_equal(asset[1:], asset[:-1], out=new[1:])
-    first = np.r_[1, np.maximum.accumulate(np.where(new, row, 0))]
-    key = asset * (n + 1) + j
-    return WindowSigma.build(np.r_[np.nan, ret], first, key, np.asarray(windows, dtype=np.int64), n, n_assets, likely)
+def _merge(
+    h_asset: I64, h_ret: F64, w_asset: I64, w_t: I64, w_ret: F64, n: int, n_assets: int
+) -> tuple[F64, I64, I64]:
+    """WindowSigma's (ret, first, key) of the history rows and the chunk's bars (each by asset,
+    then date): each asset's history, then its bars. Key j: 0 for history, 1 + the fill date
+    (t + 1) of a bar on the chunk's date t."""
+    h_count = np.bincount(h_asset, minlength=n_assets)
+    w_count = np.bincount(w_asset, minlength=n_assets)
+    size = h_count + w_count
+    seg = np.cumsum(size) - size  # each asset's first row (0-based, row 0 of ret excluded)
+    h_pos = seg[h_asset] + np.arange(h_asset.size) - (np.cumsum(h_count) - h_count)[h_asset]
+    w_pos = (seg + h_count)[w_asset] + np.arange(w_asset.size) - (np.cumsum(w_count) - w_count)[w_asset]
+    ret = np.empty(int(size.sum()) + 1)
+    ret[0] = np.nan  # the row of "no bar yet"
+    ret[1 + h_pos], ret[1 + w_pos] = h_ret, w_ret
+    key = np.empty(ret.size - 1, dtype=np.int64)
+    key[h_pos] = h_asset * (n + 1)
+    key[w_pos] = w_asset * (n + 1) + w_t + 2
+    first = np.r_[1, np.repeat(seg + 1, size)]
+    return ret, first, key
 
 
-def _ints(column: pa.ChunkedArray) -> np.ndarray:
+def _factors(con: duckdb.DuckDBPyConnection, start: int, stop: int, m: int, n_assets: int) -> F64:
+    """[m, N] the action factors (sql/sources/action_factors.sql) of the bars on window dates
+    start..stop-1, 1 where none."""
+    rows = con.sql(_FACTORS, params={"start": start, "stop": stop}).to_arrow_table()
+    factor = np.ones((m, n_assets))
+    factor[_ints(rows.column(0)) - start, _ints(rows.column(1))] = _floats(rows.column(2))
+    return factor
+
+
+def _last_per_asset(asset: I64, value: F64, n_assets: int) -> F64:
+    """[N] each asset's last value (rows by asset), NaN for an asset without rows."""
+    out = np.full(n_assets, np.nan)
+    last = np.r_[asset[1:] != asset[:-1], True] if asset.size else np.zeros(0, dtype=bool)
+    out[asset[last]] = value[last]
+    return out
+
+
+def _ints(column: pa.ChunkedArray) -> I64:
     return np.asarray(column.to_numpy(), dtype=np.int64)
+
+
+def _floats(column: pa.ChunkedArray) -> F64:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)  # NULL: NaN

@@ -63,7 +63,8 @@ def iter_panels(
 ) -> Iterator[tuple[int, int, Panel]]:  # fmt: skip
     """(start, stop, panel of window dates start..stop-1), chunk after chunk; with `extremes`, the
     panels carry the bars' high and low too (for `[risk]` stops), with `volume` the bars' volume
-    (for `max_participation` and impact: NaN without a bar or with a NULL volume)."""
+    (for `max_participation` and impact: NaN without a bar or with a NULL volume) and where the
+    assets have bars (`Panel.bars`, for impact's sigma)."""
     carry = _start(n_assets)
     for start in range(0, n_dates, chunk_dates):
         stop = min(start + chunk_dates, n_dates)
@@ -121,7 +122,7 @@ def _build(
     last_close = np.where(here, last_close, carry.last_close[None, :])
     ptr, who = _delistings(latest, start, delist_after)
     panel = Panel(open=opens, last_close=last_close, delist_ptr=ptr, delist_asset=who, high=high, low=low,
-                  volume=volumes)  # fmt: skip
+                  volume=volumes, bars=has_bar if volume else None)  # fmt: skip
     after = _Carry(last_close[-1].copy(), latest[-1].copy()) if n_dates else carry
     return panel, after
 

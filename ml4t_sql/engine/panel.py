@@ -83,6 +83,8 @@ class Panel:
     actions: splits and dividends by ex-date for step actions (None: no `[data] actions`).
     volume: [T, N] the bar's volume, NaN without a bar or with a NULL volume (step cap; None:
         no variant caps or prices impact).
+    bars: [T, N] True where the asset has a bar, loaded with `volume` (impact's sigma computes
+        the bars' returns from them and last_close: ml4t_sql.data.capacity; the fold never reads it).
     sigma: [K, T, N] impact's sigma for an order filling on t (its decision's returns, one plane
         per window of `sigma_windows`), read as sigma[k, t, a]: an array, or a sigma.WindowSigma
         that computes the entries asked for; None: no variant prices impact.
@@ -101,6 +103,7 @@ class Panel:
     sigma_windows: tuple[int, ...] = ()
     high: F64 | None = None
     low: F64 | None = None
+    bars: B | None = None
 
     @property
     def n_dates(self) -> int:
@@ -123,7 +126,8 @@ class Panel:
                      self.delist_asset[p0:p1], finance, actions,
                      volume=None if self.volume is None else self.volume[start:stop],
                      sigma=_chunk_sigma(self.sigma, start, stop),
-                     sigma_windows=self.sigma_windows, **rows)  # fmt: skip
+                     sigma_windows=self.sigma_windows, bars=None if self.bars is None else self.bars[start:stop],
+                     **rows)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -38,16 +38,26 @@ def returns(*, actions: bool = False) -> str:
     return render("sources/returns", actions=actions)
 
 
-def impact_sigma(tables: Tables, windows: tuple[int, ...], start: int, stop: int) -> Any:
+def impact_sigma(tables: Tables, windows: tuple[int, ...], start: int, stop: int, *, actions: bool = False) -> Any:
     """[K, stop - start, N] impact's sigma of the fills on window dates start..stop-1 over the
-    literal `tables` (prices, returns, calendar, assets), as the fold reads it (every entry)."""
+    literal `tables` (prices, calendar, assets; with `actions`, action_factors too), as the fold
+    reads it (every entry); stop may be the date after the last (its fills read the last bars).
+    Prices without an open get their close as the open."""
     from ml4t_sql.data.capacity import impact_sigma as load_sigma
+    from ml4t_sql.data.panel import iter_panels
 
+    prices = tables["prices"]
+    if isinstance(prices, pl.DataFrame) and "open" not in prices.columns:
+        prices = prices.with_columns(open=pl.col("close"))
+    elif isinstance(prices, list):
+        prices = [{"open": r.get("close"), **r} for r in prices]
     con = duckdb.connect()
     try:
-        load_tables(con, tables)
+        load_tables(con, {**tables, "prices": prices})
         n_assets = con.sql("select count(*) from ml4t.assets").fetchall()[0][0]
-        sigma = load_sigma(con, windows, start, stop, n_assets)
+        n_dates = con.sql("select count(*) from ml4t.calendar").fetchall()[0][0]
+        ((_, _, panel),) = iter_panels(con, 0, n_dates, n_assets, n_dates, volume=True)
+        sigma = load_sigma(con, windows, start, stop, panel.chunk(start, min(stop, n_dates)), actions=actions)
     finally:
         con.close()
     return every_sigma(sigma)

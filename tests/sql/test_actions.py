@@ -80,7 +80,7 @@ def test_returns_are_the_adjusted_ones_and_inverse_vol_and_impact_read_them(sql)
         vol = {(r["date"], r["asset"]): r["vol"] for r in sql("strategy/volatility", tables)}
         want = math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125)
         assert vol[(D[3 if actions else 2], "A")] == pytest.approx(want, rel=1e-12)
-        sigma = impact_sigma(tables, (2,), 1, 5)[0, :, 0]  # fills on 1..4: a fill on 4 reads window date 3
+        sigma = impact_sigma(tables, (2,), 1, 5, actions=actions)[0, :, 0]  # fills on 1..4: a fill on 4 reads date 3
         assert sigma[3] == pytest.approx(math.sqrt(((1 / 9) ** 2) / 2) if actions else math.sqrt(0.125), rel=1e-12)
 
 

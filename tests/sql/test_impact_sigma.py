@@ -1,5 +1,5 @@
-"""Capacity inputs on literal rows: sql/sources/impact_returns.sql, the sigma the fold reads from
-them (ml4t_sql/engine/sigma.py), and the bars' volume in the panel."""
+"""Capacity inputs on literal rows: sql/sources/impact_history.sql, the returns and the sigma the fold
+reads (ml4t_sql/data/capacity.py, ml4t_sql/engine/sigma.py), and the bars' volume in the panel."""
 
 import datetime as dt
 import statistics
@@ -22,16 +22,61 @@ PRICES += [{"date": D[0], "asset": "B", "close": 50.0, "volume": None},
 TABLES = {"prices": PRICES, "returns": returns(), "calendar": CAL, "assets": ASSETS}
 
 
-def test_the_returns_of_the_chunks_decisions_and_the_bars_their_windows_reach_back_to(sql):
+def test_the_history_is_each_assets_last_bars_before_the_chunk_with_their_closes(sql):
     ret_a = [A[k] / A[k - 1] - 1 for k in range(1, 6)]
-    # fills on D4..D5: decisions on D3..D4 (window dates 3..4); before D3: each asset's last 2 bars
-    rows = sql("sources/impact_returns", TABLES, {"start": 4, "stop": 6, "window": 2})  # sorted by the fixture
-    got = sorted((r["asset_idx"], -1 if r["date_idx"] is None else r["date_idx"], r["ret"]) for r in rows
-                 if r["ret"] is not None)  # fmt: skip
-    want = [(0, -1, ret_a[0]), (0, -1, ret_a[1]), (0, 3, ret_a[2]), (0, 4, ret_a[3]), (1, -1, 0.1), (1, 3, -0.2)]
-    assert [g[:2] for g in got] == [w[:2] for w in sorted(want)]
-    assert [g[2] for g in got] == pytest.approx([w[2] for w in sorted(want)], rel=1e-12)
-    assert sum(r["ret"] is None for r in rows) == 1  # B's first bar, D0: A's D0 is 3 bars back
+    # a chunk from window date 4 (D4): each asset's last 2 bars before it, A's D2, D3 and B's D1, D3
+    rows = sql("sources/impact_history", TABLES, {"before": 4, "window": 2}, actions=False, before=True)
+    assert [(r["asset_idx"], r["close"]) for r in rows] == [(0, 99.0), (0, 102.0), (1, 44.0), (1, 55.0)]
+    got = {(r["asset_idx"], r["close"]): r["ret"] for r in rows}
+    assert got[(0, 99.0)] == ret_a[1] and got[(0, 102.0)] == ret_a[2]
+    assert got[(1, 55.0)] == pytest.approx(0.1, rel=1e-12) and got[(1, 44.0)] == pytest.approx(-0.2, rel=1e-12)
+    assert sql("sources/impact_history", TABLES, {"before": 0, "window": 2}, actions=False, before=True) == []
+
+
+def test_the_chunks_own_returns_are_the_views_bits_with_gaps_actions_and_history_before_the_window():
+    """The returns impact's sigma reads, per asset in date order: those of sql/sources/returns.sql
+    (ml4t.returns) over its last bars before the chunk and its bars on the chunk's decision dates,
+    the chunk's computed from the panel: equal bit for bit, in every chunk of a window that starts
+    after the first bars (the returns of the window's first bars read closes before it)."""
+    import duckdb
+    import polars as pl
+
+    from ml4t_sql.data.capacity import impact_sigma as load_sigma
+    from ml4t_sql.data.panel import iter_panels
+    from tests.factories import make_prices
+
+    from .conftest import load_tables, run_sql
+
+    prices = make_prices(9, 160, seed=11, gap_prob=0.15).select("date", "asset", "open", "close", "volume")
+    dates, assets = sorted(prices["date"].unique()), sorted(prices["asset"].unique())
+    bars = prices.sort("asset", "date").rows(named=True)
+    actions = [{"date": r["date"], "asset": r["asset"], "split": 2.0 if i % 3 else 1.0,
+                "dividend": 0.0 if i % 3 else 0.4} for i, r in enumerate(bars[7::23])]  # fmt: skip
+    prices = pl.DataFrame([{**r, "open": r["open"] / 2, "close": r["close"] / 2} if (i // 23) % 3 == 1 else r
+                           for i, r in enumerate(bars)])  # fmt: skip
+    window = dates[40:]  # 40 dates of history before the window
+    tables = {"prices": prices, "actions": actions,
+              "calendar": [{"date": d, "date_idx": i} for i, d in enumerate(window)],
+              "assets": [{"asset": a, "asset_idx": i} for i, a in enumerate(assets)]}  # fmt: skip
+    tables["action_factors"] = run_sql("sources/action_factors", tables)
+    assert sum(r["factor"] != 1.0 for r in tables["action_factors"]) > 5
+    con = duckdb.connect()
+    load_tables(con, tables)
+    view = con.sql(returns(actions=True) + " order by asset, date").pl()
+    T, N, w = len(window), len(assets), 6
+    every = [panel for _, _, panel in iter_panels(con, 0, T, N, 30, volume=True)]
+    chunks = [(s, min(s + 30, T)) for s in range(0, T, 30)]
+    for (start, stop), panel in zip(chunks, every, strict=True):
+        sigma = load_sigma(con, (w,), start, stop, panel, actions=True)
+        row_asset = sigma.key // sigma.width
+        for a, name in enumerate(assets):
+            mine = view.filter(pl.col("asset") == name)
+            before = mine.filter(pl.col("date") < window[start]).tail(w)["ret"].to_numpy()
+            inside = mine.filter(pl.col("date").is_between(window[start], window[stop - 1], closed="left"))
+            want = np.r_[before, inside["ret"].to_numpy()]
+            got = sigma.ret[1:][row_asset == a]
+            assert np.array_equal(got, np.asarray(want, dtype=float), equal_nan=True), (start, name)
+    con.close()
 
 
 def sigma(start: int, stop: int, windows: tuple[int, ...] = (3,)) -> np.ndarray:
@@ -85,12 +130,13 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
     import polars as pl
 
     from ml4t_sql.data.capacity import impact_sigma
+    from ml4t_sql.data.panel import iter_panels
     from ml4t_sql.engine.sigma import WindowSigma
     from tests.factories import make_prices
 
     from .conftest import load_tables
 
-    prices = make_prices(12, 120, seed=5).select("date", "asset", "close", "volume")
+    prices = make_prices(12, 120, seed=5).select("date", "asset", "open", "close", "volume")
     dates, assets = sorted(prices["date"].unique()), sorted(prices["asset"].unique())
     prices = prices.filter(pl.col("close").hash(seed=1) % 7 != 0)  # gaps in every asset's bars
     tables = {"prices": prices, "returns": returns(),
@@ -98,7 +144,8 @@ def test_a_sigma_computed_in_bulk_is_the_one_computed_when_asked():
               "assets": [{"asset": a, "asset_idx": i} for i, a in enumerate(assets)]}  # fmt: skip
     con = duckdb.connect()
     load_tables(con, tables)
-    asked = impact_sigma(con, (20, 7), 30, 120, len(assets))
+    ((_, _, panel),) = iter_panels(con, 0, 120, len(assets), 120, volume=True)
+    asked = impact_sigma(con, (20, 7), 30, 120, panel.chunk(30, 120), actions=False)
     con.close()
     t, a = (x.ravel() for x in np.meshgrid(np.arange(90), np.arange(len(assets)), indexing="ij"))
     bulk = WindowSigma.build(asked.ret, asked.first, asked.key, asked.windows, 90, len(assets), (t, a))
