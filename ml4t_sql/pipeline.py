@@ -238,8 +238,8 @@ def execute(
         state = FoldState.start(rules, N, T)
         cells = BYTES_PER_CELL + (8 if base.data.borrow_fees is not None else 0)  # the fee array
         windows = sigma_windows([v.execution for v in variants])
-        if windows is not None:  # the volume array, and sigma's row keys and its planes (engine/sigma.py)
-            cells += 8 * (2 + len(windows))
+        if windows is not None:  # volume and bars; sigma's returns, row keys and planes (data/capacity.py)
+            cells += 1 + 8 * (4 + len(windows))
         cells += 16 if extremes else 0  # high and low
         chunk = chunk_dates(T, N, V, base.execution.memory_budget_mb, cells) or max(T, 1)
         financing = finance_inputs(con, base, [v.execution for v in variants], dates)

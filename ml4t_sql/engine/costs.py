@@ -17,12 +17,14 @@ from .context import Context
 from .panel import F64, I64, B
 
 
-def commission(ctx: Context, v: I64, q: F64, notional: F64) -> F64:
-    """The commission of fills of `q` >= 0 shares (variants `v`) at `notional`."""
+def commission(ctx: Context, v: I64, q: F64, notional: F64, *, empty: bool = False) -> F64:
+    """The commission of fills of `q` > 0 shares (variants `v`) at `notional`; with `empty`, some
+    fills may have 0 shares (they pay nothing)."""
     paid = notional * ctx.commission[v]
     if not ctx.any_fixed_commission:
         return cast(F64, paid)
-    return cast(F64, np.where(q > 0, np.maximum(ctx.commission_min[v], paid + ctx.per_share[v] * q), 0.0))
+    fixed = np.maximum(ctx.commission_min[v], paid + ctx.per_share[v] * q)
+    return cast(F64, np.where(q > 0, fixed, 0.0) if empty else fixed)
 
 
 def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scaled: B) -> F64:

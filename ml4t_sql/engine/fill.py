@@ -94,7 +94,7 @@ def _buy(ctx: Context, book: Book, day: Day, d: Decision, buy: I64, opens: F64, 
     px = raw * (ctx.buy_factor[vb] + impact)
     q, cut = cut_buys(ctx, book, d, buy, vb, d.order[buy], px, raw, status)
     notional = q * px
-    paid = commission(ctx, vb, q, notional)
+    paid = commission(ctx, vb, q, notional, empty=True)  # a buy the cash rule cut to 0 shares
     hit = q * raw * impact
     slip = q * raw * ctx.slippage[vb] + hit
     cash = book.cash

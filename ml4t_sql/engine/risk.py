@@ -3,7 +3,7 @@
 Built once per fold by `Risk.build` (None when no variant has a `[risk]` rule, so the default
 path runs none of those steps' work). Levels are per variant, NaN where a variant has the rule
 off; the steps compare with NaN, which is never true, so an off rule never fires. The stops'
-levels are factors on a price per side and variant ([2, V], row `long` of a position: 0 short,
+levels are factors on a price per side and variant ([2V]: side x V + variant, side 0 short,
 1 long), so step stops prices each held position's levels with one look-up each.
 """
 
@@ -19,13 +19,13 @@ from .rules import Rules
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Risk:
-    """Per-variant levels ([V], the stops' [2, V]) and the bars' high and low ([T, N]) of one fold."""
+    """Per-variant levels ([V], the stops' [2V]) and the bars' high and low ([T, N]) of one fold."""
 
     stops: bool  # some variant has a stop_loss, take_profit or trailing_stop
     drawdown: bool  # some variant has a max_drawdown
-    stop_factor: F64  # [2, V] the stop_loss level over the entry price: row 0 short (1 + x), 1 long (1 - x)
-    trailing_factor: F64  # [2, V] the trailing stop over the best close: 1 + x, 1 - x
-    take_factor: F64  # [2, V] the take-profit over the entry price: 1 - x, 1 + x
+    stop_factor: F64  # [2V] the stop_loss level over the entry price: short (1 + x), then long (1 - x)
+    trailing_factor: F64  # [2V] the trailing stop over the best close: 1 + x, then 1 - x
+    take_factor: F64  # [2V] the take-profit over the entry price: 1 - x, then 1 + x
     reentry_after: I64
     any_reentry: bool
     max_drawdown: F64
@@ -49,9 +49,9 @@ class Risk:
         return cls(
             stops=stops,
             drawdown=drawdown,
-            stop_factor=np.stack([1.0 + stop_loss, 1.0 - stop_loss]),
-            trailing_factor=np.stack([1.0 + trailing_stop, 1.0 - trailing_stop]),
-            take_factor=np.stack([1.0 - take_profit, 1.0 + take_profit]),
+            stop_factor=np.concatenate([1.0 + stop_loss, 1.0 - stop_loss]),
+            trailing_factor=np.concatenate([1.0 + trailing_stop, 1.0 - trailing_stop]),
+            take_factor=np.concatenate([1.0 - take_profit, 1.0 + take_profit]),
             reentry_after=reentry,
             any_reentry=stops and bool((reentry > 0).any()),
             max_drawdown=_or(rules.max_drawdown, off),

@@ -35,7 +35,8 @@ def cut_buys(
     """
     cash = book.cash if not ctx.any_leverage else book.cash - floor(ctx, d)
     if ctx.any_fixed_commission:  # per-share fees and minimums: the commission of each buy in full
-        need = per_variant(vb, q * px + commission(ctx, vb, q, q * px), ctx.V)
+        value = q * px
+        need = per_variant(vb, value + commission(ctx, vb, q, value), ctx.V)
     else:
         need = per_variant(vb, q * px, ctx.V) * ctx.buy_cost
     scaled = need > cash

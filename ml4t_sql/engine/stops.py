@@ -58,16 +58,16 @@ def stops(ctx: Context, book: Book, day: Day) -> None:
     lo, hi, op = r.low[t, a], r.high[t, a], ctx.open[t, a]
     q = shares[held]
     long = q > 0
-    side = long.view(np.int8)  # the row of the level factors: 0 short, 1 long
+    s = np.where(long, 1.0, -1.0)
+    k = v + ctx.V * long  # the levels' index: side x V + variant (0 short, 1 long)
     entry, best = book.entry[held], book.best[held]
     fresh = np.isnan(best)  # entered or flipped at t's open
-    fixed = entry * r.stop_factor[side, v]
-    trailing = np.where(fresh, entry, best) * r.trailing_factor[side, v]
-    take = entry * r.take_factor[side, v]
-    stop = np.where(long, np.fmax(fixed, trailing), np.fmin(fixed, trailing))  # the tighter; NaN: rule off
     # times s, every position is a long: it exits at or below its stop, at or above its take
-    s = np.where(long, 1.0, -1.0)
-    op_s, stop_s, take_s = s * op, s * stop, s * take
+    fixed_s = s * (entry * r.stop_factor[k])
+    trailing_s = s * (np.where(fresh, entry, best) * r.trailing_factor[k])
+    stop_s = np.fmax(fixed_s, trailing_s)  # the tighter; NaN: rule off
+    take_s = s * (entry * r.take_factor[k])
+    op_s = s * op
     checked = ~np.isnan(lo + hi + op)  # the bar has an open, a high and a low
     overnight = checked & ~fresh
     gap_stop = overnight & (op_s <= stop_s)
@@ -81,13 +81,13 @@ def stops(ctx: Context, book: Book, day: Day) -> None:
         return
     i = out.nonzero()[0]
     is_stop = gap_stop[i] | hit_stop[i]
-    level = np.where(is_stop, stop[i], take[i])
-    raw = np.where(gap[i], op[i], np.clip(level, lo[i], hi[i]))
-    si, tr, fx = s[i], trailing[i], fixed[i]
-    use_trailing = (si * tr > si * fx) | (np.isnan(fx) & ~np.isnan(tr))  # a tie: stop_loss
+    si, tr, fx = s[i], trailing_s[i], fixed_s[i]
+    level = si * np.where(is_stop, stop_s[i], take_s[i])
+    raw = np.where(gap[i], op[i], np.minimum(np.maximum(level, lo[i]), hi[i]))  # into the bar's range
+    use_trailing = (tr > fx) | (np.isnan(fx) & ~np.isnan(tr))  # a tie: stop_loss
     reason = np.where(is_stop, np.where(use_trailing, TRAILING_STOP, STOP_LOSS), TAKE_PROFIT)
     f, vi, ai = held[i], v[i], a[i]
-    _exit(ctx, book, day, f, vi, ai, q[i], raw, reason)
+    _exit(ctx, book, day, f, vi, ai, q[i], si, raw, reason)
     if r.any_reentry:
         book.reentry[f] = r.reentry_after[vi]
     _events(day, vi, ai, reason, entry[i], level, raw, gap[i])
@@ -150,16 +150,19 @@ def _book_fills(book: Book, f: I64, b: F64, n: F64, q: F64, p: F64) -> None:
     book.best[f[new]] = np.nan
 
 
-def _exit(ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, raw: F64, reason: np.ndarray) -> None:
-    """Close positions `f` (signed shares q) at `raw` moved by slippage, paying commission."""
-    V, slip = ctx.V, ctx.slippage[v]
-    long = q > 0
-    size = np.abs(q)
-    px = raw * np.where(long, 1.0 - slip, 1.0 + slip)
+def _exit(
+    ctx: Context, book: Book, day: Day, f: I64, v: I64, a: I64, q: F64, s: F64, raw: F64, reason: np.ndarray
+) -> None:
+    """Close positions `f` (signed shares q, side s = +1 long, -1 short) at `raw` moved by
+    slippage, paying commission."""
+    slip = ctx.slippage[v]
+    size = s * q
+    px = raw * (1.0 - s * slip)  # a long sells below, a short buys back above
     notional = size * px
     paid = commission(ctx, v, size, notional)  # SPEC 14.8: minimums and per-share fees too, no impact
     cost = size * raw * slip
-    book.cash += per_variant(v, np.where(long, notional - paid, -(notional + paid)), V)
+    V = ctx.V
+    book.cash += per_variant(v, s * notional - paid, V)
     day.traded += per_variant(v, notional, V)
     day.costs += per_variant(v, paid + cost, V)
     book.shares[f] = 0.0
