@@ -12,7 +12,9 @@ each kept, so a slow moment of a shared machine touches them alike. RUN names an
   drift band 0.005;
 - spec11: stop loss 5%, take-profit 20%, trailing stop 10%, reentry after 1 date, max drawdown 30%;
 - desk: spec10 and a 10% trailing stop (the rules of examples/top25_momentum_desk.toml);
-- all: spec10 and spec11.
+- stops: spec10 and the position rules of spec11 (the three stops and reentry after 1 date):
+  caps, costs and stops on, the run the issue's 1.5x is about;
+- all: spec10 and spec11 (the position rules and the max drawdown halt).
 
 Without `--write` the runs publish nothing (`write=False`); with it each writes its tables to a
 fresh warehouse, as `ml4t-sql run` does. Prints seconds, the ratio to plain and each phase.
@@ -36,7 +38,8 @@ from panel import cached_panel  # noqa: E402
 
 SPEC10 = {"max_participation": 0.01, "commission_bps": 1.0, "commission_per_share": 0.005, "commission_min": 1.0,
           "impact_coefficient": 0.1, "impact_vol_window": 20, "drift_band": 0.005}  # fmt: skip
-SPEC11 = {"stop_loss": 0.05, "take_profit": 0.2, "trailing_stop": 0.1, "reentry_after": 1, "max_drawdown": 0.3}
+STOPS = {"stop_loss": 0.05, "take_profit": 0.2, "trailing_stop": 0.1, "reentry_after": 1}
+SPEC11 = {**STOPS, "max_drawdown": 0.3}
 
 
 def configs(prices: Path) -> dict[str, dict[str, Any]]:
@@ -46,6 +49,7 @@ def configs(prices: Path) -> dict[str, dict[str, Any]]:
         "spec10": {**base, "execution": SPEC10},
         "spec11": {**base, "risk": SPEC11},
         "desk": {**base, "execution": SPEC10, "risk": {"trailing_stop": 0.1}},
+        "stops": {**base, "execution": SPEC10, "risk": STOPS},
         "all": {**base, "execution": SPEC10, "risk": SPEC11},
     }
 
@@ -54,7 +58,7 @@ def main() -> None:
     import ml4t_sql
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="*", default=["plain", "spec10", "spec11", "desk", "all"])
+    parser.add_argument("runs", nargs="*", default=["plain", "spec10", "spec11", "desk", "stops", "all"])
     parser.add_argument("--size", default="500x2520")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--write", action="store_true")

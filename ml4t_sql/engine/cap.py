@@ -38,8 +38,11 @@ def cap(ctx: Context, book: Book, day: Day) -> None:
     order = d.order
     if ctx.any_cap:
         rate = ctx.participation[v]
-        capped_here = np.isfinite(rate)
-        limit = np.where(capped_here, np.where(capped_here, rate, 0.0) * vol, np.inf)
+        if ctx.all_cap:
+            limit = rate * vol
+        else:  # an uncapped variant (rate inf) has no limit, with or without volume (never inf x 0)
+            capped_here = np.isfinite(rate)
+            limit = np.where(capped_here, np.where(capped_here, rate, 0.0) * vol, np.inf)
         if ctx.any_whole:
             whole = ~ctx.fractional[v]
             lot = ctx.lot[v]
@@ -50,6 +53,6 @@ def cap(ctx: Context, book: Book, day: Day) -> None:
         d.order = order = np.where(d.skipped, order, capped)
     if ctx.any_impact:
         assert ctx.panel.sigma is not None
-        sigma = ctx.panel.sigma[ctx.sigma_index[v], t, a]
+        sigma = ctx.panel.sigma[0 if ctx.one_plane else ctx.sigma_index[v], t, a]
         share = np.abs(order) / np.where(known, vol, 1.0)
         d.impact = np.where(known, ctx.impact[v] * sigma * np.sqrt(share), 0.0)

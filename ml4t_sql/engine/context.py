@@ -84,6 +84,7 @@ class Context:
     # capacity and trading costs (steps cap, fill; decide: drift band; sizing: lots)
     capacity: bool  # some variant caps by volume or prices impact (False: step cap returns at once)
     any_cap: bool
+    all_cap: bool  # every variant caps (no inf in participation)
     participation: F64  # [V] max_participation (inf: no cap)
     any_fixed_commission: bool  # some variant pays per share or a minimum (False: bps only)
     per_share: F64  # [V]
@@ -91,6 +92,7 @@ class Context:
     any_impact: bool
     impact: F64  # [V] impact_coefficient
     sigma_index: I64  # [V] each variant's plane of panel.sigma (0 where it prices no impact)
+    one_plane: bool  # panel.sigma has one plane (every variant reads plane 0)
     any_band: bool
     band: F64  # [V] drift_band (NaN: none)
     any_lot: bool
@@ -182,6 +184,7 @@ class Context:
             ),
             capacity=rules.any_cap or rules.any_impact,
             any_cap=rules.any_cap,
+            all_cap=bool(np.isfinite(participation).all()),
             participation=participation,
             any_fixed_commission=rules.any_fixed_commission,
             per_share=rules.commission_per_share if rules.commission_per_share is not None else zero,
@@ -189,6 +192,7 @@ class Context:
             any_impact=rules.any_impact,
             impact=impact,
             sigma_index=sigma_index,
+            one_plane=len(panel.sigma_windows) <= 1,
             any_band=rules.any_band,
             band=rules.drift_band if rules.drift_band is not None else np.full(V, np.nan),
             any_lot=rules.any_lot,
