@@ -59,9 +59,9 @@ def impact_sigma(
     n, N = stop - start, panel.n_assets
     m = max(n - 1, 0)  # the bars deciding this chunk's fills: window dates start..stop-2
     factor = _factors(con, start, start + m, m, N) if actions else None
-    ret = chunk_returns(panel.bars[:m], panel.last_close[:m], _last_per_asset(h_asset, h_close, N), factor)
-    w_asset, w_t = np.nonzero(panel.bars[:m].T)  # by asset, then date
-    rows = _merge(h_asset, h_ret, w_asset, w_t, ret[w_t, w_asset], n, N)
+    bars = panel.bars[:m]
+    ret = chunk_returns(bars, panel.last_close[:m], _last_per_asset(h_asset, h_close, N), factor)
+    rows = _rows(h_asset, h_ret, bars, ret, n)
     likely = None if targets is None else likely_orders(targets)
     return WindowSigma.build(*rows, np.asarray(windows, dtype=np.int64), n, N, likely)
 
@@ -93,26 +93,22 @@ def likely_orders(targets: Targets) -> tuple[np.ndarray, np.ndarray]:
     return t, a
 
 
-def _merge(
-    h_asset: I64, h_ret: F64, w_asset: I64, w_t: I64, w_ret: F64, n: int, n_assets: int
-) -> tuple[F64, I64, I64]:
-    """WindowSigma's (ret, first, key) of the history rows and the chunk's bars (each by asset,
-    then date): each asset's history, then its bars. Key j: 0 for history, 1 + the fill date
-    (t + 1) of a bar on the chunk's date t."""
-    h_count = np.bincount(h_asset, minlength=n_assets)
-    w_count = np.bincount(w_asset, minlength=n_assets)
-    size = h_count + w_count
-    seg = np.cumsum(size) - size  # each asset's first row (0-based, row 0 of ret excluded)
-    h_pos = seg[h_asset] + np.arange(h_asset.size) - (np.cumsum(h_count) - h_count)[h_asset]
-    w_pos = (seg + h_count)[w_asset] + np.arange(w_asset.size) - (np.cumsum(w_count) - w_count)[w_asset]
-    ret = np.empty(int(size.sum()) + 1)
-    ret[0] = np.nan  # the row of "no bar yet"
-    ret[1 + h_pos], ret[1 + w_pos] = h_ret, w_ret
-    key = np.empty(ret.size - 1, dtype=np.int64)
-    key[h_pos] = h_asset * (n + 1)
-    key[w_pos] = w_asset * (n + 1) + w_t + 2
-    first = np.r_[1, np.repeat(seg + 1, size)]
-    return ret, first, key
+def _rows(h_asset: I64, h_ret: F64, bars: B, ret: F64, n: int) -> tuple[F64, I64, I64]:
+    """WindowSigma's (ret, first, key) of the history rows (by asset, then date) and the chunk's
+    bars ([m, N]): each asset's history, then its bars. The key is asset x (n + 1) + j, j = 0 for
+    history and 1 + the fill date (t + 1) for a bar on the chunk's date t."""
+    N, m = bars.shape[1], bars.shape[0]
+    grid = np.zeros((N, n + 1), dtype=bool)  # [asset, j]: its positions are the bars' keys
+    grid[:, 2 : 2 + m] = bars.T
+    key = np.flatnonzero(grid)  # by asset, then date
+    rets = ret.T[bars.T]  # the same order
+    if h_asset.size:  # each asset's history before its first bar of the chunk, in date order
+        h_key = h_asset * (n + 1)
+        at = np.searchsorted(key, h_key)
+        key, rets = np.insert(key, at, h_key), np.insert(rets, at, h_ret)
+    size = np.bincount(key // (n + 1), minlength=N)
+    first = np.r_[1, np.repeat(np.cumsum(size) - size + 1, size)]  # 1-based: row 0 is "no bar yet"
+    return np.r_[np.nan, rets], first, key
 
 
 def _factors(con: duckdb.DuckDBPyConnection, start: int, stop: int, m: int, n_assets: int) -> F64:

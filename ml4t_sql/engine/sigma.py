@@ -8,7 +8,7 @@ sigmas of the likely orders (the assets with a target weight at the decision or 
 are computed in bulk when the chunk is loaded (`known`); any other is computed when asked.
 
 Each value depends on the returns of its window only, summed in date order by a running sum
-(`np.cumsum` adds in sequence whatever the number of rows): a sigma never changes when later bars
+(one row of the window after another, whatever the number of windows): a sigma never changes when later bars
 are added, when the dates are folded in chunks, when a sweep asks for more orders at once, or
 whether it was computed in bulk or when asked.
 """
@@ -85,17 +85,28 @@ class WindowSigma:
     def _compute(self, end: I64, w: I64 | int, span: int) -> F64:
         """The sigma of the windows of w rows ending at rows `end` (span: the widest w)."""
         lowest = np.maximum(self.first[end], end - (w - 1))  # the window's rows: lowest .. end
-        rows = end[:, None] - np.arange(span - 1, -1, -1)  # oldest first: the sums run in date order
-        x = self.ret[np.where(rows >= np.reshape(lowest, (-1, 1)), rows, 0)]  # row 0 is no return
-        inside = ~np.isnan(x)
-        n = np.count_nonzero(inside, axis=1)
-        x = np.where(inside, x, 0.0)
-        mean = np.cumsum(x, axis=1)[:, -1] / np.maximum(n, 1)
-        dev = np.where(inside, x - mean[:, None], 0.0)
-        var = np.cumsum(dev * dev, axis=1)[:, -1] / np.maximum(n - 1, 1)
+        rows = end - np.arange(span - 1, -1, -1)[:, None]  # [span, windows], oldest first
+        x = self.ret[np.where(rows >= lowest, rows, 0)]  # row 0 is no return
+        outside = np.isnan(x)
+        n = span - np.count_nonzero(outside, axis=0)
+        x[outside] = 0.0
+        mean = _in_date_order(x) / np.maximum(n, 1)
+        dev = x - mean
+        dev[outside] = 0.0
+        dev *= dev
+        var = _in_date_order(dev) / np.maximum(n - 1, 1)
         return np.where(n >= 2, np.sqrt(var), 0.0)
 
     def chunk(self, start: int, stop: int) -> WindowSigma:
         """Fills on dates start..stop-1 (views)."""
         return WindowSigma(self.ret, self.first, self.key, self.width, self.windows, self.known[:, start:stop],
                            self.offset + start)  # fmt: skip
+
+
+def _in_date_order(x: F64) -> F64:
+    """The column sums of [span, windows] `x`, adding its rows one after another (oldest first):
+    the same bits whatever the number of windows (np.sum's pairwise order depends on the length)."""
+    total = x[0].copy()
+    for row in x[1:]:
+        total += row
+    return total
