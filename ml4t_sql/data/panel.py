@@ -104,16 +104,15 @@ def _build(
     volumes = np.full(shape, np.nan) if volume else None
     has_bar = np.zeros(shape, dtype=bool)
     for batch in reader:
-        d = _ints(batch.column(0)) - start
-        a = _ints(batch.column(1))
-        opens[d, a] = _floats(batch.column(2))
-        close[d, a] = _floats(batch.column(3))
+        cell = (_ints(batch.column(0)) - start) * n_assets + _ints(batch.column(1))  # flat (date, asset)
+        opens.reshape(-1)[cell] = _floats(batch.column(2))
+        close.reshape(-1)[cell] = _floats(batch.column(3))
         if high is not None and low is not None:
-            high[d, a] = _floats(batch.column("high"))
-            low[d, a] = _floats(batch.column("low"))
+            high.reshape(-1)[cell] = _floats(batch.column("high"))
+            low.reshape(-1)[cell] = _floats(batch.column("low"))
         if volumes is not None:
-            volumes[d, a] = _floats(batch.column("volume"))
-        has_bar[d, a] = True
+            volumes.reshape(-1)[cell] = _floats(batch.column("volume"))
+        has_bar.reshape(-1)[cell] = True
     # window index of each asset's latest bar at or before each date (-1 before the first)
     latest = np.where(has_bar, np.arange(start, start + n_dates, dtype=np.int64)[:, None], carry.latest[None, :])
     np.maximum.accumulate(latest, axis=0, out=latest)
