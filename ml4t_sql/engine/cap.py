@@ -32,7 +32,7 @@ def cap(ctx: Context, book: Book, day: Day) -> None:
         return
     t, v, a = day.t, d.variant, d.asset
     assert ctx.panel.volume is not None
-    volume = ctx.panel.volume[t, a]
+    volume = ctx.panel.volume[t][a]  # a row, then the gather (faster than [t, a])
     known = volume > 0  # False for NaN
     vol = np.where(known, volume, 0.0)
     order = d.order

@@ -28,7 +28,7 @@ def close(ctx: Context, book: Book, day: Day) -> None:
     cash, shares, V = book.cash, book.shares, ctx.V
     held = shares.nonzero()[0]
     v, a = np.divmod(held, ctx.N)
-    close_ = ctx.last_close[t, a]
+    close_ = ctx.last_close[t][a]
     held_shares = shares[held]
     values = held_shares * close_
     market_value = per_variant(v, values, V)

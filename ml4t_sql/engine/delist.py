@@ -32,7 +32,7 @@ def delist(ctx: Context, book: Book, day: Day) -> None:
     V = ctx.V
     v, a = np.divmod(f, ctx.N)
     q = shares[f]
-    px = ctx.last_close[t, a]
+    px = ctx.last_close[t][a]
     book.cash += per_variant(v, q * px, V)
     notional = np.abs(q) * px
     day.traded += per_variant(v, notional, V)

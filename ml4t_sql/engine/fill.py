@@ -33,7 +33,7 @@ def fill(ctx: Context, book: Book, day: Day) -> None:
     if d is None:
         return
     book.pending = None
-    opens = ctx.open[day.t, d.asset]
+    opens = ctx.open[day.t][d.asset]
     status = np.zeros(d.flat.size, dtype=np.int8)  # FILLED
     tradable = ~np.isnan(opens)
     status[~tradable] = CANCELLED

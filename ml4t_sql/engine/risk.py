@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .panel import F64, I64, Panel
+from .panel import F64, I64, B, Panel
 from .rules import Rules
 
 
@@ -32,6 +32,7 @@ class Risk:
     halt_dates: I64
     high: F64
     low: F64
+    checkable: B  # [T, N] the bar has an open, a high and a low (step stops checks it; [T, 0] without stops)
 
     @classmethod
     def build(cls, panel: Panel, rules: Rules) -> Risk | None:
@@ -58,6 +59,9 @@ class Risk:
             halt_dates=rules.halt_dates if rules.halt_dates is not None else np.full(V, 21, dtype=np.int64),
             high=panel.high if panel.high is not None else empty,
             low=panel.low if panel.low is not None else empty,
+            checkable=~np.isnan(panel.open + panel.high + panel.low)
+            if stops and panel.high is not None and panel.low is not None
+            else np.empty((T, 0), dtype=bool),
         )
 
 

@@ -55,10 +55,10 @@ def stops(ctx: Context, book: Book, day: Day) -> None:
         return
     t, N = day.t, ctx.N
     v, a = held // N, held % N
-    lo, hi, op = r.low[t, a], r.high[t, a], ctx.open[t, a]
+    lo, hi, op = r.low[t][a], r.high[t][a], ctx.open[t][a]
     q = shares[held]
     long = q > 0
-    s = np.where(long, 1.0, -1.0)
+    s = np.sign(q)  # held: never 0
     k = v + ctx.V * long  # the levels' index: side x V + variant (0 short, 1 long)
     entry, best = book.entry[held], book.best[held]
     fresh = np.isnan(best)  # entered or flipped at t's open
@@ -68,7 +68,7 @@ def stops(ctx: Context, book: Book, day: Day) -> None:
     stop_s = np.fmax(fixed_s, trailing_s)  # the tighter; NaN: rule off
     take_s = s * (entry * r.take_factor[k])
     op_s = s * op
-    checked = ~np.isnan(lo + hi + op)  # the bar has an open, a high and a low
+    checked = r.checkable[t][a]  # the bar has an open, a high and a low
     overnight = checked & ~fresh
     gap_stop = overnight & (op_s <= stop_s)
     gap_take = overnight & ~gap_stop & (op_s >= take_s)
@@ -105,7 +105,7 @@ def trail(ctx: Context, book: Book, day: Day) -> None:
     held = book.shares.nonzero()[0]
     if not held.size:
         return
-    close = ctx.last_close[day.t, held % ctx.N]
+    close = ctx.last_close[day.t][held % ctx.N]
     b = book.best[held]
     book.best[held] = np.where(book.shares[held] > 0, np.fmax(b, close), np.fmin(b, close))
 
