@@ -17,7 +17,8 @@ Leaves on the connection (ml4t_sql.data.sources calls `load_actions` after the c
   signal SQL uses for returns;
 - `ml4t.returns(date, asset, ret)` (sql/sources/returns.sql, also for every run): the returns of
   adjusted_prices from raw closes and the factors, which the built-in `inverse_vol`
-  (sql/strategy/volatility.sql) and impact's sigma (sql/sources/impact_returns.sql) read.
+  (sql/strategy/volatility.sql) and impact's sigma (sql/sources/impact_history.sql, and the same
+  rule on the panel: ml4t_sql.data.capacity) read.
 
 `action_inputs` gives the fold its `engine.panel.Actions` (sql/sources/action_by_date.sql).
 """

@@ -1,5 +1,5 @@
 """The corporate actions' SQL on literal rows: sql/sources/actions.sql, action_factors.sql,
-action_by_date.sql, adjusted_prices.sql, returns.sql (read by volatility.sql and impact_returns.sql),
+action_by_date.sql, adjusted_prices.sql, returns.sql (read by volatility.sql and impact_history.sql),
 and the rules sql/checks/bad_split.sql, bad_dividend.sql, split_without_bar.sql,
 off_calendar_action.sql."""
 

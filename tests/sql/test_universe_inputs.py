@@ -185,7 +185,7 @@ def test_window_values_on_t_do_not_change_when_later_bars_are_added(sql, name):
     """The truncation invariant, bit for bit: DuckDB's windowed avg and stddev_samp combine partial
     results in an order that depends on the partition's length (a third of the rows differed in
     their last bits on the S&P sample); the lists of the files do not, nor impact's sigma, taken
-    from sql/sources/impact_returns.sql's rows as the fold reads it."""
+    as the fold reads it (sql/sources/impact_history.sql and the chunk's panel)."""
     from tests.factories import make_prices
 
     prices = make_prices(20, 600, seed=2).select("date", "asset", "close", "volume")
