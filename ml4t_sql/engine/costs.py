@@ -48,16 +48,12 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     b = np.divide(m, c, out=np.full(c.size, np.inf), where=c > 0)  # a minimum-only commission: never proportional
     by = np.lexsort((b, v))
     v, n, c, b, m = v[by], n[by], c[by], b[by], m[by]
-    first = np.ones(v.size, dtype=bool)
-    np.not_equal(v[1:], v[:-1], out=first[1:])
-    start = np.flatnonzero(first)  # each variant's first buy
-    size = np.empty(start.size, dtype=np.int64)
-    size[:-1], size[-1] = start[1:] - start[:-1], v.size - start[-1]
-    after = np.repeat(start + size - 1, size) - np.arange(v.size)  # the variant's buys after this one
+    k = np.bincount(v, minlength=V)  # buys per variant
+    end = np.cumsum(k)  # one past each variant's last buy (v is sorted)
+    after = end[v] - 1 - np.arange(v.size)  # the variant's buys after this one
     cum_c = np.cumsum(c)
-    cum_c -= np.repeat(cum_c[start] - c[start], size)
+    cum_c -= (cum_c - c)[(end - k)[v]]  # from the variant's first buy
     total_n = np.bincount(v, weights=n, minlength=V)
-    k = np.bincount(v, minlength=V)
     # the total at each breakpoint (the buys up to this one in the sorted order pay proportionally;
     # inf at b = inf: total_n > 0, the buys have a notional)
     at_b = b * (total_n[v] + cum_c) + after * m
@@ -67,5 +63,5 @@ def scale_with_minimums(ctx: Context, vb: I64, q: F64, px: F64, room: F64, scale
     minimum = ctx.commission_min
     room_v = np.maximum(room, 0.0)
     factor = np.divide(room_v - (k - j) * minimum, slope, out=np.zeros(V), where=slope > 0)
-    factor = np.where(room_v < k * minimum, 0.0, np.clip(factor, 0.0, 1.0))
+    factor = np.where(room_v < k * minimum, 0.0, np.minimum(np.maximum(factor, 0.0), 1.0))
     return np.where(k > 0, factor, 1.0)
